@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// The one test command (`npm test`). Phases, in order, each failing fast:
+//   1. browsers present (installs Debian's chromium / firefox-esr when root, else says how)
+//   2. tsc --noEmit          3. production build of both targets
+//   4. web-ext lint of dist/firefox
+//   5. unit + integration tests (node --test, TypeScript through tsx)
+//   6. browser end-to-end tests (one browser process at a time: the machine has 2 cores)
+// `npm test -- <file or folder>...` runs only the node:test files under those paths (no phases 1-4
+// unless a browser test is among them), for a fast inner loop.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const TEST_ROOTS = ['src', 'background', 'popup', 'content', 'server', 'tests', 'bench'];
+
+function run(label, cmd, args, opts = {}) {
+  const t0 = Date.now();
+  console.log(`\n▶ ${label}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  if (r.status !== 0) {
+    console.error(`✖ ${label} failed (exit ${r.status ?? r.signal}) after ${secs}s`);
+    process.exit(r.status || 1);
+  }
+  console.log(`✔ ${label} (${secs}s)`);
+}
+
+function findTests(path) {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new Error(`no such test path: ${path}`);
+  if (st.isFile()) return [path];
+  const out = [];
+  for (const name of readdirSync(path)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(path, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (/\.test\.(ts|tsx|mjs)$/.test(name)) out.push(p);
+  }
+  return out.sort();
+}
+
+const isBrowserTest = (f) => relative(root, f).split(sep).slice(0, 2).join('/') === 'tests/browser';
+const args = process.argv.slice(2);
+const selected = (args.length ? args : TEST_ROOTS).flatMap((p) => findTests(join(root, p))).map((f) => relative(root, f));
+const nodeTests = selected.filter((f) => !isBrowserTest(f));
+const browserTests = selected.filter(isBrowserTest);
+const full = args.length === 0;
+const npx = (bin) => join(root, 'node_modules', '.bin', bin);
+
+if (full || browserTests.length) run('browsers', process.execPath, ['scripts/ensure-browsers.mjs']);
+if (full) run('typecheck (tsc --noEmit)', npx('tsc'), ['--noEmit', '-p', '.']);
+if (full || browserTests.length) run('build (dist/chrome, dist/firefox)', process.execPath, ['build.mjs']);
+if (full) run('web-ext lint dist/firefox', npx('web-ext'), ['lint', '--source-dir', 'dist/firefox', '--warnings-as-errors', '--no-config-discovery']);
+const testEnv = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--import tsx'].filter(Boolean).join(' ') };
+if (nodeTests.length) run(`unit and integration tests (${nodeTests.length} files)`, process.execPath, ['--test', '--test-concurrency=2', ...nodeTests], { env: testEnv });
+if (browserTests.length) run(`browser tests (${browserTests.length} files)`, process.execPath, ['--test', '--test-concurrency=1', ...browserTests], { env: testEnv });
+if (!nodeTests.length && !browserTests.length) { console.error('no test files found'); process.exit(1); }
+console.log('\nall test phases passed');
