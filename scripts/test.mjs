@@ -52,7 +52,7 @@ const npx = (bin) => join(root, 'node_modules', '.bin', bin);
 if (full || browserTests.length) run('browsers', process.execPath, ['scripts/ensure-browsers.mjs']);
 if (full) run('typecheck (tsc --noEmit)', npx('tsc'), ['--noEmit', '-p', '.']);
 if (full || browserTests.length) run('build (dist/chrome, dist/firefox)', process.execPath, ['build.mjs']);
-if (full) run('web-ext lint dist/firefox', npx('web-ext'), ['lint', '--source-dir', 'dist/firefox', '--warnings-as-errors', '--no-config-discovery']);
+if (full) run('web-ext lint dist/firefox', process.execPath, ['scripts/lint-firefox.mjs']);
 const testEnv = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--import tsx'].filter(Boolean).join(' ') };
 if (nodeTests.length) run(`unit and integration tests (${nodeTests.length} files)`, process.execPath, ['--test', '--test-concurrency=2', ...nodeTests], { env: testEnv });
 if (browserTests.length) run(`browser tests (${browserTests.length} files)`, process.execPath, ['--test', '--test-concurrency=1', ...browserTests], { env: testEnv });

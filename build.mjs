@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// Builds the extension for both browsers from one source tree and one base manifest.
+//   node build.mjs            production build (minified) of dist/chrome and dist/firefox
+//   node build.mjs --watch    development build, rebuilt on every change (not minified, inline sourcemaps)
+//   node build.mjs --quiet    no size table
+// Every runtime context is its own IIFE bundle: content scripts and Firefox background scripts cannot be
+// ES modules, and IIFE keeps each context's globals private.
+import * as esbuild from 'esbuild';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+export const TARGETS = {
+  chrome: { esbuildTarget: 'chrome116' },
+  firefox: { esbuildTarget: 'firefox140' },
+};
+
+// out name -> source entry. Each name is one runtime context (see DESIGN.md).
+export const ENTRIES = {
+  background: 'background/index.ts',
+  popup: 'popup/popup.tsx',
+  prompt: 'popup/prompt.tsx',
+  content: 'content/content-script.ts',
+  inpage: 'content/inpage.ts',
+};
+const STATIC_FILES = ['popup/popup.html', 'popup/prompt.html', 'icons'];
+
+// Globals that do not exist in a service worker. Referencing one from the background bundle is a
+// build error unless it is feature-detected in place (`typeof window < "u" && window`), which is how
+// some dependencies (protobufjs) probe their environment.
+const DOM_GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'alert', 'confirm', 'prompt'];
+
+export function manifestFor(target, base = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'))) {
+  const m = structuredClone(base);
+  m.version = pkg.version;
+  const script = m.background.script;
+  if (target === 'chrome') {
+    m.background = { service_worker: script };
+    m.minimum_chrome_version = '116';
+    delete m.browser_specific_settings;
+  } else {
+    m.background = { scripts: [script] };
+  }
+  return m;
+}
+
+/** Fails when the background bundle touches a DOM global outside a typeof guard. */
+export async function checkBackgroundHasNoDomGlobals(target, entry = ENTRIES.background) {
+  const marker = (g) => `__dom_global_${g}__`;
+  const r = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'iife',
+    target: TARGETS[target].esbuildTarget,
+    define: { ...Object.fromEntries(DOM_GLOBALS.map((g) => [g, marker(g)])), ...defines(target, true) },
+    logLevel: 'silent',
+  });
+  const code = r.outputFiles[0].text;
+  const offenders = [];
+  for (const g of DOM_GLOBALS) {
+    const m = marker(g);
+    const guarded = new RegExp(`typeof ${m}(?:[!=]==?"undefined"|[<>]"u")&&${m}|typeof ${m}`, 'g');
+    const rest = code.replace(guarded, '');
+    if (rest.includes(m)) {
+      const i = rest.indexOf(m);
+      offenders.push(`${g}: …${rest.slice(Math.max(0, i - 80), i + m.length + 40).replaceAll(m, g)}…`);
+    }
+  }
+  if (offenders.length) {
+    throw new Error(`DOM globals reach the background bundle (it runs in a service worker):\n  ${offenders.join('\n  ')}`);
+  }
+}
+
+function defines(target, production) {
+  return {
+    __TARGET__: JSON.stringify(target),
+    __VERSION__: JSON.stringify(pkg.version),
+    __DEV__: JSON.stringify(!production),
+  };
+}
+
+function buildOptions(target, production) {
+  return {
+    absWorkingDir: root,
+    entryPoints: Object.fromEntries(Object.entries(ENTRIES)),
+    outdir: path.join(root, 'dist', target),
+    bundle: true,
+    format: 'iife',
+    target: TARGETS[target].esbuildTarget,
+    minify: production,
+    sourcemap: production ? false : 'inline',
+    legalComments: production ? 'none' : 'inline',
+    metafile: true,
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    loader: { '.wasm': 'file' },
+    define: defines(target, production),
+    logLevel: 'warning',
+  };
+}
+
+async function writeStatic(target) {
+  const out = path.join(root, 'dist', target);
+  for (const f of STATIC_FILES) await cp(path.join(root, f), path.join(out, path.basename(f)), { recursive: true });
+  await writeFile(path.join(out, 'manifest.json'), JSON.stringify(manifestFor(target), null, 2) + '\n');
+}
+
+function sizeTable(results) {
+  const rows = [];
+  for (const [target, meta] of Object.entries(results)) {
+    for (const [file, info] of Object.entries(meta.outputs)) {
+      if (!/\.(js|css|wasm)$/.test(file)) continue;
+      const bytes = readFileSync(path.join(root, file));
+      rows.push({ file, raw: info.bytes, gzip: gzipSync(bytes, { level: 9 }).length, target });
+    }
+  }
+  const kb = (n) => (n / 1024).toFixed(1).padStart(7) + ' KB';
+  return rows.map((r) => `  ${r.file.padEnd(34)} ${kb(r.raw)} raw ${kb(r.gzip)} gzip`).join('\n');
+}
+
+export async function build({ production = true, quiet = false, targets = Object.keys(TARGETS) } = {}) {
+  const metas = {};
+  for (const target of targets) {
+    await checkBackgroundHasNoDomGlobals(target);
+    const out = path.join(root, 'dist', target);
+    await rm(out, { recursive: true, force: true });
+    await mkdir(out, { recursive: true });
+    const result = await esbuild.build(buildOptions(target, production));
+    metas[target] = result.metafile;
+    await writeStatic(target);
+  }
+  if (!quiet) console.log(`bundle sizes:\n${sizeTable(metas)}`);
+  return Object.fromEntries(targets.map((t) => [t, path.join(root, 'dist', t)]));
+}
+
+async function watch() {
+  for (const target of Object.keys(TARGETS)) {
+    const out = path.join(root, 'dist', target);
+    await rm(out, { recursive: true, force: true });
+    await mkdir(out, { recursive: true });
+    await writeStatic(target);
+    const ctx = await esbuild.context({
+      ...buildOptions(target, false),
+      plugins: [{
+        name: 'report',
+        setup(b) {
+          b.onEnd(async (r) => {
+            if (r.errors.length) return;
+            await writeStatic(target);
+            try { await checkBackgroundHasNoDomGlobals(target); } catch (e) { console.error(String(e.message)); }
+            console.log(`[${new Date().toLocaleTimeString()}] rebuilt dist/${target}`);
+          });
+        },
+      }],
+    });
+    await ctx.watch();
+  }
+  console.log('watching for changes (Ctrl+C to stop); reload the extension in the browser after a rebuild');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = new Set(process.argv.slice(2));
+  try {
+    if (args.has('--watch')) await watch();
+    else {
+      const t0 = performance.now();
+      await build({ quiet: args.has('--quiet') });
+      console.log(`built dist/chrome and dist/firefox in ${(performance.now() - t0).toFixed(0)} ms`);
+    }
+  } catch (e) {
+    console.error(`build failed: ${e.message}`);
+    process.exit(1);
+  }
+}

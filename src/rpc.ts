@@ -1,0 +1,59 @@
+// Frames exchanged over runtime.Port between the background and every other context (popup, prompt,
+// content script). One request gets exactly one response with the same id; events have no id.
+
+export interface RpcRequest<M extends string = string, P = unknown> {
+  id: number;
+  method: M;
+  params?: P;
+}
+export interface RpcErrorShape {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+export type RpcResponse<R = unknown> = { id: number; result: R } | { id: number; error: RpcErrorShape };
+export interface RpcEvent<D = unknown> {
+  event: string;
+  data: D;
+}
+export type RpcFrame = RpcRequest | RpcResponse | RpcEvent;
+
+/** EIP-1193 / JSON-RPC error codes used everywhere a request can fail (DESIGN.md). */
+export const ErrorCode = {
+  userRejected: 4001,
+  unauthorized: 4100,
+  unsupportedMethod: 4200,
+  disconnected: 4900,
+  requestPending: -32002,
+  rateLimited: -32005,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  internal: -32603,
+} as const;
+
+export class RpcError extends Error implements RpcErrorShape {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+  toJSON(): RpcErrorShape {
+    return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data };
+  }
+  static from(e: unknown): RpcError {
+    if (e instanceof RpcError) return e;
+    if (isErrorShape(e)) return new RpcError(e.code, e.message, e.data);
+    return new RpcError(ErrorCode.internal, e instanceof Error ? e.message : String(e));
+  }
+}
+
+export function isErrorShape(v: unknown): v is RpcErrorShape {
+  return typeof v === 'object' && v !== null && typeof (v as RpcErrorShape).code === 'number' && typeof (v as RpcErrorShape).message === 'string';
+}
+
+export function isRequest(v: unknown): v is RpcRequest {
+  return typeof v === 'object' && v !== null && Number.isSafeInteger((v as RpcRequest).id) && typeof (v as RpcRequest).method === 'string';
+}

@@ -1,0 +1,108 @@
+// Launchers for the end-to-end tests: Debian Chromium through playwright-core and Firefox ESR through
+// puppeteer-core over WebDriver BiDi, each with the built extension loaded in a fresh profile
+// (recipes verified in ../shared/browser-testing.md). One browser per test file: launches are costly
+// on 2 cores.
+import { chromium, type BrowserContext, type Worker, type Page as PwPage } from 'playwright-core';
+import puppeteer, { type Browser as PpBrowser, type Page as PpPage } from 'puppeteer-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+export const FIREFOX = process.env.FIREFOX_BIN || '/usr/bin/firefox-esr';
+export const DIST = { chrome: path.join(ROOT, 'dist/chrome'), firefox: path.join(ROOT, 'dist/firefox') };
+export const GECKO_ID = 'inbox@xmtp-inbox.dev';
+
+function requireBuilt(dir: string, bin: string) {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`node scripts/ensure-browsers.mjs\` (npm test does it)`);
+  if (!existsSync(path.join(dir, 'manifest.json'))) throw new Error(`${dir} is not built: run \`node build.mjs\` (npm test does it)`);
+}
+
+export interface ChromiumExt {
+  context: BrowserContext;
+  extId: string;
+  /** chrome-extension://<id>/ */
+  base: string;
+  worker(): Promise<Worker>;
+  openPopup(file?: string): Promise<PwPage>;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(extDir = DIST.chrome): Promise<ChromiumExt> {
+  requireBuilt(extDir, CHROMIUM);
+  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'xmtp-inbox-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      `--disable-extensions-except=${extDir}`,
+      `--load-extension=${extDir}`,
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    ],
+  });
+  const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const extId = new URL(sw.url()).host;
+  const base = `chrome-extension://${extId}/`;
+  return {
+    context,
+    extId,
+    base,
+    async worker() {
+      return context.serviceWorkers().find((w) => w.url().startsWith(base)) ?? (await context.waitForEvent('serviceworker'));
+    },
+    async openPopup(file = 'popup.html') {
+      const page = await context.newPage();
+      await page.goto(base + file);
+      return page;
+    },
+    async close() {
+      await context.close().catch(() => {});
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface FirefoxExt {
+  browser: PpBrowser;
+  uuid: string;
+  /** moz-extension://<uuid>/ */
+  base: string;
+  openPopup(file?: string): Promise<PpPage>;
+  close(): Promise<void>;
+}
+
+export async function launchFirefox(extDir = DIST.firefox, prefs: Record<string, unknown> = {}): Promise<FirefoxExt> {
+  requireBuilt(extDir, FIREFOX);
+  const uuid = crypto.randomUUID();
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    args: ['--remote-allow-system-access'], // BiDi may then navigate to moz-extension:// pages
+    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }), ...prefs },
+  });
+  const id = await browser.installExtension(extDir);
+  if (id !== GECKO_ID) throw new Error(`installed add-on id ${id}, expected ${GECKO_ID}`);
+  const base = `moz-extension://${uuid}/`;
+  return {
+    browser,
+    uuid,
+    base,
+    async openPopup(file = 'popup.html') {
+      // BiDi never reports the end of a navigation to moz-extension:// (see browser-testing.md F2):
+      // start it and wait for the document instead.
+      const url = base + file;
+      const page = await browser.newPage();
+      page.goto(url).catch(() => {});
+      await page.waitForFunction((u: string) => location.href === u && document.readyState === 'complete', { timeout: 15_000 }, url);
+      return page;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+    },
+  };
+}
