@@ -43,7 +43,8 @@ function findTests(path) {
 
 const isBrowserTest = (f) => relative(root, f).split(sep).slice(0, 2).join('/') === 'tests/browser';
 const args = process.argv.slice(2);
-const selected = (args.length ? args : TEST_ROOTS).flatMap((p) => findTests(join(root, p))).map((f) => relative(root, f));
+const roots = args.length ? args : TEST_ROOTS.filter((d) => statSync(join(root, d), { throwIfNoEntry: false }));
+const selected = roots.flatMap((p) => findTests(join(root, p))).map((f) => relative(root, f));
 const nodeTests = selected.filter((f) => !isBrowserTest(f));
 const browserTests = selected.filter(isBrowserTest);
 const full = args.length === 0;
