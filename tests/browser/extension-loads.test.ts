@@ -30,7 +30,8 @@ async function probeProvider() {
   };
 }
 
-function checkProbe(p: Awaited<ReturnType<typeof probeProvider>>) {
+type Probe = Awaited<ReturnType<typeof probeProvider>>;
+function checkProbe(p: Probe) {
   assert.equal(p.present, true);
   assert.equal(p.frozen, true);
   assert.equal(p.replaceable, false, 'a page must not be able to replace window.xmtp');
@@ -74,7 +75,7 @@ describe('Chromium', () => {
     await page.addInitScript(LISTEN_FOR_INIT);
     await page.goto(pages.url + '/');
     assert.equal(await page.evaluate(() => (window as any).initializedSeen), true, 'xmtp#initialized fired');
-    checkProbe(await page.evaluate(inPage(probeProvider)));
+    checkProbe((await page.evaluate(inPage(probeProvider))) as Probe);
     await page.close();
   });
 });
@@ -98,7 +99,7 @@ describe('Firefox ESR', () => {
     await page.evaluateOnNewDocument(LISTEN_FOR_INIT);
     await page.goto(pages.url + '/');
     assert.equal(await page.evaluate(() => (window as any).initializedSeen), true, 'xmtp#initialized fired');
-    checkProbe(await page.evaluate(inPage(probeProvider)));
+    checkProbe((await page.evaluate(inPage(probeProvider))) as Probe);
     await page.close();
   });
 });
