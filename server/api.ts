@@ -1,0 +1,159 @@
+// Message API v1 semantics, independent of the transport: publish, query, batch-query.
+import { createHash } from 'node:crypto';
+import type { AccessControl } from './acl.ts';
+import { ApiError, Code, invalidArgument } from './errors.ts';
+import type { Envelope, QueryRequest, SortDirection } from './json.ts';
+import { envelopeJson, MAX_INT64, pagingInfoJson } from './json.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import { isEphemeral, MAX_MESSAGE_BYTES, topicCategory, topicOwner, validateTopic } from './topics.ts';
+import type { Store, StoredEnvelope } from './store/types.ts';
+import type { Dispatcher } from './fanout/dispatcher.ts';
+import { OutEnvelope } from './fanout/dispatcher.ts';
+import type { Bus, BusEnvelope } from './fanout/bus.ts';
+
+export const MAX_PAGE = 100;
+export const MAX_PAGE_USER_PREFERENCES = 500;
+export const MAX_BATCH = 50;
+export const MAX_TOPICS_PER_QUERY = 100;
+
+export function digestOf(topic: string, message: Buffer): Buffer {
+  return createHash('sha256').update(topic, 'utf8').update(message).digest();
+}
+
+export interface ApiDeps {
+  store: Store;
+  dispatcher: Dispatcher;
+  bus: Bus | null;
+  acl: AccessControl;
+  metrics: Metrics;
+  log: Logger;
+  /** Wallets that may publish to anyone's contact-/privatestore- topic. */
+  privileged: Set<string>;
+}
+
+/** Validates every envelope of a publish; nothing is stored unless all are valid. */
+export function validateEnvelopes(envelopes: Envelope[]): void {
+  envelopes.forEach((e, i) => {
+    try {
+      validateTopic(e.contentTopic);
+      if (e.message.length > MAX_MESSAGE_BYTES) throw invalidArgument('message too big');
+      if (e.timestampNs > MAX_INT64) throw invalidArgument('timestampNs out of range (must be < 2^63)');
+    } catch (err) {
+      if (err instanceof ApiError && envelopes.length > 1) throw new ApiError(err.code, `envelopes[${i}]: ${err.message}`);
+      throw err;
+    }
+  });
+}
+
+/** contact-/privatestore- topics belong to the wallet named in them (exact EIP-55 string). */
+export function checkOwnership(envelopes: Envelope[], wallet: string, privileged: Set<string>): void {
+  if (privileged.has(wallet.toLowerCase())) return;
+  for (const e of envelopes) {
+    const owner = topicOwner(e.contentTopic);
+    if (owner !== null && owner !== wallet) throw new ApiError(Code.PERMISSION_DENIED, 'publishing to restricted topic');
+  }
+}
+
+/** Stores (durably) what is not ephemeral, then fans out what is new plus the ephemeral envelopes. */
+export async function publish(deps: ApiDeps, envelopes: Envelope[]): Promise<void> {
+  const stored: StoredEnvelope[] = [];
+  const ephemeral: BusEnvelope[] = [];
+  const order: Array<{ eph: boolean; e: StoredEnvelope }> = [];
+  for (const e of envelopes) {
+    const s: StoredEnvelope = { topic: e.contentTopic, ts: e.timestampNs, message: e.message, digest: digestOf(e.contentTopic, e.message) };
+    const eph = isEphemeral(e.contentTopic);
+    (eph ? ephemeral : stored).push(s);
+    order.push({ eph, e: s });
+  }
+  let fresh: StoredEnvelope[] = [];
+  if (stored.length) {
+    try {
+      fresh = await deps.store.insert(stored);
+    } catch (err) {
+      deps.log.error('store write failed', { err: String(err) });
+      throw new ApiError(Code.INTERNAL, `storing envelopes: ${(err as Error).message}`);
+    }
+  }
+  deps.metrics.envelopes.inc({ outcome: 'stored' }, fresh.length);
+  deps.metrics.envelopes.inc({ outcome: 'duplicate' }, stored.length - fresh.length);
+  deps.metrics.envelopes.inc({ outcome: 'ephemeral' }, ephemeral.length);
+  // Local fan-out in request order; duplicates (already delivered when first stored) are skipped.
+  const freshSet = new Set(fresh);
+  const out = order.filter((o) => o.eph || freshSet.has(o.e)).map((o) => new OutEnvelope(o.e.topic, o.e.ts, o.e.message));
+  deps.metrics.delivered.inc({}, deps.dispatcher.dispatch(out));
+  if (deps.bus && (fresh.length || ephemeral.length)) {
+    try {
+      await deps.bus.publish(fresh, ephemeral);
+    } catch (err) {
+      // Stored envelopes are durable and queryable; only live delivery on other processes is lost.
+      deps.log.error('fan-out to other node processes failed', { bus: deps.bus.name, err: String(err) });
+    }
+  }
+}
+
+export interface QueryResult {
+  json: string;
+  count: number;
+}
+
+export function effectiveLimit(q: QueryRequest): number {
+  const limit = q.pagingInfo.limit;
+  const max = q.contentTopics.length === 1 && topicCategory(q.contentTopics[0]!) === 'userpreferences' ? MAX_PAGE_USER_PREFERENCES : MAX_PAGE;
+  if (limit > max) throw invalidArgument(`cannot exceed ${MAX_PAGE} rows per query`);
+  return limit === 0 ? MAX_PAGE : limit;
+}
+
+export function validateQuery(q: QueryRequest): number {
+  if (!q.contentTopics.length) throw invalidArgument('content topics required');
+  if (q.contentTopics.length > MAX_TOPICS_PER_QUERY) throw invalidArgument(`cannot exceed ${MAX_TOPICS_PER_QUERY} topics per query`);
+  for (const t of q.contentTopics) validateTopic(t);
+  return effectiveLimit(q);
+}
+
+export async function query(deps: ApiDeps, q: QueryRequest): Promise<QueryResult> {
+  const pageSize = validateQuery(q);
+  const direction: SortDirection = q.pagingInfo.direction === 1 ? 1 : 2;
+  let rows: StoredEnvelope[];
+  try {
+    rows = await deps.store.query({
+      topics: q.contentTopics,
+      startTimeNs: q.startTimeNs,
+      endTimeNs: q.endTimeNs,
+      cursor: q.pagingInfo.cursor,
+      ascending: direction === 1,
+      limit: pageSize,
+    });
+  } catch (err) {
+    deps.log.error('store query failed', { err: String(err) });
+    throw new ApiError(Code.INTERNAL, `querying envelopes: ${(err as Error).message}`);
+  }
+  const last = rows[rows.length - 1];
+  const paging =
+    rows.length < pageSize || !last
+      ? pagingInfoJson(0, null, direction)
+      : pagingInfoJson(Math.min(pageSize, MAX_PAGE), { digest: last.digest, senderTimeNs: last.ts }, direction);
+  const envs = rows.map((r) => envelopeJson(r.topic, r.ts, r.message)).join(',');
+  return { json: `{"envelopes":[${envs}],"pagingInfo":${paging}}`, count: rows.length };
+}
+
+export async function batchQuery(deps: ApiDeps, requests: QueryRequest[]): Promise<string> {
+  if (requests.length > MAX_BATCH) throw invalidArgument(`cannot exceed ${MAX_BATCH} requests in single batch`);
+  // Validate all first so a bad sub-query costs no database work; like the official node, a failing
+  // sub-query fails the whole batch as INTERNAL with the inner status in the message.
+  requests.forEach((r) => {
+    try {
+      validateQuery(r);
+    } catch (err) {
+      const e = err as ApiError;
+      throw new ApiError(Code.INTERNAL, `rpc error: code = ${codeName(e.code)} desc = ${e.message}`);
+    }
+  });
+  const results = await Promise.all(requests.map((r) => query(deps, r)));
+  return `{"responses":[${results.map((r) => r.json).join(',')}]}`;
+}
+
+function codeName(code: number): string {
+  const names: Record<number, string> = { 3: 'InvalidArgument', 13: 'Internal', 8: 'ResourceExhausted' };
+  return names[code] ?? String(code);
+}

@@ -1,0 +1,72 @@
+// In-process fan-out: topic → subscribers. Every envelope is serialized to JSON once and the same
+// string is written to every subscriber of its topic.
+import { envelopeJson } from '../json.ts';
+
+export class OutEnvelope {
+  private _json: string | undefined;
+  constructor(readonly topic: string, readonly ts: bigint, readonly message: Buffer) {}
+  /** proto3 JSON of the Envelope, computed once. */
+  get json(): string {
+    return (this._json ??= envelopeJson(this.topic, this.ts, this.message));
+  }
+}
+
+export interface Subscriber {
+  deliver(env: OutEnvelope): void;
+}
+
+export class Dispatcher {
+  private byTopic = new Map<string, Set<Subscriber>>();
+  private wildcard = new Set<Subscriber>();
+
+  add(sub: Subscriber, topics: Iterable<string>): void {
+    for (const t of topics) {
+      let set = this.byTopic.get(t);
+      if (!set) this.byTopic.set(t, (set = new Set()));
+      set.add(sub);
+    }
+  }
+
+  remove(sub: Subscriber, topics: Iterable<string>): void {
+    for (const t of topics) {
+      const set = this.byTopic.get(t);
+      if (!set) continue;
+      set.delete(sub);
+      if (!set.size) this.byTopic.delete(t);
+    }
+  }
+
+  /** SubscribeAll: every envelope on an /xmtp/0/ topic. */
+  addAll(sub: Subscriber): void {
+    this.wildcard.add(sub);
+  }
+
+  removeAll(sub: Subscriber): void {
+    this.wildcard.delete(sub);
+  }
+
+  get topicCount(): number {
+    return this.byTopic.size;
+  }
+
+  /** Delivers in order; returns the number of deliveries. */
+  dispatch(envelopes: OutEnvelope[]): number {
+    let n = 0;
+    for (const env of envelopes) {
+      const set = this.byTopic.get(env.topic);
+      if (set) {
+        for (const sub of set) {
+          sub.deliver(env);
+          n++;
+        }
+      }
+      if (this.wildcard.size && env.topic.startsWith('/xmtp/0/')) {
+        for (const sub of this.wildcard) {
+          sub.deliver(env);
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,151 @@
+// CLI of the XMTP node.
+//   npm run server -- [serve] [--port 5555] [--host 127.0.0.1] [--db ./data/xmtp.sqlite | postgres://…] …
+//   npm run server -- migrate --db …                 apply schema migrations and exit
+//   npm run server -- acl list|allow|deny|remove [0xADDRESS] [comment…] --db …
+// Run with --help for every option.
+import { parseArgs } from 'node:util';
+import { isLevel, type Level } from './log.ts';
+import { startNode, type BusKind } from './node.ts';
+import { openStore } from './store/open.ts';
+import { createLogger } from './log.ts';
+
+const HELP = `XMTP node (Message API v1 over HTTP/JSON, WebSocket subscriptions)
+
+Usage:
+  npm run server -- [serve] [options]
+  npm run server -- migrate [--db …]
+  npm run server -- acl list|allow|deny|remove [0xADDRESS] [comment…] [--db …]
+
+Options:
+  --host HOST            listen address (default 127.0.0.1)
+  --port PORT            listen port (default 5555; 0 = any free port)
+  --db DB                SQLite file (default ./data/xmtp.sqlite, created if missing), ':memory:',
+                         or postgres://user@host:port/dbname
+  --bus none|pg-notify|nats
+                         cross-process fan-out with PostgreSQL (default pg-notify)
+  --nats-url URL         NATS server for --bus nats (default nats://127.0.0.1:4222)
+  --no-auth              accept publishes without auth tokens (local development only)
+  --no-rate-limit        disable per-IP rate limits
+  --acl-file FILE        allow/deny list file ("allow 0x…" / "deny 0x…" lines), reloaded on change
+  --privileged 0x…       wallet that may publish to any contact-/privatestore- topic (repeatable)
+  --trust-proxy          take the client IP from X-Forwarded-For (last entry)
+  --log-level LEVEL      debug|info|warn|error|silent (default info)
+  -h, --help
+
+Environment: XMTP_DB, XMTP_HOST, XMTP_PORT, XMTP_LOG_LEVEL are used when the option is absent.
+Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP reloads the allow/deny lists.`;
+
+function fail(msg: string): never {
+  process.stderr.write(`${msg}\n\n${HELP}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        db: { type: 'string' },
+        bus: { type: 'string' },
+        'nats-url': { type: 'string' },
+        'no-auth': { type: 'boolean' },
+        'no-rate-limit': { type: 'boolean' },
+        'acl-file': { type: 'string' },
+        privileged: { type: 'string', multiple: true },
+        'trust-proxy': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    process.stdout.write(HELP + '\n');
+    return;
+  }
+  const db = v.db ?? process.env.XMTP_DB ?? './data/xmtp.sqlite';
+  const logLevel = v['log-level'] ?? process.env.XMTP_LOG_LEVEL ?? 'info';
+  if (!isLevel(logLevel)) fail(`invalid --log-level ${logLevel}`);
+  const bus = v.bus as BusKind | undefined;
+  if (bus !== undefined && !['none', 'pg-notify', 'nats'].includes(bus)) fail(`invalid --bus ${bus}`);
+  const [command = 'serve', ...args] = positionals;
+
+  if (command === 'migrate' || command === 'acl') {
+    const log = createLogger({ level: logLevel as Level });
+    const { store } = await openStore(db, { log, nodeId: 'cli', bus: 'none' });
+    try {
+      if (command === 'migrate') {
+        process.stdout.write(`schema version ${await store.schemaVersion()} (${store.kind})\n`);
+        return;
+      }
+      const [sub, address, ...comment] = args;
+      if (sub === 'list') {
+        for (const e of await store.aclList()) process.stdout.write(`${e.permission} ${e.address}${e.comment ? ' ' + e.comment : ''}\n`);
+        return;
+      }
+      if (!address || !/^0x[0-9a-fA-F]{40}$/.test(address)) fail('acl: expected a 0x-prefixed 40-hex-digit wallet address');
+      if (sub === 'allow' || sub === 'deny') {
+        await store.aclSet({ address, permission: sub, comment: comment.join(' ') });
+        process.stdout.write(`${sub} ${address.toLowerCase()} (running nodes pick it up within 5 s)\n`);
+      } else if (sub === 'remove') {
+        process.stdout.write((await store.aclRemove(address)) ? `removed ${address.toLowerCase()}\n` : `${address.toLowerCase()} was not listed\n`);
+      } else fail(`acl: unknown subcommand ${sub ?? ''}`);
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  if (command !== 'serve') fail(`unknown command ${command}`);
+
+  const portText = v.port ?? process.env.XMTP_PORT ?? '5555';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port ${portText}`);
+  const node = await startNode({
+    host: v.host ?? process.env.XMTP_HOST ?? '127.0.0.1',
+    port,
+    db,
+    bus,
+    natsUrl: v['nats-url'],
+    auth: !v['no-auth'],
+    rateLimits: v['no-rate-limit'] ? false : undefined,
+    aclFile: v['acl-file'],
+    privilegedAddresses: v.privileged,
+    trustProxy: v['trust-proxy'],
+    logLevel: logLevel as Level,
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    node.log.info('signal received', { signal });
+    node.close().then(
+      () => process.exit(0),
+      (err) => {
+        node.log.error('shutdown failed', { err: String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    node.log.info('reloading allow/deny lists');
+    void node.reloadAcl();
+  });
+  // Machine-readable line for scripts and tests that start the node on port 0.
+  process.stdout.write(JSON.stringify({ listening: node.url }) + '\n');
+}
+
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'unhandled rejection', err: String(err) }) + '\n');
+});
+
+main().catch((err) => {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'fatal', err: String((err as Error)?.stack ?? err) }) + '\n');
+  process.exit(1);
+});

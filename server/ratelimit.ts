@@ -1,0 +1,67 @@
+// Per-client-IP token buckets, one for publishes (cost = envelopes) and one for everything else
+// (cost = sub-queries of a batch, else 1), like the official node (xmtp-node-api.md §9) but with a
+// continuous refill. Wallets on the allow-list get a larger "priority" bucket.
+import { ApiError, Code } from './errors.ts';
+
+export interface BucketConfig {
+  /** Bucket size (burst). */
+  burst: number;
+  /** Tokens added per minute. */
+  perMinute: number;
+  /** Size and rate multiplier for priority (allow-listed) wallets. */
+  priorityMultiplier: number;
+}
+
+export interface RateLimitConfig {
+  publish: BucketConfig;
+  query: BucketConfig;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  publish: { burst: 1000, perMinute: 200, priorityMultiplier: 25 },
+  query: { burst: 10000, perMinute: 2000, priorityMultiplier: 5 },
+};
+
+export type BucketType = 'publish' | 'query';
+
+interface Bucket {
+  tokens: number;
+  last: number;
+}
+
+export class RateLimiter {
+  private buckets = new Map<string, Bucket>();
+  private sweeper: NodeJS.Timeout;
+
+  constructor(readonly config: RateLimitConfig, private now: () => number = Date.now) {
+    this.sweeper = setInterval(() => this.sweep(), 10 * 60_000);
+    this.sweeper.unref();
+  }
+
+  /** Spends `cost` tokens or throws RESOURCE_EXHAUSTED. */
+  spend(ip: string, type: BucketType, cost: number, priority = false): void {
+    const cfg = this.config[type];
+    const mult = priority ? cfg.priorityMultiplier : 1;
+    const max = cfg.burst * mult;
+    const rate = (cfg.perMinute * mult) / 60_000;
+    const key = `${priority ? 'P' : 'R'}${ip}${type === 'publish' ? 'PUB' : 'DEF'}`;
+    const t = this.now();
+    let b = this.buckets.get(key);
+    if (!b) this.buckets.set(key, (b = { tokens: max, last: t }));
+    else {
+      b.tokens = Math.min(max, b.tokens + (t - b.last) * rate);
+      b.last = t;
+    }
+    if (cost > b.tokens) throw new ApiError(Code.RESOURCE_EXHAUSTED, `${cost} exceeds rate limit ${key}`);
+    b.tokens -= cost;
+  }
+
+  private sweep(): void {
+    const cutoff = this.now() - 60 * 60_000;
+    for (const [k, b] of this.buckets) if (b.last < cutoff) this.buckets.delete(k);
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+}

@@ -1,0 +1,237 @@
+// PostgreSQL backend (pg): several node processes share one database. Concurrent publishes are
+// group-committed (one multi-row INSERT … ON CONFLICT DO NOTHING per batch, a few batches in flight);
+// the row is durable when the INSERT's implicit transaction has committed (synchronous_commit on).
+import pg from 'pg';
+import { MIGRATIONS } from './migrations.ts';
+import type { AclEntry, QuerySpec, Store, StoredEnvelope } from './types.ts';
+import { clampI64, cursorMode } from './types.ts';
+
+export interface PgStored extends StoredEnvelope {
+  seq: bigint;
+}
+
+interface Pending {
+  envelopes: StoredEnvelope[];
+  resolve: (stored: PgStored[]) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface PgStoreOptions {
+  poolSize?: number;
+  onCommit?: (seconds: number, rows: number) => void;
+  /** Most concurrent group-commit batches. */
+  maxInflightBatches?: number;
+}
+
+const MIGRATION_LOCK = 727_100_001;
+const keyOf = (e: { topic: string; ts: bigint | string; digest: Buffer }) => `${e.ts}\0${e.digest.toString('base64')}\0${e.topic}`;
+
+export class PgStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+  private queue: Pending[] = [];
+  private inflight = 0;
+  private maxInflight: number;
+  private closed = false;
+  private drained: (() => void) | null = null;
+
+  private constructor(readonly url: string, private opts: PgStoreOptions) {
+    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    this.pool.on('error', () => {
+      /* idle client errors surface on the next query */
+    });
+    this.maxInflight = opts.maxInflightBatches ?? 4;
+  }
+
+  static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
+    const s = new PgStore(url, opts);
+    try {
+      await s.migrate();
+    } catch (err) {
+      await s.pool.end().catch(() => {});
+      throw err;
+    }
+    return s;
+  }
+
+  private async migrate(): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      // Several processes may start at once: one migrates, the others wait.
+      await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+      const { rows } = await c.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((r) => r.version));
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await c.query('BEGIN');
+        try {
+          await c.query(m.postgres);
+          await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+          await c.query('COMMIT');
+        } catch (err) {
+          await c.query('ROLLBACK');
+          throw err;
+        }
+      }
+    } finally {
+      await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+      c.release();
+    }
+  }
+
+  async schemaVersion(): Promise<number> {
+    const { rows } = await this.pool.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    return rows[0]?.v ?? 0;
+  }
+
+  insert(envelopes: StoredEnvelope[]): Promise<PgStored[]> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (!envelopes.length) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ envelopes, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inflight < this.maxInflight && this.queue.length) {
+      const batch = this.queue;
+      this.queue = [];
+      this.inflight++;
+      void this.flush(batch).finally(() => {
+        this.inflight--;
+        if (this.queue.length) this.pump();
+        else if (this.inflight === 0 && this.drained) this.drained();
+      });
+    }
+  }
+
+  private async writeRows(rows: StoredEnvelope[]): Promise<Map<string, bigint>> {
+    const now = String(BigInt(Date.now()) * 1_000_000n);
+    const res = await this.pool.query<{ seq: string; topic: string; ts: string; digest: Buffer }>({
+      name: 'xmtp_insert',
+      text: `INSERT INTO envelopes (topic, ts, digest, message, received_ns)
+        SELECT t, s, d, m, $5::bigint FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(t, s, d, m)
+        ON CONFLICT (topic, ts, digest) DO NOTHING
+        RETURNING seq, topic, ts, digest`,
+      values: [rows.map((e) => e.topic), rows.map((e) => e.ts.toString()), rows.map((e) => e.digest), rows.map((e) => e.message), now],
+    });
+    const inserted = new Map<string, bigint>();
+    for (const r of res.rows) inserted.set(keyOf(r), BigInt(r.seq));
+    return inserted;
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    const t0 = performance.now();
+    const claim = (inserted: Map<string, bigint>, p: Pending): PgStored[] => {
+      const out: PgStored[] = [];
+      for (const e of p.envelopes) {
+        const k = keyOf(e);
+        const seq = inserted.get(k);
+        if (seq !== undefined) {
+          inserted.delete(k); // an identical envelope published twice in one batch is new once
+          out.push({ ...e, seq });
+        }
+      }
+      return out;
+    };
+    try {
+      const inserted = await this.writeRows(batch.flatMap((p) => p.envelopes));
+      this.opts.onCommit?.((performance.now() - t0) / 1000, batch.length);
+      for (const p of batch) p.resolve(claim(inserted, p));
+    } catch {
+      // One bad request must not fail the others of its group: retry each on its own.
+      for (const p of batch) {
+        try {
+          p.resolve(claim(await this.writeRows(p.envelopes), p));
+        } catch (err) {
+          p.reject(err);
+        }
+      }
+    }
+  }
+
+  private sqlFor(q: QuerySpec, topicParam: number, args: unknown[]): string {
+    const where = [`topic = $${topicParam}`];
+    const p = (v: unknown) => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (q.startTimeNs !== 0n) where.push(`ts >= ${p(clampI64(q.startTimeNs).toString())}::bigint`);
+    if (q.endTimeNs !== 0n) where.push(`ts <= ${p(clampI64(q.endTimeNs).toString())}::bigint`);
+    const op = q.ascending ? '>' : '<';
+    const mode = cursorMode(q.cursor);
+    if (mode === 'tuple') where.push(`(ts, digest) ${op} (${p(clampI64(q.cursor!.senderTimeNs).toString())}::bigint, ${p(q.cursor!.digest)}::bytea)`);
+    else if (mode === 'digest') where.push(`digest ${op} ${p(q.cursor!.digest)}::bytea`);
+    const dir = q.ascending ? 'ASC' : 'DESC';
+    return `SELECT topic, ts, digest, message FROM envelopes WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, digest ${dir} LIMIT ${p(q.limit)}`;
+  }
+
+  async query(q: QuerySpec): Promise<StoredEnvelope[]> {
+    const topics = [...new Set(q.topics)];
+    const args: unknown[] = [...topics];
+    const parts = topics.map((_, i) => this.sqlFor(q, i + 1, args));
+    const dir = q.ascending ? 'ASC' : 'DESC';
+    const text =
+      parts.length === 1 ? parts[0]! : `${parts.map((s) => `(${s})`).join(' UNION ALL ')} ORDER BY ts ${dir}, digest ${dir} LIMIT ${q.limit}`;
+    const res = await this.pool.query<{ topic: string; ts: string; digest: Buffer; message: Buffer }>({
+      name: parts.length === 1 ? `xmtp_q_${hash(text)}` : undefined,
+      text,
+      values: args,
+    });
+    return res.rows.map((r) => ({ topic: r.topic, ts: BigInt(r.ts), digest: r.digest, message: r.message }));
+  }
+
+  /** Rows by store id, in id order (for the LISTEN/NOTIFY fan-out). */
+  async rowsBySeq(seqs: bigint[]): Promise<StoredEnvelope[]> {
+    const res = await this.pool.query<{ topic: string; ts: string; digest: Buffer; message: Buffer }>({
+      name: 'xmtp_by_seq',
+      text: 'SELECT topic, ts, digest, message FROM envelopes WHERE seq = ANY($1::bigint[]) ORDER BY seq',
+      values: [seqs.map(String)],
+    });
+    return res.rows.map((r) => ({ topic: r.topic, ts: BigInt(r.ts), digest: r.digest, message: r.message }));
+  }
+
+  async bulkInsert(envelopes: StoredEnvelope[]): Promise<void> {
+    for (let i = 0; i < envelopes.length; i += 20_000) await this.writeRows(envelopes.slice(i, i + 20_000));
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM envelopes');
+    return Number(rows[0]!.n);
+  }
+
+  async aclList(): Promise<AclEntry[]> {
+    const { rows } = await this.pool.query<AclEntry>('SELECT address, permission, comment FROM acl ORDER BY address');
+    return rows;
+  }
+
+  async aclSet(e: AclEntry): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO acl (address, permission, comment) VALUES ($1, $2, $3)
+       ON CONFLICT (address) DO UPDATE SET permission = excluded.permission, comment = excluded.comment`,
+      [e.address.toLowerCase(), e.permission, e.comment],
+    );
+  }
+
+  async aclRemove(address: string): Promise<boolean> {
+    const r = await this.pool.query('DELETE FROM acl WHERE address = $1', [address.toLowerCase()]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pump();
+    if (this.inflight > 0) await new Promise<void>((r) => (this.drained = r));
+    await this.pool.end();
+  }
+}
+
+function hash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
+}

@@ -1,0 +1,63 @@
+// The storage interface shared by the SQLite and PostgreSQL backends.
+import type { IndexCursor } from '../json.ts';
+
+export interface StoredEnvelope {
+  topic: string;
+  /** Sender timestamp (envelope timestamp_ns), < 2^63. */
+  ts: bigint;
+  /** sha256(utf8(topic) ‖ message): the row identity with ts, and the cursor digest. */
+  digest: Buffer;
+  message: Buffer;
+}
+
+export interface QuerySpec {
+  topics: string[];
+  /** Inclusive bounds on ts; 0n = unbounded. */
+  startTimeNs: bigint;
+  endTimeNs: bigint;
+  cursor: IndexCursor | null;
+  ascending: boolean;
+  limit: number;
+}
+
+export type Permission = 'allow' | 'deny';
+export interface AclEntry {
+  /** Lowercase 0x address. */
+  address: string;
+  permission: Permission;
+  comment: string;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Stores envelopes durably (group-committed with concurrent callers). Resolves once they are on
+   * disk, with the envelopes that were new (identical envelopes already stored are dropped).
+   */
+  insert(envelopes: StoredEnvelope[]): Promise<StoredEnvelope[]>;
+  query(spec: QuerySpec): Promise<StoredEnvelope[]>;
+  /** Fast seeding for benchmarks and tools: one big transaction, no fan-out. */
+  bulkInsert(envelopes: StoredEnvelope[]): Promise<void>;
+  count(): Promise<number>;
+  aclList(): Promise<AclEntry[]>;
+  aclSet(entry: AclEntry): Promise<void>;
+  aclRemove(address: string): Promise<boolean>;
+  /** Migrations applied, newest last. */
+  schemaVersion(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const MAX_INT64 = (1n << 63n) - 1n;
+export const clampI64 = (n: bigint): bigint => (n > MAX_INT64 ? MAX_INT64 : n);
+
+/** Cursor condition as the official node applies it (xmtp-node-api.md §7.3). */
+export function cursorMode(c: IndexCursor | null): 'none' | 'tuple' | 'digest' {
+  if (!c || c.digest.length === 0) return 'none';
+  return c.senderTimeNs === 0n ? 'digest' : 'tuple';
+}
+
+/** Orders rows (ts, digest) bytewise, as Query does. */
+export function compareRows(a: StoredEnvelope, b: StoredEnvelope): number {
+  if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
+  return Buffer.compare(a.digest, b.digest);
+}

@@ -1,0 +1,188 @@
+// WebSocket subscriptions (protocol documented in server/README.md): one socket, a topic set the
+// client changes without reconnecting, envelopes in the same JSON form as the HTTP stream, and a
+// server ping every 20 s (an application message, so MV3 service workers stay alive, plus a
+// protocol ping to detect dead peers).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ApiError, Code, invalidArgument } from './errors.ts';
+import type { Dispatcher, OutEnvelope, Subscriber } from './fanout/dispatcher.ts';
+import { parseTopics } from './json.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import { validateTopic } from './topics.ts';
+
+export const WS_PATH = '/message/v1/ws';
+export const WS_PROTOCOL_VERSION = 1;
+export const WS_MAX_TOPICS = 10_000;
+export const WS_MAX_FRAME = 4 * 1024 * 1024;
+
+export interface WsOptions {
+  dispatcher: Dispatcher;
+  metrics: Metrics;
+  log: Logger;
+  pingMs: number;
+  /** Envelopes are dropped and the socket closed (1013) when more than this many bytes are queued. */
+  maxBufferedBytes: number;
+  /** Rate limiting: throws an ApiError if the client may not proceed. */
+  admit: (req: IncomingMessage, cost: number) => void;
+}
+
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_TRY_AGAIN_LATER = 1013;
+
+class WsSubscriber implements Subscriber {
+  readonly topics = new Set<string>();
+  alive = true;
+  constructor(readonly ws: WebSocket, private opts: WsOptions) {}
+
+  deliver(env: OutEnvelope): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+      this.opts.metrics.dropped.inc({ transport: 'ws' });
+      this.ws.close(CLOSE_TRY_AGAIN_LATER, 'subscriber too slow; reconnect and catch up with query');
+      return;
+    }
+    this.ws.send(`{"type":"envelope","result":${env.json}}`);
+  }
+
+  send(obj: unknown): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(obj));
+  }
+}
+
+export class WsEndpoint {
+  private wss: WebSocketServer;
+  private subs = new Set<WsSubscriber>();
+  private timer: NodeJS.Timeout;
+
+  constructor(private opts: WsOptions) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME, perMessageDeflate: false });
+    opts.metrics.subscribers.collect(() => [[{ transport: 'ws' }, this.subs.size]]);
+    this.timer = setInterval(() => this.pingAll(), opts.pingMs);
+    this.timer.unref();
+  }
+
+  get size(): number {
+    return this.subs.size;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      this.opts.admit(req, 1);
+    } catch (err) {
+      const e = err instanceof ApiError ? err : new ApiError(Code.INTERNAL, String(err));
+      const body = JSON.stringify(e.toJSON());
+      socket.end(
+        `HTTP/1.1 ${e.status} Error\r\nContent-Type: application/json\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const sub = new WsSubscriber(ws, this.opts);
+    this.subs.add(sub);
+    const log = this.opts.log.child({ transport: 'ws', ip: req.socket.remoteAddress });
+    log.debug('websocket opened');
+    ws.on('pong', () => {
+      sub.alive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      let id: unknown;
+      try {
+        if (isBinary) throw invalidArgument('binary frames are not supported; send JSON text');
+        let msg: unknown;
+        try {
+          msg = JSON.parse(data.toString());
+        } catch (err) {
+          throw invalidArgument(`invalid JSON: ${(err as Error).message}`);
+        }
+        if (!msg || typeof msg !== 'object' || Array.isArray(msg)) throw invalidArgument('expected a JSON object');
+        const m = msg as Record<string, unknown>;
+        id = m.id;
+        this.onMessage(sub, m, req);
+      } catch (err) {
+        const e = err instanceof ApiError ? err : new ApiError(Code.INTERNAL, String(err));
+        log.warn('websocket request refused', { code: e.code, message: e.message });
+        sub.send({ type: 'error', ...(id !== undefined ? { id } : {}), error: e.toJSON() });
+      }
+    });
+    ws.on('close', () => {
+      this.opts.dispatcher.remove(sub, sub.topics);
+      this.subs.delete(sub);
+      log.debug('websocket closed');
+    });
+    ws.on('error', (err) => log.warn('websocket error', { err: String(err) }));
+    sub.send({ type: 'ready', protocol: WS_PROTOCOL_VERSION, pingIntervalMs: this.opts.pingMs, maxTopics: WS_MAX_TOPICS });
+  }
+
+  private onMessage(sub: WsSubscriber, m: Record<string, unknown>, req: IncomingMessage): void {
+    const id = m.id;
+    if (id !== undefined && typeof id !== 'string' && typeof id !== 'number') throw invalidArgument('id must be a string or a number');
+    const withId = id !== undefined ? { id } : {};
+    switch (m.type) {
+      case 'ping':
+        sub.send({ type: 'pong', ...withId });
+        return;
+      case 'pong':
+        sub.alive = true;
+        return;
+      case 'subscribe':
+      case 'unsubscribe':
+      case 'set': {
+        const topics = parseTopics(m.topics ?? [], 'topics');
+        for (const t of topics) validateTopic(t);
+        this.opts.admit(req, 1);
+        const d = this.opts.dispatcher;
+        if (m.type === 'unsubscribe') {
+          d.remove(sub, topics);
+          for (const t of topics) sub.topics.delete(t);
+        } else {
+          const next = new Set(m.type === 'set' ? topics : [...sub.topics, ...topics]);
+          if (next.size > WS_MAX_TOPICS) throw invalidArgument(`cannot exceed ${WS_MAX_TOPICS} topics per connection`);
+          const removed = [...sub.topics].filter((t) => !next.has(t));
+          const added = [...next].filter((t) => !sub.topics.has(t));
+          d.remove(sub, removed);
+          for (const t of removed) sub.topics.delete(t);
+          d.add(sub, added);
+          for (const t of added) sub.topics.add(t);
+        }
+        // Sent after the set is in effect: everything published from now on is delivered.
+        sub.send({ type: 'ack', ...withId, topics: sub.topics.size });
+        return;
+      }
+      default:
+        throw invalidArgument(`unknown message type ${JSON.stringify(m.type)}`);
+    }
+  }
+
+  private pingAll(): void {
+    const t = Date.now();
+    for (const sub of this.subs) {
+      if (!sub.alive) {
+        sub.ws.terminate();
+        continue;
+      }
+      sub.alive = false;
+      sub.send({ type: 'ping', t });
+      try {
+        sub.ws.ping();
+      } catch {
+        /* closing */
+      }
+    }
+  }
+
+  /** Closes every socket with 1001 (going away). */
+  close(): void {
+    clearInterval(this.timer);
+    for (const sub of this.subs) sub.ws.close(CLOSE_GOING_AWAY, 'node shutting down');
+    this.wss.close();
+  }
+
+  terminateAll(): void {
+    for (const sub of this.subs) sub.ws.terminate();
+  }
+}
