@@ -1,17 +1,19 @@
-// Background entry (Chrome service worker / Firefox event page). Listeners are registered synchronously
-// at top level so a restarted worker receives the event that woke it.
+// Background entry (Chrome service worker / Firefox event page). Every listener is registered
+// synchronously at top level so a restarted worker receives the event that woke it; all state needed
+// to resume lives in IndexedDB and storage.session.
 import browser from 'webextension-polyfill';
 import { createRouter } from './router.ts';
-import { ErrorCode, RpcError } from '../src/rpc.ts';
-import { isProviderMethod } from '../src/provider-api.ts';
-import type { AppStatus } from '../src/messages.ts';
+import { setRouter } from './events.ts';
+import { providerHandlers } from './provider/index.ts';
+import type { AppStatus } from '../src/views.ts';
+import { DEFAULT_SETTINGS } from './db.ts';
 
-const attach = createRouter({
-  'app.status': (): AppStatus => ({ version: __VERSION__, target: __TARGET__, state: 'onboarding' }),
-  'provider.request': ({ method }) => {
-    if (!isProviderMethod(method)) throw new RpcError(ErrorCode.methodNotFound, `unknown method ${method}`);
-    throw new RpcError(ErrorCode.unsupportedMethod, `${method} is not supported by this version of XMTP Inbox`);
+const router = createRouter(
+  {
+    'app.status': (): AppStatus => ({ version: __VERSION__, target: __TARGET__, state: 'onboarding', nodeUrl: DEFAULT_SETTINGS.nodeUrl }),
+    ...providerHandlers,
   },
-});
-
-browser.runtime.onConnect.addListener(attach);
+  browser.runtime.getURL(''),
+);
+setRouter(router);
+browser.runtime.onConnect.addListener(router.attach);

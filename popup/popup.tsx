@@ -2,7 +2,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { PortClient } from '../src/port-client.ts';
-import type { AppStatus } from '../src/messages.ts';
+import type { AppStatus } from '../src/views.ts';
 import './styles.css';
 
 const bg = new PortClient('popup');

@@ -1,32 +1,149 @@
 // The one catalogue of requests between contexts. Every request a popup, prompt or content script can
-// make of the background is listed here with its params and result types; the background's router
-// implements exactly this table (background/router.ts), and callers get their types from it.
+// make of the background is listed here: params, result, and who may call it (CALLERS). The background's
+// router implements exactly this table and validates params before a handler runs; callers get their
+// types from it. Events the background pushes over the same ports are listed in `Events`.
+import type {
+  AppStatus,
+  ConsentState,
+  ConversationView,
+  GrantScope,
+  MessageView,
+  OutgoingContent,
+  Settings,
+  SiteGrantView,
+  AttachmentContent,
+} from './views.ts';
 
-/** Which kind of context sent a request: taken from the Port name the background accepted. */
+/** Which kind of context sent a request: the name of the runtime.Port the background accepted. */
 export type Caller = 'popup' | 'prompt' | 'content';
 
-export interface AppStatus {
-  version: string;
-  target: 'chrome' | 'firefox';
-  /** 'onboarding' until an identity exists. */
-  state: 'onboarding' | 'locked' | 'unlocked';
+/** A request waiting for the user in the prompt window. */
+export type PromptView =
+  | { id: string; kind: 'connect'; origin: string; scope: GrantScope }
+  | { id: string; kind: 'setConsent'; origin: string; peerAddress: string; state: 'allowed' | 'denied' }
+  /** the site needs the inbox but it is locked */
+  | { id: string; kind: 'unlock'; origin: string }
+  /** the site needs the inbox but there is no identity yet */
+  | { id: string; kind: 'onboard'; origin: string };
+
+export interface ImportCheck {
+  address: string;
+  /** this wallet already has an XMTP identity on the node (it will be restored, not created) */
+  hasIdentity: boolean;
+}
+
+export interface SyncStats {
+  conversations: number;
+  newMessages: number;
+  ms: number;
 }
 
 export interface Catalogue {
-  /** Version, browser and lock state of the extension. */
+  // --- app and accounts ---
+  /** Version, browser, lock state and current account. */
   'app.status': { params: undefined; result: AppStatus };
-  /** A window.xmtp request from a page, relayed by that frame's content script (see provider-api). */
+  /** Create a wallet key inside the extension, then a new XMTP identity for it. */
+  'account.create': { params: { password: string }; result: { address: string } };
+  /** Which address a private key belongs to and whether it already has an XMTP identity. */
+  'account.checkImport': { params: { privateKey: string }; result: ImportCheck };
+  /** Import a wallet private key (hex); restores its XMTP identity from the network or creates one. */
+  'account.import': { params: { privateKey: string; password: string }; result: { address: string; restored: boolean } };
+  /** Sign in with the wallet of a page (its window.ethereum): the user approves the XMTP signatures there. */
+  'account.connectPageWallet': { params: { tabId?: number; promptId?: string; password: string }; result: { address: string; restored: boolean } };
+  'account.unlock': { params: { password: string }; result: AppStatus };
+  'account.lock': { params: undefined; result: AppStatus };
+  'account.changePassword': { params: { oldPassword: string; newPassword: string }; result: true };
+
+  // --- settings ---
+  'settings.get': { params: undefined; result: Settings };
+  /** Partial update; a new node URL is checked for reachability first. */
+  'settings.update': { params: Partial<Settings>; result: Settings };
+
+  // --- inbox (all answered from the local cache; the background syncs in the background) ---
+  'conversations.list': { params: { consent?: ConsentState; search?: string } | undefined; result: ConversationView[] };
+  'conversations.get': { params: { topic: string }; result: ConversationView };
+  'conversations.new': {
+    params: { peerAddress: string; conversationId?: string; metadata?: Record<string, string> };
+    result: ConversationView;
+  };
+  /** Marks everything up to now read (and sends a read receipt when the setting is on). */
+  'conversations.markRead': { params: { topic: string }; result: true };
+  'contacts.canMessage': { params: { addresses: string[] }; result: Record<string, boolean> };
+  'consent.set': { params: { peerAddress: string; state: 'allowed' | 'denied' }; result: true };
+  /** Newest first; `before` is a sent time (ms) to page back from. */
+  'messages.list': { params: { topic: string; limit?: number; before?: number }; result: MessageView[] };
+  /** Queued in the outbox and returned as pending at once; delivery continues in the background. */
+  'messages.send': { params: { topic: string } & OutgoingContent; result: MessageView };
+  'outbox.retry': { params: { id: string }; result: MessageView };
+  'outbox.discard': { params: { id: string }; result: true };
+  /** Downloads, verifies and decrypts a remote attachment of a message. */
+  'attachments.loadRemote': { params: { messageId: string }; result: AttachmentContent };
+  'sync.now': { params: undefined; result: SyncStats };
+
+  // --- connected sites ---
+  'sites.list': { params: undefined; result: SiteGrantView[] };
+  'sites.revoke': { params: { origin: string }; result: true };
+
+  // --- prompt window ---
+  'prompt.get': { params: { id: string }; result: PromptView };
+  'prompt.resolve': { params: { id: string; approved: boolean; scope?: GrantScope }; result: true };
+
+  // --- content script ---
+  /** A window.xmtp request from a page, relayed by that frame's content script (src/provider-api.ts). */
   'provider.request': { params: { method: string; params?: unknown }; result: unknown };
+  /** The page wallet's answer to a `wallet.request` event (see Events). */
+  'wallet.response': { params: { requestId: string; result?: unknown; error?: { code: number; message: string } }; result: true };
 }
 
 /** Who may call what: the router refuses a method to any other caller. */
 export const CALLERS: { [M in keyof Catalogue]: readonly Caller[] } = {
   'app.status': ['popup', 'prompt'],
+  'account.create': ['popup', 'prompt'],
+  'account.checkImport': ['popup', 'prompt'],
+  'account.import': ['popup', 'prompt'],
+  'account.connectPageWallet': ['popup', 'prompt'],
+  'account.unlock': ['popup', 'prompt'],
+  'account.lock': ['popup'],
+  'account.changePassword': ['popup'],
+  'settings.get': ['popup'],
+  'settings.update': ['popup'],
+  'conversations.list': ['popup'],
+  'conversations.get': ['popup'],
+  'conversations.new': ['popup'],
+  'conversations.markRead': ['popup'],
+  'contacts.canMessage': ['popup'],
+  'consent.set': ['popup'],
+  'messages.list': ['popup'],
+  'messages.send': ['popup'],
+  'outbox.retry': ['popup'],
+  'outbox.discard': ['popup'],
+  'attachments.loadRemote': ['popup'],
+  'sync.now': ['popup'],
+  'sites.list': ['popup'],
+  'sites.revoke': ['popup'],
+  'prompt.get': ['prompt'],
+  'prompt.resolve': ['prompt'],
   'provider.request': ['content'],
+  'wallet.response': ['content'],
 };
+
+/** Events the background pushes to connected contexts: `{ event, data }` frames. */
+export interface Events {
+  /** lock state or account changed (popup, prompt) */
+  status: AppStatus;
+  /** conversations changed: new ones, new last message, consent, unread (popup) */
+  conversations: { topics: string[] };
+  /** new or updated messages in a conversation, e.g. a pending send became sent (popup) */
+  messages: { topic: string; messages: MessageView[] };
+  /** the background asks the page's wallet (window.ethereum) to do something (content) */
+  'wallet.request': { requestId: string; method: 'eth_requestAccounts' | 'personal_sign'; params?: unknown[] };
+  /** provider events for the page: connect, disconnect, accountsChanged, message (content) */
+  provider: { event: 'connect' | 'disconnect' | 'accountsChanged' | 'message'; data: unknown };
+}
 
 export type Method = keyof Catalogue;
 export type Params<M extends Method> = Catalogue[M]['params'];
 export type Result<M extends Method> = Catalogue[M]['result'];
+export type EventName = keyof Events;
 
 export const PORT = { popup: 'popup', prompt: 'prompt', content: 'content' } as const satisfies Record<Caller, string>;

@@ -1,0 +1,158 @@
+// The extension's IndexedDB: everything the background needs to resume after a restart. Schema changes
+// are versioned upgrades (add a step to UPGRADES, never edit a shipped one). Every record that belongs
+// to an identity carries `account` (its wallet address) first in its key, so several accounts can live
+// side by side later.
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { ConsentState, ConversationContextView, GrantScope, MessageView, Settings } from '../src/views.ts';
+
+export const DB_NAME = 'xmtp-inbox';
+
+/** AES-GCM ciphertext under a key derived from the user's password (see keystore.ts). */
+export interface SealedBox {
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+export interface KdfParams {
+  name: 'PBKDF2-SHA256';
+  iterations: number;
+  salt: Uint8Array;
+}
+
+export interface AccountRecord {
+  address: string;
+  createdAt: number;
+  /** 'extension': the wallet key lives (encrypted) in this extension; 'external': a page wallet signed */
+  wallet: 'extension' | 'external';
+  kdf: KdfParams;
+  /** sealed `KeystoreSecrets` (keystore.ts) */
+  secrets: SealedBox;
+}
+
+export interface ConversationRecord {
+  account: string;
+  topic: string;
+  peerAddress: string;
+  createdAt: number;
+  version: 'v1' | 'v2';
+  context?: ConversationContextView;
+  /** what the client core needs to reopen the conversation (its serialized form), sealed */
+  sealed?: SealedBox;
+  /** denormalised for a list that paints without reading messages */
+  updatedAt: number;
+  lastMessage?: MessageView;
+  /** sent time (ms) of the newest message the user has seen */
+  readUpTo: number;
+  unreadCount: number;
+}
+
+export interface MessageRecord extends MessageView {
+  account: string;
+}
+
+export interface CursorRecord {
+  account: string;
+  topic: string;
+  /** the newest envelope's sender time (ns, decimal string) seen on this topic */
+  lastNs: string;
+}
+
+export interface OutboxRecord {
+  account: string;
+  /** the message id shown while pending (the real id is known once encoded) */
+  localId: string;
+  topic: string;
+  contentType: string;
+  content: unknown;
+  createdAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  state: 'pending' | 'failed';
+  error?: string;
+}
+
+export interface ConsentRecord {
+  account: string;
+  peerAddress: string;
+  state: ConsentState;
+  updatedAt: number;
+}
+
+export interface GrantRecord {
+  account: string;
+  origin: string;
+  scope: GrantScope;
+  grantedAt: number;
+}
+
+export interface InboxDB extends DBSchema {
+  accounts: { key: string; value: AccountRecord };
+  /** small key/value records: 'currentAccount', 'settings' */
+  meta: { key: string; value: unknown };
+  conversations: {
+    key: [string, string];
+    value: ConversationRecord;
+    indexes: { byUpdated: [string, number]; byPeer: [string, string] };
+  };
+  messages: {
+    key: [string, string];
+    value: MessageRecord;
+    indexes: { byConversation: [string, string, number] };
+  };
+  cursors: { key: [string, string]; value: CursorRecord };
+  outbox: { key: [string, string]; value: OutboxRecord; indexes: { byNextAttempt: [string, number] } };
+  consent: { key: [string, string]; value: ConsentRecord };
+  grants: { key: [string, string]; value: GrantRecord; indexes: { byOrigin: string } };
+}
+
+export type Db = IDBPDatabase<InboxDB>;
+
+type Upgrade = (db: IDBPDatabase<InboxDB>) => void;
+const UPGRADES: Upgrade[] = [
+  // v1
+  (db) => {
+    db.createObjectStore('accounts', { keyPath: 'address' });
+    db.createObjectStore('meta');
+    const conversations = db.createObjectStore('conversations', { keyPath: ['account', 'topic'] });
+    conversations.createIndex('byUpdated', ['account', 'updatedAt']);
+    conversations.createIndex('byPeer', ['account', 'peerAddress']);
+    const messages = db.createObjectStore('messages', { keyPath: ['account', 'id'] });
+    messages.createIndex('byConversation', ['account', 'conversation', 'sent']);
+    db.createObjectStore('cursors', { keyPath: ['account', 'topic'] });
+    const outbox = db.createObjectStore('outbox', { keyPath: ['account', 'localId'] });
+    outbox.createIndex('byNextAttempt', ['account', 'nextAttemptAt']);
+    db.createObjectStore('consent', { keyPath: ['account', 'peerAddress'] });
+    const grants = db.createObjectStore('grants', { keyPath: ['account', 'origin'] });
+    grants.createIndex('byOrigin', 'origin');
+  },
+];
+export const DB_VERSION = UPGRADES.length;
+
+let opening: Promise<Db> | undefined;
+
+/** The database, opened once per background lifetime. */
+export function db(): Promise<Db> {
+  opening ??= openDB<InboxDB>(DB_NAME, DB_VERSION, {
+    upgrade(database, oldVersion) {
+      for (let v = oldVersion; v < UPGRADES.length; v++) UPGRADES[v](database);
+    },
+    blocking() {
+      // A newer version of the extension wants to upgrade: let it.
+      void opening?.then((d) => d.close());
+      opening = undefined;
+    },
+  });
+  return opening;
+}
+
+/** For tests: forget the open handle (after swapping the global indexedDB). */
+export function resetDbHandle(): void {
+  opening = undefined;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  nodeUrl: 'http://localhost:5555',
+  lockAfterMinutes: 15,
+  notifications: true,
+  readReceipts: true,
+};

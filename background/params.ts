@@ -1,0 +1,57 @@
+// Runtime validation of every catalogue request's params (src/messages.ts), applied by the router
+// before any handler runs.
+import type { Method, Params } from '../src/messages.ts';
+import { address, arrayOf, bool, int, json, none, obj, oneOf, optional, recordOf, str, topic, type Check } from '../src/validate.ts';
+
+const password = str({ min: 8, max: 1024 });
+const anyPassword = str({ min: 1, max: 1024 });
+const privateKey = str({ pattern: /^(0x)?[0-9a-fA-F]{64}$/, what: 'a private key: 64 hex digits, with or without 0x' });
+const id = str({ min: 1, max: 200 });
+const consent = oneOf(['allowed', 'denied', 'unknown'] as const);
+const scope = oneOf(['app', 'inbox'] as const);
+const contentType = str({ min: 3, max: 200, pattern: /^[\w.-]+\/[\w.-]+:\d+\.\d+$/, what: 'authority/type:major.minor' });
+const origin = str({ min: 1, max: 2048 });
+
+export const PARAMS: { [M in Method]: Check<Params<M>> } = {
+  'app.status': none,
+  'account.create': obj({ password }),
+  'account.checkImport': obj({ privateKey }),
+  'account.import': obj({ privateKey, password }),
+  'account.connectPageWallet': obj({ tabId: optional(int({ min: 0 })), promptId: optional(id), password }),
+  'account.unlock': obj({ password: anyPassword }),
+  'account.lock': none,
+  'account.changePassword': obj({ oldPassword: anyPassword, newPassword: password }),
+  'settings.get': none,
+  'settings.update': obj({
+    nodeUrl: optional(str({ min: 1, max: 2048, pattern: /^https?:\/\/[^\s/]+(\/[^\s]*)?$/, what: 'an http:// or https:// URL' })),
+    lockAfterMinutes: optional(int({ min: 0, max: 24 * 60 })),
+    notifications: optional(bool),
+    readReceipts: optional(bool),
+  }),
+  'conversations.list': (v, path) => (v === undefined ? undefined : obj({ consent: optional(consent), search: optional(str({ max: 100 })) })(v, path)),
+  'conversations.get': obj({ topic }),
+  'conversations.new': obj({
+    peerAddress: address,
+    conversationId: optional(str({ min: 1, max: 200 })),
+    metadata: optional(recordOf(str({ max: 1000 }), { maxKeys: 20 })),
+  }),
+  'conversations.markRead': obj({ topic }),
+  'contacts.canMessage': obj({ addresses: arrayOf(str({ max: 100 }), { min: 1, max: 500 }) }),
+  'consent.set': obj({ peerAddress: address, state: oneOf(['allowed', 'denied'] as const) }),
+  'messages.list': obj({ topic, limit: optional(int({ min: 1, max: 1000 })), before: optional(int({ min: 0 })) }),
+  'messages.send': obj({ topic, contentType: optional(contentType), content: json({ maxBytes: 1_500_000 }) }),
+  'outbox.retry': obj({ id }),
+  'outbox.discard': obj({ id }),
+  'attachments.loadRemote': obj({ messageId: id }),
+  'sync.now': none,
+  'sites.list': none,
+  'sites.revoke': obj({ origin }),
+  'prompt.get': obj({ id }),
+  'prompt.resolve': obj({ id, approved: bool, scope: optional(scope) }),
+  'provider.request': obj({ method: str({ min: 1, max: 100 }), params: optional(json({ maxBytes: 1_500_000 })) }),
+  'wallet.response': obj({
+    requestId: id,
+    result: optional(json({ maxBytes: 100_000 })),
+    error: optional(obj({ code: int(), message: str({ max: 2000 }) })),
+  }),
+};

@@ -1,0 +1,122 @@
+// JSON views: the only shapes of XMTP data that leave the background (popup, prompt and pages see
+// these, never protobuf or keys). They are plain, structured-cloneable data.
+
+export type ConsentState = 'allowed' | 'denied' | 'unknown';
+
+/** `authority/type:major.minor`, e.g. `xmtp.org/text:1.0`. */
+export type ContentTypeString = string;
+
+export const ContentTypes = {
+  text: 'xmtp.org/text:1.0',
+  reply: 'xmtp.org/reply:1.0',
+  reaction: 'xmtp.org/reaction:1.0',
+  readReceipt: 'xmtp.org/readReceipt:1.0',
+  attachment: 'xmtp.org/attachment:1.0',
+  remoteAttachment: 'xmtp.org/remoteStaticAttachment:1.0',
+} as const;
+
+/** Message content in its JSON form, per content type (DESIGN.md: a string for text, JSON otherwise). */
+export interface ReplyContent {
+  /** id of the message replied to */
+  reference: string;
+  contentType: ContentTypeString;
+  content: unknown;
+}
+export interface ReactionContent {
+  reference: string;
+  action: 'added' | 'removed';
+  schema: 'unicode' | 'shortcode' | 'custom';
+  content: string;
+}
+export interface AttachmentContent {
+  filename: string;
+  mimeType: string;
+  /** file bytes, base64 */
+  data: string;
+}
+export interface RemoteAttachmentContent {
+  url: string;
+  filename: string;
+  contentLength: number;
+  contentDigest: string;
+  scheme: string;
+  /** hex; needed by whoever fetches and decrypts the file */
+  secret: string;
+  salt: string;
+  nonce: string;
+}
+export type ReadReceiptContent = Record<string, never>;
+
+export interface ConversationContextView {
+  conversationId: string;
+  metadata: Record<string, string>;
+}
+
+/** DESIGN.md `Conversation`, plus what the inbox shows. */
+export interface ConversationView {
+  /** the topic */
+  id: string;
+  peerAddress: string;
+  /** ms */
+  createdAt: number;
+  context?: ConversationContextView;
+  consent: ConsentState;
+  version: 'v1' | 'v2';
+  /** newest message that is not a read receipt, for the list preview */
+  lastMessage?: MessageView;
+  /** ms of the newest message (or createdAt): the inbox sort key */
+  updatedAt: number;
+  unreadCount: number;
+}
+
+export type MessageStatus = 'sent' | 'pending' | 'failed';
+
+/** DESIGN.md `Message`, plus the outbox state of our own sends. */
+export interface MessageView {
+  id: string;
+  /** the conversation topic */
+  conversation: string;
+  senderAddress: string;
+  /** ms */
+  sent: number;
+  contentType: ContentTypeString;
+  content: unknown;
+  fallback?: string;
+  status: MessageStatus;
+  /** why a failed send failed, readable */
+  error?: string;
+}
+
+/** What a context asks the background to send: the same JSON form messages are read in. */
+export interface OutgoingContent {
+  contentType?: ContentTypeString;
+  content: unknown;
+}
+
+export interface Settings {
+  /** XMTP node, default http://localhost:5555 */
+  nodeUrl: string;
+  /** auto-lock after this many idle minutes; 0 = never */
+  lockAfterMinutes: number;
+  notifications: boolean;
+  readReceipts: boolean;
+}
+
+export type GrantScope = 'app' | 'inbox';
+export interface SiteGrantView {
+  origin: string;
+  scope: GrantScope;
+  account: string;
+  /** ms */
+  grantedAt: number;
+}
+
+export type LockState = 'onboarding' | 'locked' | 'unlocked';
+export interface AppStatus {
+  version: string;
+  target: 'chrome' | 'firefox';
+  state: LockState;
+  /** the current account's wallet address, also while locked */
+  address?: string;
+  nodeUrl: string;
+}
