@@ -132,7 +132,7 @@ export class PgStore implements Store {
         const seq = inserted.get(k);
         if (seq !== undefined) {
           inserted.delete(k); // an identical envelope published twice in one batch is new once
-          out.push({ ...e, seq });
+          out.push(Object.assign(e, { seq })); // same object: the caller matches by identity
         }
       }
       return out;

@@ -1,0 +1,48 @@
+// Throwaway nats-server (Debian package `nats-server`) on a free loopback port, for tests and
+// benchmarks of the NATS fan-out. max_payload is raised so whole envelopes (up to 1 MiB) fit.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../support/postgres.ts';
+
+export const NATS_INSTALL_HINT = 'nats-server not found: install it with `apt-get install -y nats-server`';
+
+export async function startNats(): Promise<{ url: string; stop(): Promise<void> }> {
+  const found = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
+  if (found.status !== 0) throw new Error(NATS_INSTALL_HINT);
+  const bin = found.stdout.trim();
+  const dir = mkdtempSync(join(tmpdir(), 'xmtp-nats-'));
+  const port = await freePort();
+  const conf = join(dir, 'nats.conf');
+  writeFileSync(conf, `listen: "127.0.0.1:${port}"\nmax_payload: 8MB\nmax_pending: 64MB\n`);
+  const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  const kill = () => proc.kill('SIGKILL');
+  process.once('exit', kill);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) break;
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`nats-server did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async stop() {
+      process.removeListener('exit', kill);
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
