@@ -27,6 +27,8 @@ export interface AccountRecord {
   kdf: KdfParams;
   /** sealed `KeystoreSecrets` (keystore.ts) */
   secrets: SealedBox;
+  /** a sealed constant: tells a wrong password (it fails too) from a damaged `secrets` (only that fails) */
+  check: SealedBox;
 }
 
 export interface ConversationRecord {
