@@ -85,6 +85,11 @@ export interface MessageView {
   status: MessageStatus;
   /** why a failed send failed, readable */
   error?: string;
+  /**
+   * Our own sends only: the id the message had while queued in the outbox. It stays the same when
+   * delivery gives the message its final `id`, so a view can replace the pending bubble in place.
+   */
+  localId?: string;
 }
 
 /** What a context asks the background to send: the same JSON form messages are read in. */
