@@ -41,6 +41,7 @@ export interface ConversationRecord {
   /** what the client core needs to reopen the conversation (its serialized form), sealed */
   sealed?: SealedBox;
   /** denormalised for a list that paints without reading messages */
+  consent: ConsentState;
   updatedAt: number;
   lastMessage?: MessageView;
   /** sent time (ms) of the newest message the user has seen */

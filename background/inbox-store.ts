@@ -1,0 +1,251 @@
+// The inbox as stored in IndexedDB: conversation and message views that the popup and pages read
+// without touching the network, and the idempotent writes the sync engine and the outbox make. A
+// conversation record carries its list preview, sort time, consent and unread count, so listing 1,000
+// conversations reads one index and nothing else.
+import type { ConsentState, ConversationView, MessageView } from '../src/views.ts';
+import { ContentTypes } from '../src/views.ts';
+import { db, type ConversationRecord, type MessageRecord } from './db.ts';
+
+/** Content types that neither move a conversation up nor count as unread. */
+const SILENT = new Set<string>([ContentTypes.readReceipt]);
+/** Content types that move a conversation up but are not "unread messages". */
+const NOT_UNREAD = new Set<string>([ContentTypes.readReceipt, ContentTypes.reaction]);
+const PREVIEW_TEXT = 200;
+
+const lower = (a: string) => a.toLowerCase();
+
+export function toConversationView(r: ConversationRecord): ConversationView {
+  const v: ConversationView = {
+    id: r.topic,
+    peerAddress: r.peerAddress,
+    createdAt: r.createdAt,
+    consent: r.consent,
+    version: r.version,
+    updatedAt: r.updatedAt,
+    unreadCount: r.unreadCount,
+  };
+  if (r.context) v.context = r.context;
+  if (r.lastMessage) v.lastMessage = r.lastMessage;
+  return v;
+}
+
+export function toMessageView(r: MessageRecord): MessageView {
+  const { account: _account, ...view } = r;
+  return view;
+}
+
+/** The newest message as a list preview: small, whatever the message (attachments lose their bytes). */
+export function previewOf(m: MessageView): MessageView {
+  const p: MessageView = { ...m };
+  if (typeof p.content === 'string' && p.content.length > PREVIEW_TEXT) p.content = p.content.slice(0, PREVIEW_TEXT) + '…';
+  else if (m.contentType === ContentTypes.attachment && p.content && typeof p.content === 'object') {
+    const { data: _data, ...rest } = p.content as Record<string, unknown>;
+    p.content = rest;
+  } else if (m.contentType === ContentTypes.reply && p.content && typeof p.content === 'object') {
+    const reply = p.content as { content?: unknown };
+    if (typeof reply.content === 'string' && reply.content.length > PREVIEW_TEXT) p.content = { ...reply, content: reply.content.slice(0, PREVIEW_TEXT) + '…' };
+    else if (reply.content && typeof reply.content === 'object') p.content = { ...reply, content: undefined };
+  }
+  return p;
+}
+
+export interface NewConversation {
+  topic: string;
+  peerAddress: string;
+  createdAt: number;
+  version: 'v1' | 'v2';
+  context?: ConversationRecord['context'];
+  sealed?: ConversationRecord['sealed'];
+}
+
+/** Adds conversations not seen before (existing ones keep their state). Returns the new topics. */
+export async function addConversations(account: string, convos: NewConversation[]): Promise<string[]> {
+  if (!convos.length) return [];
+  const d = await db();
+  const tx = d.transaction(['conversations', 'consent'], 'readwrite');
+  const added: string[] = [];
+  for (const c of convos) {
+    if (await tx.objectStore('conversations').getKey([account, c.topic])) continue;
+    const consent = (await tx.objectStore('consent').get([account, lower(c.peerAddress)]))?.state ?? 'unknown';
+    await tx.objectStore('conversations').put({
+      account,
+      ...c,
+      consent,
+      updatedAt: c.createdAt,
+      readUpTo: 0,
+      unreadCount: 0,
+    });
+    added.push(c.topic);
+  }
+  await tx.done;
+  return added;
+}
+
+export async function getConversationRecord(account: string, topic: string): Promise<ConversationRecord | undefined> {
+  return (await db()).get('conversations', [account, topic]);
+}
+
+export async function listConversations(account: string, opts: { consent?: ConsentState; search?: string } = {}): Promise<ConversationView[]> {
+  const d = await db();
+  const range = IDBKeyRange.bound([account, -Infinity], [account, Infinity]);
+  const records = await d.getAllFromIndex('conversations', 'byUpdated', range);
+  const search = opts.search?.trim().toLowerCase();
+  const out: ConversationView[] = [];
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i];
+    if (opts.consent && r.consent !== opts.consent) continue;
+    if (search && !r.peerAddress.toLowerCase().includes(search) && !r.context?.conversationId.toLowerCase().includes(search)) continue;
+    out.push(toConversationView(r));
+  }
+  return out;
+}
+
+/** Newest first, or oldest first with `direction: 'ascending'`; `before`/`after` are sent times (ms). */
+export async function listMessages(
+  account: string,
+  topic: string,
+  opts: { limit?: number; before?: number; after?: number; direction?: 'ascending' | 'descending' } = {},
+): Promise<MessageView[]> {
+  const d = await db();
+  const lo = opts.after !== undefined ? opts.after + 1e-3 : -Infinity;
+  const hi = opts.before !== undefined ? opts.before - 1e-3 : Infinity;
+  if (lo > hi) return [];
+  const range = IDBKeyRange.bound([account, topic, lo], [account, topic, hi]);
+  const limit = opts.limit ?? 100;
+  const out: MessageView[] = [];
+  let cursor = await d
+    .transaction('messages')
+    .store.index('byConversation')
+    .openCursor(range, opts.direction === 'ascending' ? 'next' : 'prev');
+  while (cursor && out.length < limit) {
+    out.push(toMessageView(cursor.value));
+    cursor = await cursor.continue();
+  }
+  return out;
+}
+
+export async function getMessage(account: string, id: string): Promise<MessageView | undefined> {
+  const r = await (await db()).get('messages', [account, id]);
+  return r && toMessageView(r);
+}
+
+/**
+ * Stores messages idempotently (by id): a message already stored is not counted again, so replays
+ * and overlapping catch-up windows change nothing. Updates each touched conversation's preview, sort
+ * time and unread count. `replacing` maps a delivered send's final id to the local id it had while
+ * pending, whose record is removed. Returns the messages that were new or changed, per topic.
+ */
+export async function putMessages(
+  account: string,
+  messages: MessageView[],
+  opts: { replacing?: Map<string, string> } = {},
+): Promise<Map<string, MessageView[]>> {
+  const changed = new Map<string, MessageView[]>();
+  if (!messages.length) return changed;
+  const d = await db();
+  const tx = d.transaction(['messages', 'conversations'], 'readwrite');
+  const msgs = tx.objectStore('messages');
+  const convos = tx.objectStore('conversations');
+  const touched = new Map<string, ConversationRecord>();
+  for (const m of messages) {
+    const existing = await msgs.get([account, m.id]);
+    if (existing && existing.status === m.status && existing.error === m.error) continue;
+    const local = opts.replacing?.get(m.id);
+    if (local && local !== m.id) await msgs.delete([account, local]);
+    await msgs.put({ ...m, account });
+    let convo = touched.get(m.conversation) ?? (await convos.get([account, m.conversation]));
+    if (!convo) continue; // a message for a conversation we do not know (yet): kept, listed once it is
+    touched.set(m.conversation, convo);
+    if (!SILENT.has(m.contentType) && (m.sent >= convo.updatedAt || convo.lastMessage?.id === m.id || convo.lastMessage?.id === local)) {
+      convo = { ...convo, updatedAt: Math.max(convo.updatedAt, m.sent), lastMessage: previewOf(m) };
+      touched.set(m.conversation, convo);
+    }
+    const fromPeer = lower(m.senderAddress) !== lower(account);
+    if (!existing && fromPeer && !NOT_UNREAD.has(m.contentType) && m.sent > convo.readUpTo) {
+      convo = { ...convo, unreadCount: convo.unreadCount + 1 };
+      touched.set(m.conversation, convo);
+    }
+    const list = changed.get(m.conversation) ?? [];
+    list.push(m);
+    changed.set(m.conversation, list);
+  }
+  for (const c of touched.values()) await convos.put(c);
+  await tx.done;
+  return changed;
+}
+
+export async function deleteMessage(account: string, id: string): Promise<MessageView | undefined> {
+  const d = await db();
+  const tx = d.transaction(['messages', 'conversations'], 'readwrite');
+  const m = await tx.objectStore('messages').get([account, id]);
+  if (m) {
+    await tx.objectStore('messages').delete([account, id]);
+    // If it was the preview, fall back to the newest remaining message.
+    const convo = await tx.objectStore('conversations').get([account, m.conversation]);
+    if (convo?.lastMessage?.id === id) {
+      const range = IDBKeyRange.bound([account, m.conversation, -Infinity], [account, m.conversation, Infinity]);
+      let cursor = await tx.objectStore('messages').index('byConversation').openCursor(range, 'prev');
+      while (cursor && SILENT.has(cursor.value.contentType)) cursor = await cursor.continue();
+      const next = cursor ? toMessageView(cursor.value) : undefined;
+      await tx.objectStore('conversations').put({
+        ...convo,
+        lastMessage: next && previewOf(next),
+        updatedAt: next?.sent ?? convo.createdAt,
+      });
+    }
+  }
+  await tx.done;
+  return m && toMessageView(m);
+}
+
+/** Marks the conversation read up to its newest message. Returns the previous unread count. */
+export async function markRead(account: string, topic: string): Promise<number> {
+  const d = await db();
+  const tx = d.transaction(['conversations', 'messages'], 'readwrite');
+  const convo = await tx.objectStore('conversations').get([account, topic]);
+  if (!convo) {
+    await tx.done;
+    return 0;
+  }
+  const range = IDBKeyRange.bound([account, topic, -Infinity], [account, topic, Infinity]);
+  const newest = await tx.objectStore('messages').index('byConversation').openCursor(range, 'prev');
+  const before = convo.unreadCount;
+  await tx.objectStore('conversations').put({ ...convo, unreadCount: 0, readUpTo: Math.max(convo.readUpTo, newest?.value.sent ?? 0) });
+  await tx.done;
+  return before;
+}
+
+/** Records consent for a peer and stamps it on every conversation with that peer. Returns their topics. */
+export async function setConsent(account: string, peerAddress: string, state: ConsentState, updatedAt = Date.now()): Promise<string[]> {
+  const d = await db();
+  const tx = d.transaction(['consent', 'conversations'], 'readwrite');
+  const prior = await tx.objectStore('consent').get([account, lower(peerAddress)]);
+  // Consent lists merge by time: an older entry (replayed from the network) never overrides a newer one.
+  if (prior && prior.updatedAt > updatedAt) {
+    await tx.done;
+    return [];
+  }
+  await tx.objectStore('consent').put({ account, peerAddress: lower(peerAddress), state, updatedAt });
+  const topics: string[] = [];
+  let cursor = await tx.objectStore('conversations').openCursor(IDBKeyRange.bound([account, ''], [account, '\uffff']));
+  while (cursor) {
+    if (lower(cursor.value.peerAddress) === lower(peerAddress) && cursor.value.consent !== state) {
+      await cursor.update({ ...cursor.value, consent: state });
+      topics.push(cursor.value.topic);
+    }
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+  return topics;
+}
+
+export async function consentOf(account: string, peerAddress: string): Promise<ConsentState> {
+  return (await (await db()).get('consent', [account, lower(peerAddress)]))?.state ?? 'unknown';
+}
+
+/** Conversations with unread messages, for the badge; blocked senders never count. */
+export async function unreadConversations(account: string): Promise<number> {
+  const d = await db();
+  const all = await d.getAll('conversations', IDBKeyRange.bound([account, ''], [account, '\uffff']));
+  return all.filter((c) => c.unreadCount > 0 && c.consent !== 'denied').length;
+}

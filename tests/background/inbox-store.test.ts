@@ -1,0 +1,139 @@
+import { test, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { resetDbHandle } from '../../background/db.ts';
+import * as store from '../../background/inbox-store.ts';
+import type { MessageView } from '../../src/views.ts';
+
+const ME = '0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A';
+const PEER = '0x1C5A77d9FA7eF466951B2F01F724BCa3A5820b63';
+const TOPIC = '/xmtp/0/m-aaaa/proto';
+const TOPIC2 = '/xmtp/0/m-bbbb/proto';
+
+beforeEach(() => {
+  globalThis.indexedDB = new IDBFactory();
+  resetDbHandle();
+});
+
+const msg = (id: string, sent: number, over: Partial<MessageView> = {}): MessageView => ({
+  id,
+  conversation: TOPIC,
+  senderAddress: PEER,
+  sent,
+  contentType: 'xmtp.org/text:1.0',
+  content: `text ${id}`,
+  status: 'sent',
+  ...over,
+});
+
+async function seed() {
+  await store.addConversations(ME, [
+    { topic: TOPIC, peerAddress: PEER, createdAt: 1000, version: 'v2' },
+    { topic: TOPIC2, peerAddress: '0x0000000000000000000000000000000000000001', createdAt: 2000, version: 'v2', context: { conversationId: 'app.example/x', metadata: {} } },
+  ]);
+}
+
+test('conversations list newest first, from the cache, filtered by consent and search', async () => {
+  await seed();
+  let list = await store.listConversations(ME);
+  assert.deepEqual(list.map((c) => c.id), [TOPIC2, TOPIC]);
+  await store.putMessages(ME, [msg('m1', 3000)]);
+  list = await store.listConversations(ME);
+  assert.deepEqual(list.map((c) => c.id), [TOPIC, TOPIC2], 'a new message moves its conversation up');
+  assert.equal(list[0].lastMessage?.content, 'text m1');
+  assert.deepEqual((await store.listConversations(ME, { search: 'app.example' })).map((c) => c.id), [TOPIC2]);
+  assert.deepEqual((await store.listConversations(ME, { search: PEER.slice(2, 10).toLowerCase() })).map((c) => c.id), [TOPIC]);
+  assert.equal((await store.listConversations(ME, { consent: 'allowed' })).length, 0);
+  assert.deepEqual(await store.listConversations('0x0000000000000000000000000000000000000009'), [], 'accounts are separate');
+});
+
+test('storing messages is idempotent: replays do not duplicate or recount', async () => {
+  await seed();
+  const batch = [msg('m1', 3000), msg('m2', 4000)];
+  const first = await store.putMessages(ME, batch);
+  assert.equal(first.get(TOPIC)?.length, 2);
+  const again = await store.putMessages(ME, batch);
+  assert.equal(again.size, 0, 'nothing changed on replay');
+  const [c] = await store.listConversations(ME, { search: PEER.slice(2, 10).toLowerCase() });
+  assert.equal(c.unreadCount, 2);
+  assert.deepEqual((await store.listMessages(ME, TOPIC)).map((m) => m.id), ['m2', 'm1']);
+});
+
+test('out-of-order arrivals keep the newest message as the preview and list in sent order', async () => {
+  await seed();
+  await store.putMessages(ME, [msg('late', 9000)]);
+  await store.putMessages(ME, [msg('early', 5000), msg('earlier', 4000)]);
+  const c = (await store.listConversations(ME)).find((x) => x.id === TOPIC)!;
+  assert.equal(c.lastMessage?.id, 'late');
+  assert.equal(c.updatedAt, 9000);
+  assert.equal(c.unreadCount, 3);
+  assert.deepEqual((await store.listMessages(ME, TOPIC)).map((m) => m.id), ['late', 'early', 'earlier']);
+  assert.deepEqual((await store.listMessages(ME, TOPIC, { direction: 'ascending', limit: 2 })).map((m) => m.id), ['earlier', 'early']);
+  assert.deepEqual((await store.listMessages(ME, TOPIC, { before: 9000 })).map((m) => m.id), ['early', 'earlier']);
+  assert.deepEqual((await store.listMessages(ME, TOPIC, { after: 4000 })).map((m) => m.id), ['late', 'early']);
+});
+
+test('own messages, reactions and read receipts are not unread; receipts do not become the preview', async () => {
+  await seed();
+  await store.putMessages(ME, [
+    msg('mine', 3000, { senderAddress: ME }),
+    msg('react', 3500, { contentType: 'xmtp.org/reaction:1.0', content: { reference: 'mine', action: 'added', schema: 'unicode', content: '👍' } }),
+    msg('rr', 4000, { contentType: 'xmtp.org/readReceipt:1.0', content: {} }),
+  ]);
+  const c = (await store.listConversations(ME)).find((x) => x.id === TOPIC)!;
+  assert.equal(c.unreadCount, 0);
+  assert.equal(c.lastMessage?.id, 'react');
+});
+
+test('marking read clears the count; older messages arriving later stay read', async () => {
+  await seed();
+  await store.putMessages(ME, [msg('m1', 3000), msg('m2', 4000)]);
+  assert.equal(await store.unreadConversations(ME), 1);
+  assert.equal(await store.markRead(ME, TOPIC), 2);
+  assert.equal(await store.unreadConversations(ME), 0);
+  await store.putMessages(ME, [msg('old', 3500)]);
+  assert.equal((await store.listConversations(ME)).find((x) => x.id === TOPIC)!.unreadCount, 0);
+  await store.putMessages(ME, [msg('new', 5000)]);
+  assert.equal((await store.listConversations(ME)).find((x) => x.id === TOPIC)!.unreadCount, 1);
+});
+
+test('consent is stamped on the peer\'s conversations; older updates never override newer ones; blocked never counts', async () => {
+  await seed();
+  await store.putMessages(ME, [msg('m1', 3000)]);
+  assert.deepEqual(await store.setConsent(ME, PEER.toLowerCase(), 'denied', 10), [TOPIC]);
+  assert.equal(await store.consentOf(ME, PEER), 'denied');
+  assert.equal(await store.unreadConversations(ME), 0, 'blocked conversations do not count');
+  assert.deepEqual(await store.setConsent(ME, PEER, 'allowed', 5), [], 'an older allow is ignored');
+  assert.equal(await store.consentOf(ME, PEER), 'denied');
+  await store.setConsent(ME, PEER, 'allowed', 20);
+  assert.equal((await store.listConversations(ME, { consent: 'allowed' }))[0].id, TOPIC);
+  // a conversation discovered later inherits the known consent
+  await store.addConversations(ME, [{ topic: '/xmtp/0/m-cccc/proto', peerAddress: PEER, createdAt: 1, version: 'v2' }]);
+  assert.equal((await store.listConversations(ME, { consent: 'allowed' })).length, 2);
+});
+
+test('a delivered send replaces its pending record in place', async () => {
+  await seed();
+  await store.putMessages(ME, [msg('local-1', 3000, { senderAddress: ME, status: 'pending', localId: 'local-1' })]);
+  assert.equal((await store.listConversations(ME)).find((x) => x.id === TOPIC)!.lastMessage?.status, 'pending');
+  await store.putMessages(ME, [msg('final-id', 3000, { senderAddress: ME, status: 'sent', localId: 'local-1' })], { replacing: new Map([['final-id', 'local-1']]) });
+  const msgs = await store.listMessages(ME, TOPIC);
+  assert.deepEqual(msgs.map((m) => [m.id, m.status, m.localId]), [['final-id', 'sent', 'local-1']]);
+  const c = (await store.listConversations(ME)).find((x) => x.id === TOPIC)!;
+  assert.equal(c.lastMessage?.id, 'final-id');
+});
+
+test('deleting the newest message restores the previous preview; previews never carry attachment bytes', async () => {
+  await seed();
+  await store.putMessages(ME, [
+    msg('m1', 3000),
+    msg('file', 4000, { contentType: 'xmtp.org/attachment:1.0', content: { filename: 'a.png', mimeType: 'image/png', data: 'AAAA'.repeat(1000) } }),
+  ]);
+  let c = (await store.listConversations(ME)).find((x) => x.id === TOPIC)!;
+  assert.deepEqual(c.lastMessage?.content, { filename: 'a.png', mimeType: 'image/png' });
+  assert.equal(((await store.getMessage(ME, 'file'))?.content as { data: string }).data.length, 4000, 'the message itself keeps its bytes');
+  await store.deleteMessage(ME, 'file');
+  c = (await store.listConversations(ME)).find((x) => x.id === TOPIC)!;
+  assert.equal(c.lastMessage?.id, 'm1');
+});
