@@ -5,6 +5,7 @@ import $protobuf from 'protobufjs/minimal.js';
 import type LongType from 'long';
 import { xmtp } from './proto/generated.js';
 import { XmtpError } from './errors.ts';
+import { plainBytes } from './crypto/bytes.ts';
 
 export { xmtp };
 /** `xmtp.message_contents` */
@@ -65,13 +66,14 @@ interface Decodable<T> {
 }
 
 export function encode<T>(type: Encodable<T>, message: T): Uint8Array {
-  return type.encode(message).finish();
+  return plainBytes(type.encode(message).finish());
 }
 
 /** Decodes and rethrows protobufjs errors as ProtoDecodeError (callers reject per message). */
 export function decode<T>(type: Decodable<T>, bytes: Uint8Array): T {
   try {
-    return type.decode(bytes);
+    // A plain Uint8Array makes protobufjs return plain subarrays for bytes fields, as in browsers.
+    return type.decode(plainBytes(bytes));
   } catch (e) {
     throw new ProtoDecodeError(`invalid protobuf: ${(e as Error).message}`);
   }

@@ -17,6 +17,11 @@ export function hexToBytes(hex: string): Uint8Array {
   return out;
 }
 
+/** A plain Uint8Array view of the same memory (protobufjs hands out Node Buffers in Node). */
+export function plainBytes(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;

@@ -1,0 +1,165 @@
+// Live subscriptions over our node's WebSocket endpoint (server/ws.ts, /message/v1/ws):
+// the topic set changes without reconnecting, and the node pings every ~20 s, which keeps an MV3
+// service worker alive and lets us detect a dead connection.
+//   server → {type:'ready', protocol, pingIntervalMs, maxTopics}
+//   client → {type:'set', id, topics}          server → {type:'ack', id, topics}
+//   server → {type:'envelope', result: <Envelope JSON>}
+//   server → {type:'ping', t}                  client → {type:'pong'}
+//   server → {type:'error', id?, error:{code, message}}
+import { ApiError, type Envelope, type StreamConnection, type SubscribeTransport } from './types.ts';
+import { envelopeFromJson } from './json.ts';
+
+/** The subset of the WHATWG WebSocket API we use (browsers, workers, the `ws` package). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface WsTransportOptions {
+  /** the node's HTTP base URL; ws(s):// is derived from it */
+  apiUrl: string;
+  /** defaults to globalThis.WebSocket (Node 20 has none: pass the `ws` package's class) */
+  WebSocket?: WebSocketConstructor;
+  /** close the socket when nothing arrives for this long after the first ready (default 2.5 × ping interval) */
+  idleTimeoutMs?: number;
+}
+
+export function wsUrlFor(apiUrl: string): string {
+  return apiUrl.replace(/\/+$/, '').replace(/^http/, 'ws') + '/message/v1/ws';
+}
+
+export class WebSocketTransport implements SubscribeTransport {
+  private readonly url: string;
+  private readonly Ctor: WebSocketConstructor;
+
+  constructor(private readonly opts: WsTransportOptions) {
+    this.url = wsUrlFor(opts.apiUrl);
+    const Ctor = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!Ctor) throw new Error('no WebSocket implementation available');
+    this.Ctor = Ctor;
+  }
+
+  openStream(topics: string[], onEnvelope: (envelope: Envelope) => void): StreamConnection {
+    const ws = new this.Ctor(this.url);
+    let nextId = 1;
+    const pending = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    let idleMs = this.opts.idleTimeoutMs ?? 50_000;
+    let closedByUs = false;
+    let markReady!: () => void;
+    let failReady!: (e: unknown) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    ready.catch(() => {});
+    let settleClosed!: (e?: unknown) => void;
+    const closed = new Promise<void>((resolve, reject) => {
+      settleClosed = (e) => (e === undefined ? resolve() : reject(e));
+    });
+
+    const send = (obj: unknown) => ws.send(JSON.stringify(obj));
+    const setTopics = (t: string[]): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        try {
+          send({ type: 'set', id, topics: t });
+        } catch (e) {
+          pending.delete(id);
+          reject(e);
+        }
+      });
+    const touch = () => {
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => ws.close(4000, 'idle timeout'), idleMs);
+    };
+    const finish = (err?: unknown) => {
+      if (idleTimer) clearTimeout(idleTimer);
+      const e = err ?? new ApiError('websocket closed', undefined);
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+      failReady(e);
+      settleClosed(closedByUs ? undefined : e);
+    };
+
+    ws.onmessage = (ev) => {
+      touch();
+      let m: { type?: string; id?: number; result?: unknown; pingIntervalMs?: number; error?: { code?: number; message?: string } };
+      try {
+        m = JSON.parse(String(ev.data));
+      } catch {
+        return;
+      }
+      switch (m.type) {
+        case 'ready':
+          if (!this.opts.idleTimeoutMs && typeof m.pingIntervalMs === 'number') idleMs = m.pingIntervalMs * 2.5;
+          setTopics(topics).then(markReady, (e) => {
+            failReady(e);
+            ws.close(1000, 'subscribe refused');
+          });
+          return;
+        case 'envelope': {
+          let env: Envelope;
+          try {
+            env = envelopeFromJson(m.result);
+          } catch {
+            return;
+          }
+          onEnvelope(env);
+          return;
+        }
+        case 'ack': {
+          const p = typeof m.id === 'number' ? pending.get(m.id) : undefined;
+          if (p) {
+            pending.delete(m.id!);
+            p.resolve();
+          }
+          return;
+        }
+        case 'ping':
+          try {
+            send({ type: 'pong' });
+          } catch {
+            /* closing */
+          }
+          return;
+        case 'error': {
+          const err = new ApiError(m.error?.message ?? 'websocket error', m.error?.code);
+          const p = typeof m.id === 'number' ? pending.get(m.id) : undefined;
+          if (p) {
+            pending.delete(m.id!);
+            p.reject(err);
+          }
+          return;
+        }
+      }
+    };
+    ws.onclose = (ev) => finish(closedByUs ? undefined : new ApiError(`websocket closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''})`, undefined));
+    ws.onerror = () => {
+      /* onclose follows */
+    };
+    touch();
+
+    return {
+      ready,
+      closed,
+      setTopics,
+      close: () => {
+        closedByUs = true;
+        try {
+          ws.close(1000, 'unsubscribe');
+        } catch {
+          /* already closed */
+        }
+        finish();
+      },
+    };
+  }
+}
