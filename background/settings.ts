@@ -1,0 +1,72 @@
+// User settings, stored in IndexedDB (`meta` store). A new node URL is accepted only if an XMTP node
+// answers there, so a typo cannot silently cut the inbox off.
+import type { Settings } from '../src/views.ts';
+import { ErrorCode, RpcError } from '../src/rpc.ts';
+import { db, DEFAULT_SETTINGS } from './db.ts';
+
+const KEY = 'settings';
+let cached: Settings | undefined;
+
+export async function getSettings(): Promise<Settings> {
+  if (cached) return cached;
+  const stored = (await (await db()).get('meta', KEY)) as Partial<Settings> | undefined;
+  cached = { ...DEFAULT_SETTINGS, ...stored };
+  return cached;
+}
+
+export async function updateSettings(patch: Partial<Settings>, probe: (url: string) => Promise<void> = probeNode): Promise<Settings> {
+  const current = await getSettings();
+  const next: Settings = { ...current, ...patch };
+  if (patch.nodeUrl !== undefined) {
+    next.nodeUrl = normaliseNodeUrl(patch.nodeUrl);
+    if (next.nodeUrl !== current.nodeUrl) await probe(next.nodeUrl);
+  }
+  await (await db()).put('meta', next, KEY);
+  cached = next;
+  return next;
+}
+
+/** For tests and after an account reset. */
+export function forgetCachedSettings(): void {
+  cached = undefined;
+}
+
+export function normaliseNodeUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    throw new RpcError(ErrorCode.invalidParams, `"${url}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RpcError(ErrorCode.invalidParams, 'the node URL must start with http:// or https://');
+  if (u.username || u.password) throw new RpcError(ErrorCode.invalidParams, 'the node URL must not contain a user name or password');
+  return u.origin + u.pathname.replace(/\/+$/, '');
+}
+
+/**
+ * Asks the node for one page of a topic nobody writes to. Any well-formed Message API answer proves an
+ * XMTP node is there; anything else is reported in words a user can act on.
+ */
+export async function probeNode(url: string, timeoutMs = 5000): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}/message/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contentTopics: ['/xmtp/0/probe-xmtp-inbox/proto'], pagingInfo: { limit: 1 } }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    const timedOut = e instanceof DOMException && e.name === 'TimeoutError';
+    throw new RpcError(ErrorCode.internal, timedOut ? `No answer from ${url} within ${timeoutMs / 1000} s` : `Cannot reach ${url}`, { reason: 'unreachable' });
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok || typeof body !== 'object' || body === null || !('envelopes' in body || Object.keys(body).length === 0 || 'pagingInfo' in body)) {
+    throw new RpcError(ErrorCode.internal, `${url} does not look like an XMTP node (HTTP ${res.status})`, { reason: 'not-a-node' });
+  }
+}
