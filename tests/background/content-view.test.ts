@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { contentFromView, contentToView, MAX_INLINE_ATTACHMENT } from '../../background/content-view.ts';
+import { ContentRegistry } from '../../src/xmtp/content/registry.ts';
+import { contentTypeToString } from '../../src/xmtp/content/content-type.ts';
+import { ContentTypes } from '../../src/views.ts';
+
+const registry = new ContentRegistry();
+
+// view -> core content -> wire bytes -> decoded core content -> view: what a peer's message looks like to us.
+async function roundTrip(contentType: string | undefined, view: unknown) {
+  const { contentType: type, content } = contentFromView(contentType, view);
+  const payload = await registry.encode(content, { contentType: type });
+  const decoded = await registry.decode(payload.bytes);
+  assert.equal(decoded.error, undefined);
+  return { type: contentTypeToString(decoded.contentType), view: contentToView(decoded.contentType, decoded.content), fallback: decoded.fallback };
+}
+
+test('every standard content type survives view -> wire -> view', async () => {
+  assert.deepEqual(await roundTrip(undefined, 'hello'), { type: ContentTypes.text, view: 'hello', fallback: undefined });
+  const reply = await roundTrip(ContentTypes.reply, { reference: 'ab'.repeat(32), content: 'yes' });
+  assert.deepEqual(reply.view, { reference: 'ab'.repeat(32), contentType: ContentTypes.text, content: 'yes' });
+  assert.equal(reply.fallback, 'Replied with “yes” to an earlier message');
+  const reaction = { reference: 'cd'.repeat(32), action: 'added', schema: 'unicode', content: '👍' };
+  assert.deepEqual((await roundTrip(ContentTypes.reaction, reaction)).view, reaction);
+  assert.deepEqual((await roundTrip(ContentTypes.readReceipt, {})).view, {});
+  const attachment = { filename: 'a.txt', mimeType: 'text/plain', data: Buffer.from('file body').toString('base64') };
+  assert.deepEqual((await roundTrip(ContentTypes.attachment, attachment)).view, attachment);
+  const remote = {
+    url: 'https://files.example.org/x', filename: 'big.bin', contentLength: 123456, contentDigest: 'ef'.repeat(32),
+    scheme: 'https://', secret: '01'.repeat(32), salt: '02'.repeat(32), nonce: '03'.repeat(12),
+  };
+  assert.deepEqual((await roundTrip(ContentTypes.remoteAttachment, remote)).view, remote);
+});
+
+test('bad content views are refused with a reason', () => {
+  const reason = (t: string | undefined, v: unknown) => {
+    try {
+      contentFromView(t, v);
+      return 'accepted';
+    } catch (e) {
+      assert.equal((e as { code: number }).code, -32602);
+      return (e as Error).message;
+    }
+  };
+  assert.match(reason(undefined, ''), /non-empty string/);
+  assert.match(reason(undefined, { text: 'x' }), /non-empty string/);
+  assert.match(reason('nonsense', 'x'), /authority\/type:major\.minor/);
+  assert.match(reason('example.com/custom:1.0', 'x'), /not supported for sending/);
+  assert.match(reason(ContentTypes.reaction, { reference: 'x', action: 'loved', content: '❤' }), /action/);
+  assert.match(reason(ContentTypes.reply, { reference: 'x', contentType: ContentTypes.reply, content: { reference: 'y', content: 'z' } }), /another reply/);
+  assert.match(reason(ContentTypes.attachment, { filename: 'a', mimeType: 'b', data: 'not base64 !!!' }), /base64/);
+  const big = Buffer.alloc(MAX_INLINE_ATTACHMENT + 1).toString('base64');
+  assert.match(reason(ContentTypes.attachment, { filename: 'a', mimeType: 'b', data: big }), /limited to 1 MB/);
+  assert.match(reason(ContentTypes.remoteAttachment, { url: 'http://x', filename: 'f', contentLength: 1 }), /https/);
+  assert.match(reason(ContentTypes.remoteAttachment, { url: 'https://x', filename: 'f', contentLength: 1, contentDigest: 'zz' }), /contentDigest/);
+});
+
+test('unknown content has no view (its fallback is shown instead)', () => {
+  assert.equal(contentToView({ authorityId: 'example.com', typeId: 'poll', versionMajor: 1, versionMinor: 0 }, { q: 1 }), undefined);
+});
