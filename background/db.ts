@@ -25,10 +25,10 @@ export interface AccountRecord {
   /** 'extension': the wallet key lives (encrypted) in this extension; 'external': a page wallet signed */
   wallet: 'extension' | 'external';
   kdf: KdfParams;
-  /** sealed `KeystoreSecrets` (keystore.ts) */
+  /** the account's random data key, sealed under the password-derived key */
+  dataKey: SealedBox;
+  /** `KeystoreSecrets` (keystore.ts), sealed under the data key */
   secrets: SealedBox;
-  /** a sealed constant: tells a wrong password (it fails too) from a damaged `secrets` (only that fails) */
-  check: SealedBox;
 }
 
 export interface ConversationRecord {

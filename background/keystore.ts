@@ -1,6 +1,7 @@
 // Secrets at rest: the XMTP key bundle and, when the wallet was created or imported here, the wallet's
-// private key. They are sealed with AES-256-GCM under a key derived from the user's password with
-// PBKDF2-SHA256 (600,000 iterations, OWASP 2023). The derived key never leaves the background.
+// private key. They are sealed with AES-256-GCM under the account's random data key, which is itself
+// sealed under a key derived from the user's password with PBKDF2-SHA256 (600,000 iterations, OWASP
+// 2023). Keys never leave the background.
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import type { AccountRecord, KdfParams, SealedBox } from './db.ts';
 
@@ -20,7 +21,7 @@ export function newKdfParams(iterations = PBKDF2_ITERATIONS): KdfParams {
   return { name: 'PBKDF2-SHA256', iterations, salt: crypto.getRandomValues(new Uint8Array(16)) };
 }
 
-/** Derives the account key from a password. Extractable so an unlocked session survives a worker restart. */
+/** Derives the key-encryption key from a password (not extractable: it only ever unwraps the data key). */
 export async function deriveKey(password: string, kdf: KdfParams): Promise<CryptoKey> {
   if (kdf.name !== 'PBKDF2-SHA256' || kdf.iterations < 100_000 || kdf.salt.length < 16) {
     throw damaged();
@@ -30,7 +31,7 @@ export async function deriveKey(password: string, kdf: KdfParams): Promise<Crypt
     { name: 'PBKDF2', hash: 'SHA-256', salt: kdf.salt as BufferSource, iterations: kdf.iterations },
     material,
     { name: 'AES-GCM', length: 256 },
-    true,
+    false,
     ['encrypt', 'decrypt'],
   );
 }
@@ -39,6 +40,7 @@ export async function exportKey(key: CryptoKey): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.exportKey('raw', key));
 }
 
+/** The data key: extractable so an unlocked session can keep it in storage.session across restarts. */
 export function importKey(raw: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', raw as BufferSource, { name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']);
 }
@@ -82,36 +84,36 @@ function decodeSecrets(b: Uint8Array): KeystoreSecrets {
 }
 
 const secretsAad = (address: string) => `xmtp-inbox/keystore/v1/${address}`;
-const checkAad = (address: string) => `xmtp-inbox/keystore-check/v1/${address}`;
-const CHECK = enc.encode('xmtp-inbox password check');
-
-export async function sealSecrets(key: CryptoKey, address: string, secrets: KeystoreSecrets): Promise<SealedBox> {
-  return seal(key, encodeSecrets(secrets), secretsAad(address));
-}
+const wrapAad = (address: string) => `xmtp-inbox/data-key/v1/${address}`;
 
 export const wrongPassword = () => new RpcError(ErrorCode.internal, 'Wrong password', { reason: 'wrong-password' });
 const damaged = () =>
   new RpcError(ErrorCode.internal, 'The stored keys are damaged and cannot be opened; restore the account from its wallet', { reason: 'corrupted' });
 
 /**
- * Opens an account's secrets with the password: 'wrong-password' when the check box does not open,
- * 'corrupted' when it does but the secrets do not. Neither changes the stored record.
+ * Opens an account with its password. The password-derived key only unwraps the account's data key;
+ * the data key seals the secrets (and the conversation keys cached in IndexedDB), so a password change
+ * re-encrypts one small box. A box that does not open under the password is 'wrong-password'; secrets
+ * that do not open under an unwrapped data key are 'corrupted'. Neither changes the stored record.
  */
-export async function unlockSecrets(account: AccountRecord, password: string): Promise<{ key: CryptoKey; secrets: KeystoreSecrets }> {
-  const key = await deriveKey(password, account.kdf);
-  return { key, secrets: await openSecrets(account, key) };
-}
-
-export async function openSecrets(account: AccountRecord, key: CryptoKey): Promise<KeystoreSecrets> {
+export async function unlockAccount(account: AccountRecord, password: string): Promise<{ dataKey: CryptoKey; secrets: KeystoreSecrets }> {
+  const kek = await deriveKey(password, account.kdf);
+  let raw: Uint8Array;
   try {
-    await open(key, account.check, checkAad(account.address));
+    raw = await open(kek, account.dataKey, wrapAad(account.address));
   } catch (e) {
     if (e instanceof RpcError) throw e;
     throw wrongPassword();
   }
+  if (raw.length !== 32) throw damaged();
+  const dataKey = await importKey(raw);
+  return { dataKey, secrets: await openSecrets(account, dataKey) };
+}
+
+export async function openSecrets(account: AccountRecord, dataKey: CryptoKey): Promise<KeystoreSecrets> {
   let plain: Uint8Array;
   try {
-    plain = await open(key, account.secrets, secretsAad(account.address));
+    plain = await open(dataKey, account.secrets, secretsAad(account.address));
   } catch (e) {
     if (e instanceof RpcError) throw e;
     throw damaged();
@@ -119,22 +121,32 @@ export async function openSecrets(account: AccountRecord, key: CryptoKey): Promi
   return decodeSecrets(plain);
 }
 
-/** A new record for these secrets under a new password (new salt, new key). */
-export async function sealAccount(
+async function wrapDataKey(address: string, password: string, dataKey: CryptoKey, iterations: number) {
+  const kdf = newKdfParams(iterations);
+  const kek = await deriveKey(password, kdf);
+  return { kdf, dataKey: await seal(kek, await exportKey(dataKey), wrapAad(address)) };
+}
+
+/** A new account record: a fresh data key sealing the secrets, wrapped under the password. */
+export async function createAccountRecord(
   address: string,
   password: string,
   secrets: KeystoreSecrets,
   base: Pick<AccountRecord, 'createdAt' | 'wallet'>,
   iterations = PBKDF2_ITERATIONS,
-): Promise<{ record: AccountRecord; key: CryptoKey }> {
-  const kdf = newKdfParams(iterations);
-  const key = await deriveKey(password, kdf);
+): Promise<{ record: AccountRecord; dataKey: CryptoKey }> {
+  const dataKey = await importKey(crypto.getRandomValues(new Uint8Array(32)));
   const record: AccountRecord = {
     address,
     ...base,
-    kdf,
-    secrets: await sealSecrets(key, address, secrets),
-    check: await seal(key, CHECK, checkAad(address)),
+    ...(await wrapDataKey(address, password, dataKey, iterations)),
+    secrets: await seal(dataKey, encodeSecrets(secrets), secretsAad(address)),
   };
-  return { record, key };
+  return { record, dataKey };
+}
+
+/** The same account under a new password: the data key is re-encrypted under a new salt and key. */
+export async function changeAccountPassword(account: AccountRecord, oldPassword: string, newPassword: string, iterations = PBKDF2_ITERATIONS): Promise<AccountRecord> {
+  const { dataKey } = await unlockAccount(account, oldPassword);
+  return { ...account, ...(await wrapDataKey(account.address, newPassword, dataKey, iterations)) };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sealAccount, unlockSecrets, openSecrets, sealSecrets, PBKDF2_ITERATIONS, type KeystoreSecrets } from '../../background/keystore.ts';
+import { createAccountRecord, unlockAccount, openSecrets, changeAccountPassword, PBKDF2_ITERATIONS, type KeystoreSecrets } from '../../background/keystore.ts';
 import { Session, type SessionArea } from '../../background/session.ts';
 
 // Tests use a lower iteration count only where they seal many records; the product default is checked.
@@ -21,7 +21,7 @@ const reasonOf = async (p: Promise<unknown>) => {
 test('the product derives keys with PBKDF2-SHA256 at >= 600,000 iterations', async () => {
   assert.ok(PBKDF2_ITERATIONS >= 600_000);
   const t0 = performance.now();
-  const { record } = await sealAccount(ADDRESS, 'correct horse battery', secrets, base);
+  const { record } = await createAccountRecord(ADDRESS, 'correct horse battery', secrets, base);
   const ms = performance.now() - t0;
   assert.equal(record.kdf.iterations, PBKDF2_ITERATIONS);
   assert.equal(record.kdf.salt.length, 16);
@@ -29,50 +29,54 @@ test('the product derives keys with PBKDF2-SHA256 at >= 600,000 iterations', asy
 });
 
 test('the right password opens the secrets; nothing secret is stored in the clear', async () => {
-  const { record } = await sealAccount(ADDRESS, 'correct horse battery', secrets, base, FAST);
+  const { record } = await createAccountRecord(ADDRESS, 'correct horse battery', secrets, base, FAST);
   const raw = JSON.stringify(record, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
   assert.ok(!raw.includes('0102030405'), 'the key bundle must not appear in the record');
   assert.ok(!raw.includes('07'.repeat(32)), 'the wallet key must not appear in the record');
-  const { secrets: opened } = await unlockSecrets(record, 'correct horse battery');
+  const { secrets: opened } = await unlockAccount(record, 'correct horse battery');
   assert.deepEqual(opened, secrets);
 });
 
 test('a wrong password is refused as such', async () => {
-  const { record } = await sealAccount(ADDRESS, 'correct horse battery', secrets, base, FAST);
-  assert.equal(await reasonOf(unlockSecrets(record, 'wrong password!')), 'wrong-password');
+  const { record } = await createAccountRecord(ADDRESS, 'correct horse battery', secrets, base, FAST);
+  assert.equal(await reasonOf(unlockAccount(record, 'wrong password!')), 'wrong-password');
 });
 
 test('a corrupted record is refused as damaged, without changing it', async () => {
-  const { record, key } = await sealAccount(ADDRESS, 'correct horse battery', secrets, base, FAST);
+  const { record, dataKey } = await createAccountRecord(ADDRESS, 'correct horse battery', secrets, base, FAST);
   const flipped = structuredClone(record);
   flipped.secrets.ciphertext[3] ^= 0x40;
   const before = structuredClone(flipped);
-  assert.equal(await reasonOf(unlockSecrets(flipped, 'correct horse battery')), 'corrupted');
+  assert.equal(await reasonOf(unlockAccount(flipped, 'correct horse battery')), 'corrupted');
   assert.deepEqual(flipped, before);
   const truncated = structuredClone(record);
   truncated.secrets.ciphertext = truncated.secrets.ciphertext.slice(0, 8);
-  assert.equal(await reasonOf(openSecrets(truncated, key)), 'corrupted');
+  assert.equal(await reasonOf(openSecrets(truncated, dataKey)), 'corrupted');
   const badKdf = structuredClone(record);
   badKdf.kdf.iterations = 10;
-  assert.equal(await reasonOf(unlockSecrets(badKdf, 'correct horse battery')), 'corrupted');
+  assert.equal(await reasonOf(unlockAccount(badKdf, 'correct horse battery')), 'corrupted');
 });
 
 test('secrets are bound to their account: a box moved to another address does not open', async () => {
-  const { record, key } = await sealAccount(ADDRESS, 'pw-123456', secrets, base, FAST);
+  const { record, dataKey } = await createAccountRecord(ADDRESS, 'pw-123456', secrets, base, FAST);
   const other = { ...record, address: '0x1C5A77d9FA7eF466951B2F01F724BCa3A5820b63' };
-  assert.notEqual(await reasonOf(openSecrets(other, key)), 'opened');
-  // and a re-sealed box for the right address opens
-  assert.deepEqual(await openSecrets({ ...record, secrets: await sealSecrets(key, ADDRESS, secrets) }, key), secrets);
+  assert.equal(await reasonOf(openSecrets(other, dataKey)), 'corrupted');
+  assert.equal(await reasonOf(unlockAccount(other, 'pw-123456')), 'wrong-password');
+  assert.deepEqual(await openSecrets(record, dataKey), secrets);
 });
 
 test('changing the password re-encrypts: the old password no longer opens, the new one does', async () => {
-  const { record } = await sealAccount(ADDRESS, 'old password', secrets, base, FAST);
-  const { secrets: opened } = await unlockSecrets(record, 'old password');
-  const { record: changed } = await sealAccount(ADDRESS, 'new password', opened, { createdAt: record.createdAt, wallet: record.wallet }, FAST);
+  const { record } = await createAccountRecord(ADDRESS, 'old password', secrets, base, FAST);
+  assert.equal(await reasonOf(changeAccountPassword(record, 'not the old one', 'new password', FAST)), 'wrong-password');
+  const changed = await changeAccountPassword(record, 'old password', 'new password', FAST);
   assert.notDeepEqual(changed.kdf.salt, record.kdf.salt);
-  assert.notDeepEqual(changed.secrets.ciphertext, record.secrets.ciphertext);
-  assert.equal(await reasonOf(unlockSecrets(changed, 'old password')), 'wrong-password');
-  assert.deepEqual((await unlockSecrets(changed, 'new password')).secrets, secrets);
+  assert.notDeepEqual(changed.dataKey.ciphertext, record.dataKey.ciphertext);
+  assert.equal(await reasonOf(unlockAccount(changed, 'old password')), 'wrong-password');
+  const reopened = await unlockAccount(changed, 'new password');
+  assert.deepEqual(reopened.secrets, secrets);
+  // the data key itself is unchanged, so everything sealed under it (cached conversation keys) still opens
+  const before = await unlockAccount(record, 'old password');
+  assert.deepEqual(await crypto.subtle.exportKey('raw', reopened.dataKey), await crypto.subtle.exportKey('raw', before.dataKey));
 });
 
 function fakeArea(): SessionArea & { data: Map<string, unknown> } {
@@ -87,7 +91,7 @@ function fakeArea(): SessionArea & { data: Map<string, unknown> } {
 
 test('an unlocked session survives a worker restart and locks on demand', async () => {
   const area = fakeArea();
-  const { key } = await sealAccount(ADDRESS, 'pw-123456', secrets, base, FAST);
+  const { dataKey: key } = await createAccountRecord(ADDRESS, 'pw-123456', secrets, base, FAST);
   await new Session(area).unlock(ADDRESS, key);
   // a new Session object = a restarted worker reading storage.session
   const restarted = new Session(area);
@@ -105,7 +109,7 @@ test('the session auto-locks after the idle timeout, and activity pushes it back
   let now = 1_000_000;
   const area = fakeArea();
   const s = new Session(area, () => now);
-  const { key } = await sealAccount(ADDRESS, 'pw-123456', secrets, base, FAST);
+  const { dataKey: key } = await createAccountRecord(ADDRESS, 'pw-123456', secrets, base, FAST);
   await s.unlock(ADDRESS, key);
   now += 4 * 60_000;
   assert.equal(await s.idleFor(5), false);
