@@ -76,7 +76,7 @@ export function contentToView(type: ContentTypeId, content: unknown): unknown {
 
 const bad = (message: string) => new RpcError(ErrorCode.invalidParams, message);
 
-function field<T>(o: Record<string, unknown>, name: string, type: 'string' | 'number', what = type): T {
+function field<T>(o: Record<string, unknown>, name: string, type: 'string' | 'number', what: string = type): T {
   const v = o[name];
   if (typeof v !== type || (type === 'string' && (v as string).length === 0)) throw bad(`content.${name} must be a non-empty ${what}`);
   return v as T;
