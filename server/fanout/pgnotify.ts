@@ -1,5 +1,6 @@
 // Cross-process fan-out over PostgreSQL LISTEN/NOTIFY. A NOTIFY payload is limited to 8000 bytes,
-// so stored envelopes are announced by row id (the receivers read the rows), and ephemeral
+// so stored envelopes are announced by row id (the receivers read the rows) — by the store's INSERT
+// statement itself (PgStore option `notify`), so announcing costs no extra round trip — and ephemeral
 // envelopes travel inline when they fit, else through the short-lived `relay` table (never queried
 // by the API, purged after a minute).
 import pg from 'pg';
@@ -26,7 +27,8 @@ export class PgNotifyBus implements Bus {
   private purgeTimer: NodeJS.Timeout | undefined;
   private reconnectDelay = 100;
 
-  constructor(private store: PgStore, private nodeId: string, private log: Logger) {}
+  /** insertNotifies: the store announces stored rows itself (same statement as the INSERT). */
+  constructor(private store: PgStore, private nodeId: string, private log: Logger, private insertNotifies = true) {}
 
   async start(onEnvelopes: (envs: OutEnvelope[]) => void): Promise<void> {
     this.onEnvelopes = onEnvelopes;
@@ -87,7 +89,7 @@ export class PgNotifyBus implements Bus {
     const n = this.nodeId;
     let seqs: string[] = [];
     let size = 0;
-    for (const e of stored) {
+    for (const e of this.insertNotifies ? [] : stored) {
       if (e.seq === undefined) continue;
       const s = e.seq.toString();
       if (size + s.length + 3 > MAX_PAYLOAD - 60) {

@@ -19,8 +19,14 @@ interface Pending {
 export interface PgStoreOptions {
   poolSize?: number;
   onCommit?: (seconds: number, rows: number) => void;
-  /** Most concurrent group-commit batches. */
+  /** Most concurrent group-commit batches (default 1: one batch in flight, the next one filling). */
   maxInflightBatches?: number;
+  /**
+   * LISTEN/NOTIFY fan-out: announce the ids of new rows on this channel in the same statement
+   * (hence the same transaction) as the insert, so the notification is sent exactly when the rows
+   * commit and costs no extra round trip.
+   */
+  notify?: { channel: string; nodeId: string };
 }
 
 const MIGRATION_LOCK = 727_100_001;
@@ -40,7 +46,7 @@ export class PgStore implements Store {
     this.pool.on('error', () => {
       /* idle client errors surface on the next query */
     });
-    this.maxInflight = opts.maxInflightBatches ?? 4;
+    this.maxInflight = opts.maxInflightBatches ?? 1;
   }
 
   static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
@@ -110,13 +116,26 @@ export class PgStore implements Store {
 
   private async writeRows(rows: StoredEnvelope[]): Promise<Map<string, bigint>> {
     const now = String(BigInt(Date.now()) * 1_000_000n);
-    const res = await this.pool.query<{ seq: string; topic: string; ts: string; digest: Buffer }>({
-      name: 'xmtp_insert',
-      text: `INSERT INTO envelopes (topic, ts, digest, message, received_ns)
+    const values: unknown[] = [rows.map((e) => e.topic), rows.map((e) => e.ts.toString()), rows.map((e) => e.digest), rows.map((e) => e.message), now];
+    const insert = `INSERT INTO envelopes (topic, ts, digest, message, received_ns)
         SELECT t, s, d, m, $5::bigint FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(t, s, d, m)
         ON CONFLICT (topic, ts, digest) DO NOTHING
-        RETURNING seq, topic, ts, digest`,
-      values: [rows.map((e) => e.topic), rows.map((e) => e.ts.toString()), rows.map((e) => e.digest), rows.map((e) => e.message), now],
+        RETURNING seq, topic, ts, digest`;
+    let text = insert;
+    const n = this.opts.notify;
+    if (n) {
+      // At most 300 ids per notification (≤ 22 bytes each) keeps every payload under 8000 bytes.
+      values.push(n.channel, n.nodeId);
+      text = `WITH ins AS (${insert}),
+        notes AS (
+          SELECT pg_notify($6, json_build_object('n', $7::text, 's', array_agg(seq::text ORDER BY seq))::text)
+          FROM (SELECT seq, (row_number() OVER (ORDER BY seq) - 1) / 300 AS g FROM ins) x GROUP BY g)
+        SELECT seq, topic, ts, digest, (SELECT count(*) FROM notes) AS notes FROM ins`;
+    }
+    const res = await this.pool.query<{ seq: string; topic: string; ts: string; digest: Buffer }>({
+      name: n ? 'xmtp_insert_notify' : 'xmtp_insert',
+      text,
+      values,
     });
     const inserted = new Map<string, bigint>();
     for (const r of res.rows) inserted.set(keyOf(r), BigInt(r.seq));

@@ -130,6 +130,11 @@ async function crossProcess(a: ChildNode, b: ChildNode): Promise<void> {
   ws.close();
   await sleep(100);
   assert.deepEqual(s.received.map((l) => l.result.timestampNs), ['1', '2', '3', '4', '5']);
+  // One publish of 700 envelopes (several NOTIFY payloads of ≤ 300 row ids each) arrives whole and in order.
+  const many = Array.from({ length: 700 }, (_, i) => env(T, 1000 + i, `bulk ${i}`));
+  assert.equal((await post(a.url, '/message/v1/publish', { envelopes: many }, auth())).status, 200);
+  const all = await s.take(705);
+  assert.deepEqual(all.slice(5).map((l) => Number(l.result.timestampNs)), many.map((_, i) => 1000 + i));
   s.close();
 }
 

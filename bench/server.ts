@@ -1,0 +1,229 @@
+// Benchmark of the XMTP node: `npm run bench -- server [--envelopes N] [--seconds S] [--subscribers N]
+// [--only sqlite|postgres] [--quick]`. The node runs in its own process (server/main.ts, as in
+// production); this process is the load generator, over loopback. Stores are seeded directly (bulk
+// insert), not through HTTP. PostgreSQL runs durable (fsync, synchronous_commit on).
+// Targets (2 cores): ≥ 5,000 durable publishes/s with concurrent clients, query p99 ≤ 20 ms at
+// 1,000,000 envelopes, fan-out to 1,000 subscribers ≤ 100 ms p99.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SqliteStore } from '../server/store/sqlite.ts';
+import { PgStore } from '../server/store/postgres.ts';
+import type { Store, StoredEnvelope } from '../server/store/types.ts';
+import { startPostgres } from '../tests/support/postgres.ts';
+import { startNats } from '../tests/server/nats-server.ts';
+import { identity, mintToken, spawnNode, type ChildNode } from '../tests/server/helpers.ts';
+import { HttpClient, openSubscribers, runFor, summary } from './server/load.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    envelopes: { type: 'string' },
+    seconds: { type: 'string' },
+    subscribers: { type: 'string' },
+    only: { type: 'string' },
+    quick: { type: 'boolean' },
+  },
+});
+const ENVELOPES = Number(a.envelopes ?? (a.quick ? 100_000 : 1_000_000));
+const SECONDS = Number(a.seconds ?? (a.quick ? 2 : 5));
+const SUBSCRIBERS = Number(a.subscribers ?? 1000);
+const TOPICS = Math.max(1, Math.round(ENVELOPES / 100));
+const FANOUT_PUBLISHES = a.quick ? 20 : 50;
+
+const token = mintToken(identity(0x11, 0x21));
+const AUTH = { Authorization: `Bearer ${token}` };
+const results: string[] = [];
+const fmt = (n: number, d = 1) => n.toFixed(d);
+function report(line: string): void {
+  results.push(line);
+  console.log(line);
+}
+
+// ---- seeding ----
+const PAD = Buffer.alloc(180, 0x5a);
+function* seedChunks(chunk: number): Generator<StoredEnvelope[]> {
+  let out: StoredEnvelope[] = [];
+  const per = Math.ceil(ENVELOPES / TOPICS);
+  let n = 0;
+  for (let t = 0; t < TOPICS && n < ENVELOPES; t++) {
+    const topic = `/xmtp/0/m-bench-${t.toString(16).padStart(8, '0')}/proto`;
+    for (let j = 0; j < per && n < ENVELOPES; j++, n++) {
+      const message = Buffer.concat([Buffer.from(`${t}:${j}:`), PAD]);
+      out.push({ topic, ts: 1_600_000_000_000_000_000n + BigInt(j) * 1_000_000_000n, message, digest: createHash('sha256').update(topic).update(message).digest() });
+      if (out.length === chunk) {
+        yield out;
+        out = [];
+      }
+    }
+  }
+  if (out.length) yield out;
+}
+
+async function seed(store: Store): Promise<void> {
+  const t0 = performance.now();
+  for (const rows of seedChunks(50_000)) await store.bulkInsert(rows);
+  const s = (performance.now() - t0) / 1000;
+  report(`  seeded ${ENVELOPES.toLocaleString('en')} envelopes on ${TOPICS.toLocaleString('en')} topics in ${fmt(s)} s (${Math.round(ENVELOPES / s).toLocaleString('en')}/s, direct bulk insert)`);
+}
+
+// ---- scenarios ----
+let seq = 0;
+const envJson = (topic: string, msg: Buffer) => `{"contentTopic":"${topic}","timestampNs":"${1_700_000_000_000_000_000n + BigInt(++seq)}","message":"${msg.toString('base64')}"}`;
+const BODY = Buffer.alloc(256, 0x42);
+
+async function publishes(url: string): Promise<void> {
+  // Warm-up (JIT, connections, statement caches), not measured.
+  const warm = new HttpClient(url, 16);
+  await runFor(1000, 16, async (w) => {
+    await warm.post('/message/v1/publish', `{"envelopes":[${envJson(`/xmtp/0/m-warm-${w}/proto`, BODY)}]}`, AUTH);
+  });
+  warm.close();
+  for (const [workers, batch] of [[64, 1], [16, 50]] as const) {
+    const c = new HttpClient(url, workers);
+    let envs = 0;
+    const t0 = performance.now();
+    await runFor(SECONDS * 1000, workers, async (w) => {
+      const topic = `/xmtp/0/m-pub-${w}/proto`;
+      const body = `{"envelopes":[${Array.from({ length: batch }, () => envJson(topic, BODY)).join(',')}]}`;
+      const r = await c.post('/message/v1/publish', body, AUTH);
+      if (r.status !== 200) throw new Error(`publish: ${r.status} ${r.body}`);
+      envs += batch;
+    });
+    const s = (performance.now() - t0) / 1000;
+    c.close();
+    report(`  publish ${batch === 1 ? 'single ' : `batch ${batch}`} ${workers} clients: ${Math.round(envs / s).toLocaleString('en')} envelopes/s (${Math.round(envs / batch / s).toLocaleString('en')} requests/s), durable`);
+  }
+}
+
+async function queries(url: string): Promise<void> {
+  for (const workers of [1, 4]) {
+    const c = new HttpClient(url, workers);
+    const lat: number[] = [];
+    let rows = 0;
+    const t0 = performance.now();
+    await runFor(SECONDS * 1000, workers, async (_w, i) => {
+      const t = Math.floor(Math.random() * TOPICS);
+      const topic = `/xmtp/0/m-bench-${t.toString(16).padStart(8, '0')}/proto`;
+      const direction = i % 2 ? 'SORT_DIRECTION_ASCENDING' : 'SORT_DIRECTION_DESCENDING';
+      const bounds = i % 3 === 0 ? `,"startTimeNs":"${1_600_000_000_000_000_000n + 20n * 1_000_000_000n}"` : '';
+      const body = `{"contentTopics":["${topic}"]${bounds},"pagingInfo":{"limit":100,"direction":"${direction}"}}`;
+      const q0 = performance.now();
+      const r = await c.post('/message/v1/query', body);
+      lat.push(performance.now() - q0);
+      if (r.status !== 200) throw new Error(`query: ${r.status} ${r.body}`);
+      rows += (r.body.match(/"contentTopic"/g) ?? []).length;
+    });
+    const s = (performance.now() - t0) / 1000;
+    c.close();
+    const m = summary(lat);
+    report(
+      `  query (1 topic, page of ≤100) ${workers} client${workers > 1 ? 's' : ''}: p50 ${fmt(m.p50, 2)} ms, p95 ${fmt(m.p95, 2)} ms, p99 ${fmt(m.p99, 2)} ms (${Math.round(m.n / s).toLocaleString('en')} queries/s, ${Math.round(rows / m.n)} rows each)`,
+    );
+  }
+}
+
+async function fanout(pubUrl: string, subUrl: string, label: string): Promise<void> {
+  const topic = `/xmtp/0/m-fanout-${Date.now()}/proto`;
+  const sent = new Map<number, number>();
+  const delays: number[] = [];
+  const subs = await openSubscribers(subUrl, topic, SUBSCRIBERS, (env, at) => {
+    const id = Number(Buffer.from(env.message, 'base64').toString().split(' ')[1]);
+    const t = sent.get(id);
+    if (t !== undefined) delays.push(at - t);
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  const c = new HttpClient(pubUrl, 1);
+  for (let i = 0; i < FANOUT_PUBLISHES; i++) {
+    const body = `{"envelopes":[${envJson(topic, Buffer.from(`fanout ${i} ${'x'.repeat(200)}`))}]}`;
+    sent.set(i, performance.now());
+    const r = await c.post('/message/v1/publish', body, AUTH);
+    if (r.status !== 200) throw new Error(`publish: ${r.status} ${r.body}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  const expected = FANOUT_PUBLISHES * SUBSCRIBERS;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    subs.drain();
+    if (delays.length >= expected || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  c.close();
+  subs.close();
+  const m = summary(delays);
+  report(
+    `  fan-out ${label}, ${SUBSCRIBERS} subscribers × ${FANOUT_PUBLISHES} publishes: p50 ${fmt(m.p50)} ms, p99 ${fmt(m.p99)} ms, max ${fmt(m.max)} ms (${delays.length}/${expected} delivered)`,
+  );
+}
+
+async function stop(nodes: ChildNode[]): Promise<void> {
+  for (const n of nodes) n.proc.kill('SIGTERM');
+  await Promise.all(nodes.map((n) => n.exited));
+}
+
+const nodeArgs = (db: string, extra: string[] = []) => ['--port', '0', '--db', db, '--no-rate-limit', '--log-level', 'warn', ...extra];
+
+async function benchSqlite(): Promise<void> {
+  report(`SQLite (better-sqlite3, WAL, synchronous=FULL)`);
+  const dir = mkdtempSync(join(tmpdir(), 'xmtp-bench-'));
+  try {
+    const file = join(dir, 'xmtp.sqlite');
+    const store = new SqliteStore(file);
+    await seed(store);
+    await store.close();
+    const node = await spawnNode(nodeArgs(file));
+    try {
+      await publishes(node.url);
+      await queries(node.url);
+      await fanout(node.url, node.url, '(one process)');
+    } finally {
+      await stop([node]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchPostgres(): Promise<void> {
+  report(`PostgreSQL (pg, fsync + synchronous_commit on)`);
+  const cluster = await startPostgres({ durable: true, settings: { shared_buffers: '256MB', max_wal_size: '2GB' } });
+  try {
+    const db = await cluster.createDatabase('xmtp_bench');
+    const store = await PgStore.open(db);
+    await seed(store);
+    await store.pool.query('ANALYZE envelopes');
+    await store.close();
+    const node = await spawnNode(nodeArgs(db));
+    try {
+      await publishes(node.url);
+      await queries(node.url);
+      await fanout(node.url, node.url, '(one process)');
+    } finally {
+      await stop([node]);
+    }
+    // Cross-process fan-out: subscribers on B, publishes on A, over each bus.
+    for (const bus of ['pg-notify', 'nats'] as const) {
+      const nats = bus === 'nats' ? await startNats() : null;
+      try {
+        const extra = ['--bus', bus, ...(nats ? ['--nats-url', nats.url] : [])];
+        const [a, b] = await Promise.all([spawnNode(nodeArgs(db, extra)), spawnNode(nodeArgs(db, extra))]);
+        try {
+          await fanout(a.url, b.url, `across 2 processes via ${bus === 'nats' ? 'NATS' : 'LISTEN/NOTIFY'}`);
+        } finally {
+          await stop([a, b]);
+        }
+      } finally {
+        await nats?.stop();
+      }
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
+const t0 = performance.now();
+console.log(`XMTP node benchmark: ${ENVELOPES.toLocaleString('en')} stored envelopes, ${SECONDS} s per throughput run, ${SUBSCRIBERS} subscribers\n`);
+if (a.only !== 'postgres') await benchSqlite();
+if (a.only !== 'sqlite') await benchPostgres();
+console.log(`\nsummary (${fmt((performance.now() - t0) / 1000, 0)} s)\n${results.join('\n')}`);
