@@ -73,7 +73,7 @@ export class ContactDirectory {
 
   /** Bundles for many addresses with batch queries (first page of 5 per topic, no paging). */
   async getMany(addresses: string[]): Promise<Array<ContactBundle | undefined>> {
-    const out: Array<ContactBundle | undefined> = new Array(addresses.length);
+    const out: Array<ContactBundle | undefined> = addresses.map(() => undefined);
     const todo: Array<{ i: number; addr: string }> = [];
     addresses.forEach((a, i) => {
       if (!isAddress(a)) return;

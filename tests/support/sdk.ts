@@ -9,6 +9,8 @@ type Any = any;
 
 export const sdk: Any = require('@xmtp/xmtp-js');
 export const { Client: SdkClient } = sdk;
+export const { ContentTypeText } = require('@xmtp/content-type-text');
+export const { ContentTypeId } = require('@xmtp/content-type-primitives');
 export const { ReplyCodec, ContentTypeReply } = require('@xmtp/content-type-reply');
 export const { ReactionCodec, ContentTypeReaction } = require('@xmtp/content-type-reaction');
 export const { ReadReceiptCodec, ContentTypeReadReceipt } = require('@xmtp/content-type-read-receipt');
