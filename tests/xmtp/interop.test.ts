@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { XmtpNode } from '../../server/node.ts';
 import { Client, Compression, ContentTypeReply, ContentTypeReaction, ContentTypeReadReceipt, ContentTypeAttachment,
   ContentTypeRemoteAttachment, ContentTypeText, encryptRemoteContent, decryptRemoteContent, messageToJson } from '../../src/xmtp/index.ts';
+import type { Signer } from '../../src/xmtp/index.ts';
 import { AttachmentCodec as OurAttachmentCodec } from '../../src/xmtp/content/attachment.ts';
 import { utf8 } from '../../src/xmtp/crypto/bytes.ts';
 import { mc, encode, decode } from '../../src/xmtp/proto.ts';
@@ -21,7 +22,7 @@ after(async () => {
   await node.close();
 });
 
-const ours = (wallet: ReturnType<typeof newWallet> | null, opts: Parameters<typeof Client.create>[1] = {}) =>
+const ours = (wallet: Signer | null, opts: Parameters<typeof Client.create>[1] = {}) =>
   Client.create(wallet, { apiUrl: node.url, ...opts });
 
 test('ours starts a V2 conversation with context; the SDK reads it and replies', async () => {
@@ -101,14 +102,14 @@ test('live streams both ways: messages, conversations, all messages', async () =
   const sdkAll = await bob.conversations.streamAllMessages();
   await sleep(300); // the SDK gives no "subscribed" signal
   await conv.send('from ours, live');
-  assert.equal((await next(sdkStream)).content, 'from ours, live');
-  assert.equal((await next(sdkAll)).content, 'from ours, live');
+  assert.equal((await next<any>(sdkStream)).content, 'from ours, live');
+  assert.equal((await next<any>(sdkAll)).content, 'from ours, live');
   // the SDK's conversation stream sees ours inviting
   const sdkConvs = await bob.conversations.stream();
   await sleep(300);
   const carol = await ours(newWallet());
   await carol.conversations.newConversation(bob.address);
-  assert.equal((await next(sdkConvs)).peerAddress, carol.address);
+  assert.equal((await next<any>(sdkConvs)).peerAddress, carol.address);
   await Promise.all([sdkStream.return(), sdkAll.return(), sdkConvs.return()]);
   convStream.close();
   allStream.close();
