@@ -9,6 +9,7 @@ import { AttachmentCodec as OurAttachmentCodec } from '../../src/xmtp/content/at
 import { utf8 } from '../../src/xmtp/crypto/bytes.ts';
 import { mc, encode, decode } from '../../src/xmtp/proto.ts';
 import { contactTopic } from '../../src/xmtp/topics.ts';
+import { consentProofText } from '../../src/xmtp/keys/signature-texts.ts';
 import { createSdkClient, sdk, ContentTypeReply as SdkReply, ContentTypeReaction as SdkReaction, ContentTypeReadReceipt as SdkReadReceipt,
   ContentTypeAttachment as SdkAttachment, ContentTypeRemoteAttachment as SdkRemoteAttachment, AttachmentCodec as SdkAttachmentCodec,
   RemoteAttachmentCodec as SdkRemoteAttachmentCodec, ContentTypeText as SdkText } from '../support/sdk.ts';
@@ -278,4 +279,34 @@ test('canMessage for many addresses (batch-query) matches the SDK', async () => 
   assert.deepEqual(mine.filter(Boolean).length, 2);
   assert.equal(mine.at(-1), false);
   assert.equal(await Client.canMessage(known[1]!, { apiUrl: node.url }), true);
+});
+
+test('XIP-43 consent proofs, both ways', async () => {
+  // the SDK user pre-authorises ours; ours attaches the proof; the SDK allows ours on load
+  const bobWallet = newWallet();
+  const bob = await createSdkClient(bobWallet, node.url);
+  const alice = await ours(newWallet());
+  const ts = Date.now() - 1000;
+  const signature = await bobWallet.signMessage(consentProofText(ts, alice.address));
+  await alice.conversations.newConversation(bob.address, undefined, { signature, timestampMs: ts });
+  await bob.contacts.loadConsentList();
+  assert.equal(bob.contacts.consentState(alice.address), 'allowed');
+
+  // ours pre-authorises an SDK user; the SDK attaches the proof; ours allows it on list()
+  const carolWallet = newWallet();
+  const carol = await ours(carolWallet);
+  const dave = await createSdkClient(newWallet(), node.url);
+  const ts2 = Date.now() - 1000;
+  const sig2 = await carolWallet.signMessage(consentProofText(ts2, dave.address));
+  const Long = (await import('long')).default;
+  await dave.conversations.newConversation(carol.address, undefined, { signature: sig2, timestamp: Long.fromNumber(ts2, true), payloadVersion: 1 });
+  assert.equal(carol.contacts.consentState(dave.address), 'unknown');
+  await carol.conversations.list();
+  assert.equal(carol.contacts.consentState(dave.address), 'allowed');
+  // a proof signed by someone else is ignored
+  const erin = await createSdkClient(newWallet(), node.url);
+  const forgedSig = await newWallet().signMessage(consentProofText(ts2, erin.address));
+  await erin.conversations.newConversation(carol.address, undefined, { signature: forgedSig, timestamp: Long.fromNumber(ts2, true), payloadVersion: 1 });
+  await carol.conversations.list();
+  assert.equal(carol.contacts.consentState(erin.address), 'unknown');
 });

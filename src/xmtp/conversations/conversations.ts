@@ -80,6 +80,9 @@ export class Conversations {
 
   /** XIP-43: an invitation carrying our valid consent proof allows its sender. */
   private async applyConsentProofs(records: StoredConversation[]): Promise<void> {
+    if (!records.some((r) => r.consentProof)) return;
+    // Decide against the current network state: a proof must not override an explicit deny.
+    await this.ctx.contacts.refreshConsentList().catch(() => {});
     const allow = records
       .filter((r) => r.consentProof && this.ctx.contacts.consentState(r.peerAddress) === 'unknown')
       .filter((r) => this.ctx.contacts.validConsentProof(r.consentProof!, r.peerAddress))
