@@ -112,7 +112,7 @@ test('hostile messages never stop a stream', async () => {
 
 /** Wraps a subscribe transport so a test can cut connections and keep new ones from opening. */
 class FlakyTransport implements SubscribeTransport {
-  private conns = new Set<{ conn: StreamConnection; fail: (e: Error) => void }>();
+  private conns = new Set<{ conn: StreamConnection; fail: (e: Error) => void; live: boolean }>();
   down = false;
   opened = 0;
   constructor(private inner: SubscribeTransport) {}
@@ -141,7 +141,7 @@ class FlakyTransport implements SubscribeTransport {
   cut(): void {
     this.down = true;
     for (const e of this.conns) {
-      (e as { live: boolean }).live = false;
+      e.live = false;
       e.conn.close();
       e.fail(new Error('connection reset'));
     }
