@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hexToBytes, bytesToHex, randomBytes } from '../../src/xmtp/crypto/bytes.ts';
+import { sha256 } from '../../src/xmtp/crypto/hashes.ts';
+import { getPublicKey, signDigest } from '../../src/xmtp/crypto/secp256k1.ts';
+import { nobleVerifier, setSignatureVerifier, getSignatureVerifier } from '../../src/xmtp/crypto/verifier.ts';
+import { decodeV2Message } from '../../src/xmtp/messages/v2.ts';
+import { clearBundleCache } from '../../src/xmtp/keys/bundles.ts';
+import { createNodeWasmVerifier, readSecp256k1Wasm } from './wasm.ts';
+import { V2, V2_MESSAGE, ALICE } from './vectors.ts';
+
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+test('the WASM verifier agrees with noble on valid, invalid, high-S and malformed signatures', async () => {
+  const wasm = await createNodeWasmVerifier();
+  assert.equal(wasm.name, 'libsecp256k1-wasm');
+  for (let i = 0; i < 20; i++) {
+    const priv = randomBytes(32);
+    const pub = getPublicKey(priv);
+    const digest = sha256(randomBytes(16));
+    const sig = signDigest(digest, priv);
+    assert.equal(wasm.verify(digest, sig.bytes, pub), true);
+    assert.equal(nobleVerifier.verify(digest, sig.bytes, pub), true);
+    assert.deepEqual(wasm.recover(digest, sig.bytes, sig.recovery), pub);
+    assert.deepEqual(wasm.recover(digest, sig.bytes, sig.recovery), nobleVerifier.recover(digest, sig.bytes, sig.recovery));
+    const other = sha256(digest);
+    assert.equal(wasm.verify(other, sig.bytes, pub), false);
+    // high-S twin of a valid signature: rejected by both (the SDK verifies strictly)
+    const s = BigInt('0x' + bytesToHex(sig.bytes.subarray(32)));
+    const high = new Uint8Array(64);
+    high.set(sig.bytes.subarray(0, 32));
+    high.set(hexToBytes((N - s).toString(16).padStart(64, '0')), 32);
+    assert.equal(wasm.verify(digest, high, pub), false);
+    assert.equal(nobleVerifier.verify(digest, high, pub), false);
+  }
+  const digest = sha256(new Uint8Array([1]));
+  const badPub = new Uint8Array(65).fill(4);
+  assert.equal(wasm.verify(digest, new Uint8Array(64).fill(1), badPub), false);
+  assert.equal(wasm.verify(digest, new Uint8Array(64), getPublicKey(randomBytes(32))), false);
+  assert.equal(wasm.verify(digest, new Uint8Array(64).fill(0xff), getPublicKey(randomBytes(32))), false);
+  assert.equal(wasm.recover(digest, new Uint8Array(64), 0), null);
+  assert.equal(wasm.recover(digest, new Uint8Array(64).fill(1), 3), null);
+});
+
+test('installed WASM verifier decodes the known V2 message; noble is restored with null', async () => {
+  const wasm = await createNodeWasmVerifier();
+  setSignatureVerifier(wasm);
+  try {
+    clearBundleCache();
+    const d = await decodeV2Message(hexToBytes(V2_MESSAGE.message), { topic: V2.topic, keyMaterial: hexToBytes(V2.keyMaterial) });
+    assert.equal(d.senderAddress, ALICE.address);
+  } finally {
+    setSignatureVerifier(null);
+  }
+  assert.equal(getSignatureVerifier(), nobleVerifier);
+  // a WebAssembly.Module works too (extensions may compile once and instantiate later)
+  const { createWasmVerifier } = await import('../../src/xmtp/crypto/wasm-verifier.ts');
+  const fromModule = await createWasmVerifier(await WebAssembly.compile(readSecp256k1Wasm() as Uint8Array<ArrayBuffer>));
+  const priv = randomBytes(32);
+  const dg = sha256(priv);
+  assert.ok(fromModule.verify(dg, signDigest(dg, priv).bytes, getPublicKey(priv)));
+});
