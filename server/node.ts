@@ -2,7 +2,7 @@
 // CLI), by tests and by the other engineers' integration tests.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { AccessControl } from './acl.ts';
 import { batchQuery, checkOwnership, publish, query, validateEnvelopes, type ApiDeps } from './api.ts';
 import { TokenCache } from './auth.ts';
@@ -78,17 +78,32 @@ export interface XmtpNode {
 const ROUTES = new Set(['/message/v1/publish', '/message/v1/query', '/message/v1/batch-query', '/message/v1/subscribe', '/message/v1/subscribe-all']);
 
 class HttpStreamSubscriber implements Subscriber {
-  constructor(private res: ServerResponse, private metrics: Metrics, private maxBuffered: number) {}
+  private socket: Socket | null;
+  constructor(private res: ServerResponse, private metrics: Metrics, private maxBuffered: number) {
+    // With chunked encoding the pre-framed chunk (built once per envelope) goes straight to the
+    // socket: no per-subscriber encoding or framing work.
+    this.socket = (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true ? res.socket : null;
+  }
   deliver(env: OutEnvelope): void {
     if (this.res.writableEnded || this.res.destroyed) return;
-    if (this.res.writableLength > this.maxBuffered) {
+    const buffered = this.socket ? this.socket.writableLength : this.res.writableLength;
+    if (buffered > this.maxBuffered) {
       // As the V2-era node: drop for this slow subscriber, keep the stream open.
       this.metrics.dropped.inc({ transport: 'http' });
       return;
     }
-    this.res.write(`{"result":${env.json}}\n`);
+    if (this.socket) this.socket.write(env.chunk);
+    else this.res.write(env.line);
+  }
+  keepalive(): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    // Whitespace without a newline is safe for the SDK's line parser (a bare "\n" is not).
+    if (this.socket) this.socket.write(KEEPALIVE_CHUNK);
+    else this.res.write(' ');
   }
 }
+
+const KEEPALIVE_CHUNK = Buffer.from('1\r\n \r\n');
 
 export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
   const id = opts.nodeId ?? randomUUID();
@@ -159,10 +174,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     if (topics === 'all') dispatcher.addAll(sub);
     else dispatcher.add(sub, topics);
     streams.add(res);
-    // Whitespace without a newline is safe for the SDK's line parser (a bare "\n" is not).
-    const keepalive = setInterval(() => {
-      if (!res.writableEnded) res.write(' ');
-    }, keepaliveMs);
+    const keepalive = setInterval(() => sub.keepalive(), keepaliveMs);
     const done = () => {
       clearInterval(keepalive);
       if (topics === 'all') dispatcher.removeAll(sub);

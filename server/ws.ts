@@ -43,7 +43,7 @@ class WsSubscriber implements Subscriber {
       this.ws.close(CLOSE_TRY_AGAIN_LATER, 'subscriber too slow; reconnect and catch up with query');
       return;
     }
-    this.ws.send(`{"type":"envelope","result":${env.json}}`);
+    this.ws.send(env.wsFrame, { binary: false });
   }
 
   send(obj: unknown): void {

@@ -4,12 +4,29 @@ import { envelopeJson } from '../json.ts';
 
 export class OutEnvelope {
   private _json: string | undefined;
+  private _line: Buffer | undefined;
+  private _chunk: Buffer | undefined;
+  private _ws: Buffer | undefined;
   constructor(readonly topic: string, readonly ts: bigint, readonly message: Buffer) {}
   /** proto3 JSON of the Envelope, computed once. */
   get json(): string {
     return (this._json ??= envelopeJson(this.topic, this.ts, this.message));
   }
+  /** The HTTP stream line `{"result":…}\n`, encoded once for every subscriber. */
+  get line(): Buffer {
+    return (this._line ??= Buffer.from(`{"result":${this.json}}\n`));
+  }
+  /** The same line framed as one HTTP/1.1 chunk, ready for the socket. */
+  get chunk(): Buffer {
+    return (this._chunk ??= Buffer.concat([Buffer.from(`${this.line.length.toString(16)}\r\n`), this.line, CRLF]));
+  }
+  /** The WebSocket text frame payload. */
+  get wsFrame(): Buffer {
+    return (this._ws ??= Buffer.from(`{"type":"envelope","result":${this.json}}`));
+  }
 }
+
+const CRLF = Buffer.from('\r\n');
 
 export interface Subscriber {
   deliver(env: OutEnvelope): void;

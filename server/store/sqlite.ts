@@ -2,7 +2,9 @@
 // crash or power loss; concurrent publishes are group-committed (one transaction and one fsync per
 // event-loop turn) so durability does not cost throughput.
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
@@ -18,7 +20,22 @@ interface Pending {
 export interface SqliteStoreOptions {
   /** Called with the duration of each group commit in seconds. */
   onCommit?: (seconds: number, rows: number) => void;
+  /** WAL checkpoints in a worker thread, every this many ms (default 1000; 0 = SQLite's own, inline). */
+  checkpointMs?: number;
 }
+
+// Checkpoints copy WAL pages into the database file and fsync it; done inline by the writing
+// connection (SQLite's default) they stall the event loop for tens of milliseconds now and then.
+// A worker thread with its own connection runs PASSIVE checkpoints instead (they never block the
+// writer), and the writer's own auto-checkpoint is pushed far out as a safety net.
+const CHECKPOINT_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 5000');
+const timer = setInterval(() => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} }, workerData.ms);
+parentPort.on('message', () => { clearInterval(timer); try { db.close(); } catch {} parentPort.postMessage('closed'); });
+`;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -28,6 +45,7 @@ export class SqliteStore implements Store {
   private scheduled = false;
   private queries = new Map<string, Statement>();
   private closed = false;
+  private checkpointer: Worker | null = null;
 
   constructor(readonly path: string, private opts: SqliteStoreOptions = {}) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -37,6 +55,19 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -65536'); // 64 MiB page cache
     this.migrate();
+    const ms = opts.checkpointMs ?? 1000;
+    if (ms > 0 && path !== ':memory:' && !path.startsWith('file:')) {
+      this.db.pragma('wal_autocheckpoint = 100000');
+      this.checkpointer = new Worker(CHECKPOINT_WORKER, {
+        eval: true,
+        workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path: resolve(path), ms },
+      });
+      this.checkpointer.unref();
+      this.checkpointer.on('error', () => {
+        // Without the worker, SQLite checkpoints inline again.
+        this.db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
     this.insertStmt = this.db.prepare(
       'INSERT OR IGNORE INTO envelopes (topic, ts, digest, message, received_ns) VALUES (?, ?, ?, ?, ?)',
     );
@@ -179,6 +210,18 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     if (this.queue.length) this.flush();
+    const w = this.checkpointer;
+    if (w) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 2000);
+        w.once('message', () => {
+          clearTimeout(t);
+          r();
+        });
+        w.postMessage('close');
+      });
+      await w.terminate();
+    }
     this.db.close();
   }
 }
