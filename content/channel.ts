@@ -1,26 +1,46 @@
 // The window.postMessage channel between the inpage script (page's main world) and the content script
-// (isolated world) of the same frame. Every frame carries this tag and a direction, so the two scripts
-// ignore each other's echoes and every other postMessage traffic on the page.
+// (isolated world) of the same frame. Every message carries this tag and a direction, so the two scripts
+// ignore each other's echoes and every other postMessage traffic on the page. Both sides accept only
+// messages this very window posted to itself (`ev.source === window`, same origin): another frame can
+// post into this window, but never with this window as the source.
 export const CHANNEL = 'xmtp-inbox-provider';
 
-export interface ToContent {
-  channel: typeof CHANNEL;
-  dir: 'to-content';
-  id: number;
-  method: string;
-  params?: unknown;
+export interface RpcErrorFrame {
+  code: number;
+  message: string;
+  data?: unknown;
 }
-export type ToPage = { channel: typeof CHANNEL; dir: 'to-page' } & (
-  | { id: number; result: unknown }
-  | { id: number; error: { code: number; message: string; data?: unknown } }
-  | { event: string; data: unknown }
+
+/** Page → content script. */
+export type ToContent = { channel: typeof CHANNEL; dir: 'to-content' } & (
+  /** a window.xmtp request */
+  | { id: number; method: string; params?: unknown }
+  /** the page wallet's answer to a `wallet` request */
+  | { wallet: { requestId: string; result?: unknown; error?: { code: number; message: string } } }
 );
 
-export function isToContent(v: unknown): v is ToContent {
-  const m = v as ToContent;
-  return typeof m === 'object' && m !== null && m.channel === CHANNEL && m.dir === 'to-content' && Number.isSafeInteger(m.id) && typeof m.method === 'string';
-}
-export function isToPage(v: unknown): v is ToPage {
-  const m = v as ToPage;
-  return typeof m === 'object' && m !== null && m.channel === CHANNEL && m.dir === 'to-page';
-}
+/** Content script → page. */
+export type ToPage = { channel: typeof CHANNEL; dir: 'to-page' } & (
+  | { id: number; result: unknown }
+  | { id: number; error: RpcErrorFrame }
+  /** provider events; `connect` and `disconnect` come from the bridge, the others from the background */
+  | { event: string; data: unknown }
+  /** the extension asks the page's wallet (window.ethereum) for accounts or a signature */
+  | { wallet: { requestId: string; method: 'eth_requestAccounts' | 'personal_sign'; params?: unknown[] } }
+);
+
+const tagged = (v: unknown, dir: string): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && (v as { channel?: unknown }).channel === CHANNEL && (v as { dir?: unknown }).dir === dir;
+
+export const isToContent = (v: unknown): v is ToContent => tagged(v, 'to-content');
+export const isToPage = (v: unknown): v is ToPage => tagged(v, 'to-page');
+
+/** True for a message event this window posted to itself (not another frame, not another origin). */
+export const fromThisWindow = (ev: MessageEvent): boolean => ev.source === window && ev.origin === location.origin;
+
+/** The targetOrigin for posting to this very window (opaque origins cannot be named). */
+export const selfOrigin = (): string => (location.origin === 'null' ? '*' : location.origin);
+
+/** Bridge-internal event names the inpage script consumes (re-emitted to dapps as `connect`). */
+export const BRIDGE_CONNECT = 'connect';
+export const BRIDGE_DISCONNECT = 'disconnect';

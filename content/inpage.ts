@@ -1,19 +1,19 @@
-// Inpage script (the page's main world): defines window.xmtp, the provider dapps call. It holds no
-// secrets and trusts nothing from the page; it only frames requests for the content script.
-import { CHANNEL, isToPage, type ToContent } from './channel.ts';
+// Inpage script (the page's main world, every frame, document_start): window.xmtp, the provider dapps
+// call (DESIGN.md "The dapp provider"). It holds no secrets and trusts nothing: requests are checked
+// here (method, params shape and size) so a dapp gets a precise error before anything leaves the page,
+// and checked again by the content script and the background. It also relays the extension's
+// requests to the page's own wallet (window.ethereum) when the user signs in with it.
+import { CHANNEL, fromThisWindow, isToPage, selfOrigin, type ToContent } from './channel.ts';
+import { isProviderMethod, PROVIDER_LIMITS, PROVIDER_PARAMS, type ProviderMethod } from '../src/provider-api.ts';
+import { RpcError } from '../src/rpc.ts';
 
 interface ProviderError extends Error {
   code: number;
   data?: unknown;
 }
-type Listener = (...args: unknown[]) => void;
+type Listener = (data: unknown) => void;
 
-const INFO = Object.freeze({
-  uuid: crypto.randomUUID(),
-  name: 'XMTP Inbox',
-  icon: 'data:image/svg+xml,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#4f46e5"/><path d="M7 8h18a3 3 0 0 1 3 3v7a3 3 0 0 1-3 3H13l-5 4v-4H7a3 3 0 0 1-3-3v-7a3 3 0 0 1 3-3z" fill="#fff"/></svg>'),
-  rdns: 'dev.xmtp-inbox',
-});
+const MARK = Symbol.for('xmtp-inbox.inpage');
 
 function providerError(code: number, message: string, data?: unknown): ProviderError {
   const e = new Error(message) as ProviderError;
@@ -23,48 +23,181 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
 }
 
 (function install() {
-  if ('xmtp' in window) return; // never replace another provider
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: ProviderError) => void }>();
+  // Once per window: a second copy (Firefox injects again when the extension is updated) keeps the
+  // provider the page already has, which the new content script serves just as well.
+  if ((window as unknown as Record<symbol, unknown>)[MARK]) return;
+  Object.defineProperty(window, MARK, { value: true });
+
+  // Captured now, before any page script runs and could replace them.
+  const postMessage = window.postMessage.bind(window);
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+
+  // Request ids start at a random point so two providers in one window never share ids.
+  let nextId = Math.floor(Math.random() * 2 ** 40) + 1;
+  const pending = new Map<number, { method: ProviderMethod; params: unknown; resolve: (v: unknown) => void; reject: (e: ProviderError) => void }>();
   const listeners = new Map<string, Set<Listener>>();
+  /** accounts as this page last heard them (undefined: never asked) */
+  let accounts: string[] | undefined;
+  let disconnected = false;
+  /** page-visible subscription id → what it subscribed to and its id in the background now */
+  const subs = new Map<string, { params: unknown; live: string }>();
+  const byLive = new Map<string, string>();
+
   const emit = (event: string, data: unknown) => {
     for (const fn of [...(listeners.get(event) ?? [])]) {
       try {
         fn(data);
       } catch (e) {
-        setTimeout(() => { throw e; }); // a dapp's listener error must not break the others
+        setTimeout(() => {
+          throw e; // a dapp's listener error must not break the others
+        });
       }
     }
   };
+  const dropSubs = () => {
+    subs.clear();
+    byLive.clear();
+  };
+  const setAccounts = (next: string[], announce: boolean) => {
+    const changed = !accounts || accounts.length !== next.length || accounts.some((a, i) => a !== next[i]);
+    const known = accounts !== undefined;
+    accounts = next;
+    if (changed) dropSubs();
+    if (changed && (announce || known)) emit('accountsChanged', next);
+  };
+
+  function send(method: ProviderMethod, params: unknown): Promise<unknown> {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { method, params, resolve, reject });
+      const msg: ToContent = { channel: CHANNEL, dir: 'to-content', id, method, params };
+      postMessage(msg, selfOrigin());
+    });
+  }
+
+  function onResult(method: ProviderMethod, params: unknown, result: unknown): unknown {
+    switch (method) {
+      case 'xmtp_accounts':
+        if (Array.isArray(result)) setAccounts(result as string[], false);
+        break;
+      case 'xmtp_connect':
+        if (typeof (result as { address?: unknown })?.address === 'string') setAccounts([(result as { address: string }).address], true);
+        break;
+      case 'xmtp_disconnect':
+        setAccounts([], true);
+        break;
+      case 'xmtp_subscribe':
+        if (typeof result === 'string') {
+          subs.set(result, { params, live: result });
+          byLive.set(result, result);
+        }
+        break;
+    }
+    return result;
+  }
+
+  // After the bridge reconnected: tell the dapp if its access changed meanwhile, else re-subscribe
+  // (same page-visible ids) and report `connect` if `disconnect` was reported.
+  async function reconnected(data: { accounts?: unknown }) {
+    const now = Array.isArray(data?.accounts) ? (data.accounts as string[]) : undefined;
+    if (now && accounts && (now.length !== accounts.length || now.some((a, i) => a !== accounts![i]))) setAccounts(now, true);
+    else {
+      if (now) accounts = now;
+      byLive.clear();
+      await Promise.all(
+        [...subs].map(async ([pageSub, s]) => {
+          try {
+            const live = (await send('xmtp_subscribe', s.params)) as string;
+            s.live = live;
+            byLive.set(live, pageSub);
+          } catch {
+            subs.delete(pageSub);
+          }
+        }),
+      );
+    }
+    if (disconnected) {
+      disconnected = false;
+      emit('connect', { accounts: accounts ?? [] });
+    }
+  }
+
+  async function wallet(w: { requestId: string; method: string; params?: unknown[] }) {
+    const answer = (m: { result?: unknown; error?: { code: number; message: string } }) =>
+      postMessage({ channel: CHANNEL, dir: 'to-content', wallet: { requestId: w.requestId, ...m } } satisfies ToContent, selfOrigin());
+    const eth = (window as unknown as { ethereum?: { request?: (a: { method: string; params?: unknown[] }) => Promise<unknown> } }).ethereum;
+    if (!eth || typeof eth.request !== 'function') return answer({ error: { code: 4200, message: 'This page has no Ethereum wallet (window.ethereum)' } });
+    if (w.method !== 'eth_requestAccounts' && w.method !== 'personal_sign') return answer({ error: { code: 4200, message: 'unsupported wallet method' } });
+    try {
+      const result = await eth.request({ method: w.method, params: w.params });
+      answer({ result: parse(stringify(result ?? null)) });
+    } catch (e) {
+      const err = e as { code?: unknown; message?: unknown };
+      answer({ error: { code: typeof err?.code === 'number' ? err.code : -32603, message: String(err?.message ?? 'wallet error').slice(0, 500) } });
+    }
+  }
 
   window.addEventListener('message', (ev: MessageEvent) => {
-    if (ev.source !== window || !isToPage(ev.data)) return;
-    const m = ev.data;
-    if ('event' in m) return emit(m.event, m.data);
-    const p = pending.get(m.id);
+    if (!fromThisWindow(ev) || !isToPage(ev.data)) return;
+    const m = ev.data as { id?: number; result?: unknown; error?: { code: number; message: string; data?: unknown }; event?: string; data?: unknown; wallet?: unknown };
+    if (m.wallet) return void wallet(m.wallet as { requestId: string; method: string; params?: unknown[] });
+    if (typeof m.event === 'string') {
+      if (m.event === 'connect') return void reconnected(m.data as { accounts?: unknown });
+      if (m.event === 'disconnect') {
+        if (disconnected) return;
+        disconnected = true;
+        return emit('disconnect', m.data);
+      }
+      if (m.event === 'accountsChanged') return Array.isArray(m.data) ? setAccounts(m.data as string[], true) : undefined;
+      if (m.event === 'message') {
+        const d = m.data as { subscription?: string; message?: unknown };
+        const pageSub = byLive.get(String(d?.subscription));
+        return pageSub === undefined ? undefined : emit('message', { subscription: pageSub, message: d.message });
+      }
+      return;
+    }
+    const p = typeof m.id === 'number' ? pending.get(m.id) : undefined;
     if (!p) return;
-    pending.delete(m.id);
-    if ('error' in m) p.reject(providerError(m.error.code, m.error.message, m.error.data));
-    else p.resolve(m.result);
+    pending.delete(m.id!);
+    if (m.error) p.reject(providerError(m.error.code, m.error.message, m.error.data));
+    else p.resolve(onResult(p.method, p.params, m.result));
   });
 
   const provider = Object.freeze({
     isXmtpInbox: true,
     request(args: { method: string; params?: unknown }): Promise<unknown> {
-      if (typeof args !== 'object' || args === null || typeof args.method !== 'string' || !args.method) {
-        return Promise.reject(providerError(-32602, 'request expects { method: string, params?: object }'));
-      }
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        const msg: ToContent = { channel: CHANNEL, dir: 'to-content', id, method: args.method, params: args.params };
-        try {
-          window.postMessage(msg, location.origin === 'null' ? '*' : location.origin);
-        } catch {
-          pending.delete(id);
-          reject(providerError(-32602, 'params must be plain data (structured-cloneable)'));
+      try {
+        if (typeof args !== 'object' || args === null || typeof args.method !== 'string' || !args.method) {
+          throw providerError(-32602, 'request expects { method: string, params?: object }');
         }
-      });
+        const method = args.method;
+        if (!isProviderMethod(method)) throw providerError(-32601, `unknown method ${method.slice(0, 100)}`);
+        let text: string | undefined;
+        try {
+          text = args.params === undefined ? undefined : stringify(args.params);
+        } catch {
+          throw providerError(-32602, 'params must be JSON data');
+        }
+        if (text !== undefined && text.length > PROVIDER_LIMITS.maxParamsBytes) {
+          throw providerError(-32602, `params are larger than ${PROVIDER_LIMITS.maxParamsBytes} bytes`);
+        }
+        let params = PROVIDER_PARAMS[method](text === undefined ? undefined : parse(text), '');
+        if (method === 'xmtp_unsubscribe') {
+          // The page knows its subscription by the id it was first given; the background by the live one.
+          const pageSub = (params as { subscription: string }).subscription;
+          const s = subs.get(pageSub);
+          if (s) {
+            subs.delete(pageSub);
+            byLive.delete(s.live);
+            params = { subscription: s.live };
+          }
+        }
+        return send(method, params);
+      } catch (e) {
+        const err = e instanceof RpcError ? providerError(e.code, e.message, e.data) : (e as ProviderError);
+        return Promise.reject(err);
+      }
     },
     on(event: string, fn: Listener) {
       if (typeof event !== 'string' || typeof fn !== 'function') throw providerError(-32602, 'on(event: string, listener: function)');
@@ -79,9 +212,21 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
     },
   });
 
-  Object.defineProperty(window, 'xmtp', { value: provider, writable: false, configurable: false, enumerable: true });
-  const announce = () =>
-    window.dispatchEvent(new CustomEvent('xmtp:announceProvider', { detail: Object.freeze({ info: INFO, provider }) }));
+  const info = Object.freeze({
+    uuid: crypto.randomUUID(),
+    name: 'XMTP Inbox',
+    icon:
+      'data:image/svg+xml,' +
+      encodeURIComponent(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#4f46e5"/><path d="M7 8h18a3 3 0 0 1 3 3v7a3 3 0 0 1-3 3H13l-5 4v-4H7a3 3 0 0 1-3-3v-7a3 3 0 0 1 3-3z" fill="#fff"/></svg>',
+      ),
+    rdns: 'dev.xmtp-inbox',
+  });
+  // Defined only if absent: never replace another extension's provider (discovery still finds ours).
+  if (!('xmtp' in window)) {
+    Object.defineProperty(window, 'xmtp', { value: provider, writable: false, configurable: false, enumerable: true });
+  }
+  const announce = () => window.dispatchEvent(new CustomEvent('xmtp:announceProvider', { detail: Object.freeze({ info, provider }) }));
   window.addEventListener('xmtp:requestProvider', announce);
   announce();
   window.dispatchEvent(new Event('xmtp#initialized'));

@@ -1,4 +1,10 @@
-// The window.xmtp contract (DESIGN.md, "The dapp provider"): method names dapps may call.
+// The window.xmtp contract (DESIGN.md, "The dapp provider"): method names dapps may call, the shape and
+// size of each method's params, and the JSON shapes pages receive. The same validators run three
+// times: in the page (inpage script, so a dapp gets a precise -32602 before anything leaves the page),
+// in the content script (the page's main world can bypass the inpage script) and in the background
+// (the only place that decides anything).
+import { address, arrayOf, int, json, none, obj, oneOf, optional, recordOf, str, topic, type Check } from './validate.ts';
+
 export const PROVIDER_METHODS = [
   'xmtp_connect',
   'xmtp_accounts',
@@ -13,4 +19,104 @@ export const PROVIDER_METHODS = [
   'xmtp_setConsent',
 ] as const;
 export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
-export const isProviderMethod = (m: string): m is ProviderMethod => (PROVIDER_METHODS as readonly string[]).includes(m);
+export const isProviderMethod = (m: unknown): m is ProviderMethod => typeof m === 'string' && (PROVIDER_METHODS as readonly string[]).includes(m);
+
+export type ProviderScope = 'app' | 'inbox';
+
+/** Size limits of the provider API (documented in docs/provider.md). */
+export const PROVIDER_LIMITS = {
+  /** the whole params object, as JSON */
+  maxParamsBytes: 1_100_000,
+  /** a message's content, as JSON */
+  maxContentBytes: 1_000_000,
+  maxAddresses: 100,
+  maxConversationId: 200,
+  maxMetadataKeys: 20,
+  maxMetadataValue: 1000,
+  maxPage: 500,
+  /** requests of one frame waiting for an answer at once */
+  maxInFlight: 64,
+} as const;
+
+/** `{ conversationId, metadata }` of DESIGN's Conversation. */
+export interface PageConversationContext {
+  conversationId: string;
+  metadata: Record<string, string>;
+}
+/** DESIGN.md `Conversation`: exactly these fields reach a page. */
+export interface PageConversation {
+  id: string;
+  peerAddress: string;
+  createdAt: number;
+  context?: PageConversationContext;
+  consent: 'allowed' | 'denied' | 'unknown';
+}
+/** DESIGN.md `Message`: exactly these fields reach a page. */
+export interface PageMessage {
+  id: string;
+  conversation: string;
+  senderAddress: string;
+  sent: number;
+  contentType: string;
+  content: unknown;
+  fallback?: string;
+}
+
+export interface ProviderCatalogue {
+  xmtp_connect: { params: { scope?: ProviderScope }; result: { address: string; scope: ProviderScope } };
+  xmtp_accounts: { params: undefined; result: string[] };
+  xmtp_disconnect: { params: undefined; result: true };
+  xmtp_canMessage: { params: { addresses: string[] }; result: Record<string, boolean> };
+  xmtp_listConversations: { params: { limit?: number; before?: number }; result: PageConversation[] };
+  xmtp_newConversation: {
+    params: { peerAddress: string; conversationId?: string; metadata?: Record<string, string> };
+    result: PageConversation;
+  };
+  xmtp_listMessages: {
+    params: { conversation: string; limit?: number; before?: number; after?: number; direction?: 'ascending' | 'descending' };
+    result: PageMessage[];
+  };
+  xmtp_sendMessage: { params: { conversation: string; content: unknown; contentType?: string }; result: PageMessage };
+  xmtp_subscribe: { params: { conversation?: string }; result: string };
+  xmtp_unsubscribe: { params: { subscription: string }; result: boolean };
+  xmtp_setConsent: { params: { peerAddress: string; state: 'allowed' | 'denied' }; result: true };
+}
+export type ProviderParams<M extends ProviderMethod> = ProviderCatalogue[M]['params'];
+export type ProviderResult<M extends ProviderMethod> = ProviderCatalogue[M]['result'];
+
+/** An object of named fields that may also be left out entirely (undefined or null → {}). */
+function optionalObj<T>(check: Check<T>): Check<T> {
+  return (v, path) => check(v === undefined || v === null ? {} : v, path);
+}
+
+const L = PROVIDER_LIMITS;
+const page = optional(int({ min: 1, max: L.maxPage }));
+const ms = optional(int({ min: 0 }));
+export const contentTypeString = str({ min: 3, max: 200, pattern: /^[\w.-]+\/[\w.-]+:\d+\.\d+$/, what: 'authority/type:major.minor' });
+
+export const PROVIDER_PARAMS: { [M in ProviderMethod]: Check<ProviderParams<M>> } = {
+  xmtp_connect: optionalObj(obj({ scope: optional(oneOf(['app', 'inbox'] as const)) })),
+  xmtp_accounts: none,
+  xmtp_disconnect: none,
+  xmtp_canMessage: obj({ addresses: arrayOf(address, { min: 1, max: L.maxAddresses }) }),
+  xmtp_listConversations: optionalObj(obj({ limit: page, before: ms })),
+  xmtp_newConversation: obj({
+    peerAddress: address,
+    conversationId: optional(str({ min: 1, max: L.maxConversationId })),
+    metadata: optional(recordOf(str({ max: L.maxMetadataValue }), { maxKeys: L.maxMetadataKeys, maxKeyLength: 100 })),
+  }),
+  xmtp_listMessages: obj({
+    conversation: topic,
+    limit: page,
+    before: ms,
+    after: ms,
+    direction: optional(oneOf(['ascending', 'descending'] as const)),
+  }),
+  xmtp_sendMessage: obj({ conversation: topic, content: json({ maxBytes: L.maxContentBytes }), contentType: optional(contentTypeString) }),
+  xmtp_subscribe: optionalObj(obj({ conversation: optional(topic) })),
+  xmtp_unsubscribe: obj({ subscription: str({ min: 1, max: 100 }) }),
+  xmtp_setConsent: obj({ peerAddress: address, state: oneOf(['allowed', 'denied'] as const) }),
+};
+
+/** Methods that answer without the inbox being unlocked and without a grant. */
+export const OPEN_METHODS: ReadonlySet<ProviderMethod> = new Set(['xmtp_connect', 'xmtp_accounts', 'xmtp_disconnect', 'xmtp_unsubscribe']);

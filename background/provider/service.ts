@@ -1,0 +1,385 @@
+// The provider API of DESIGN.md for pages: every window.xmtp method, per-site grants and scopes, the
+// prompts, rate limits, subscriptions and the events pages get. Each request comes with its content
+// port; the site is what the browser reports about that port's sender (site.ts), never page data.
+import type { Runtime } from 'webextension-polyfill';
+import { ErrorCode, RpcError } from '../../src/rpc.ts';
+import {
+  isProviderMethod,
+  PROVIDER_PARAMS,
+  type PageMessage,
+  type ProviderMethod,
+  type ProviderParams,
+  type ProviderResult,
+} from '../../src/provider-api.ts';
+import type { ConversationView, GrantScope, MessageView } from '../../src/views.ts';
+import type { GrantRecord } from '../db.ts';
+import type { BackendStatus, ProviderBackend } from './backend.ts';
+import type { PromptQueue } from './prompts.ts';
+import { userRejected } from './prompts.ts';
+import type { RateLimiter } from './ratelimit.ts';
+import { covers, inScope, scopedConversationId, toPageConversation, toPageMessage } from './scope.ts';
+import { siteOf, type Site } from './site.ts';
+import * as grantStore from './grants.ts';
+
+export type ProviderEvent = 'accountsChanged' | 'message';
+
+export interface ServiceDeps {
+  backend: ProviderBackend;
+  prompts: PromptQueue;
+  limiter: RateLimiter;
+  /** pushes a provider event to one content port */
+  send(port: Runtime.Port, event: ProviderEvent, data: unknown): void;
+  grants?: Pick<typeof grantStore, 'getGrant' | 'putGrant' | 'revokeGrant'>;
+  newId?: () => string;
+}
+
+interface Subscription {
+  conversation?: string;
+  /** ids already delivered (a message may be reported again when its state changes) */
+  delivered: Set<string>;
+}
+interface PortState {
+  site: Site;
+  port: Runtime.Port;
+  /** the accounts this port was last told (or answered) */
+  accounts: string[];
+  subs: Map<string, Subscription>;
+}
+
+const LIST_DEFAULT = 100;
+const MESSAGES_DEFAULT = 50;
+const DELIVERED_MEMORY = 1000;
+
+const notConnected = () => new RpcError(ErrorCode.unauthorized, 'This site is not connected to XMTP Inbox; call xmtp_connect first');
+const outsideGrant = () => new RpcError(ErrorCode.unauthorized, 'That conversation is not within what this site may access');
+const sameAccounts = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameAddress = (a: string | undefined, b: string | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+
+export class ProviderService {
+  private ports = new Map<Runtime.Port, PortState>();
+  private liveRelease: (() => void) | undefined;
+  private readonly grants: NonNullable<ServiceDeps['grants']>;
+  private readonly newId: () => string;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.grants = deps.grants ?? grantStore;
+    this.newId = deps.newId ?? (() => crypto.randomUUID());
+    deps.backend.onStatus((s) => void this.statusChanged(s));
+    deps.backend.onMessages((account, messages) => void this.deliver(account, messages).catch((e) => console.warn('provider: delivering messages failed', e)));
+  }
+
+  /** One window.xmtp request relayed by a content port. */
+  async request(method: string, rawParams: unknown, port: Runtime.Port): Promise<unknown> {
+    if (!isProviderMethod(method)) throw new RpcError(ErrorCode.methodNotFound, `unknown method ${method.slice(0, 100)}`);
+    const site = siteOf(port.sender);
+    const st = this.stateOf(port, site);
+    this.deps.limiter.take(site.origin, 'request');
+    const params = PROVIDER_PARAMS[method](rawParams, '');
+    try {
+      return await this.dispatch(method, params as never, st);
+    } catch (e) {
+      if (e instanceof RpcError) throw e;
+      console.warn(`provider: ${method} failed`, e);
+      throw new RpcError(ErrorCode.internal, 'XMTP Inbox could not complete the request', { reason: 'internal' });
+    }
+  }
+
+  /** A content port closed: its subscriptions end and its waiting prompts go. */
+  portClosed(port: Runtime.Port): void {
+    const st = this.ports.get(port);
+    if (!st) return;
+    this.ports.delete(port);
+    st.subs.clear();
+    this.updateLive();
+    this.deps.prompts.portClosed(port);
+  }
+
+  /** A site's grant changed outside a page request (the popup revoked it). */
+  async grantsChanged(origin: string): Promise<void> {
+    const accounts = await this.accountsFor(origin);
+    for (const st of this.ports.values()) if (st.site.origin === origin) this.tell(st, accounts);
+  }
+
+  /** Number of live subscriptions (tests). */
+  get subscriptionCount(): number {
+    let n = 0;
+    for (const st of this.ports.values()) n += st.subs.size;
+    return n;
+  }
+
+  private stateOf(port: Runtime.Port, site: Site): PortState {
+    let st = this.ports.get(port);
+    if (!st) {
+      st = { site, port, accounts: [], subs: new Map() };
+      this.ports.set(port, st);
+    }
+    return st;
+  }
+
+  private async dispatch<M extends ProviderMethod>(method: M, params: ProviderParams<M>, st: PortState): Promise<ProviderResult<M>> {
+    type R = ProviderResult<M>;
+    const p = params as never;
+    switch (method) {
+      case 'xmtp_connect':
+        return (await this.connect(st, p)) as R;
+      case 'xmtp_accounts': {
+        const accounts = await this.accountsFor(st.site.origin);
+        st.accounts = accounts;
+        return accounts as R;
+      }
+      case 'xmtp_disconnect':
+        return (await this.disconnect(st)) as R;
+      case 'xmtp_canMessage':
+        return (await this.canMessage(st, p)) as R;
+      case 'xmtp_listConversations':
+        return (await this.listConversations(st, p)) as R;
+      case 'xmtp_newConversation':
+        return (await this.newConversation(st, p)) as R;
+      case 'xmtp_listMessages':
+        return (await this.listMessages(st, p)) as R;
+      case 'xmtp_sendMessage':
+        return (await this.sendMessage(st, p)) as R;
+      case 'xmtp_subscribe':
+        return (await this.subscribe(st, p)) as R;
+      case 'xmtp_unsubscribe':
+        return this.unsubscribe(st, p) as R;
+      case 'xmtp_setConsent':
+        return (await this.setConsent(st, p)) as R;
+    }
+    throw new RpcError(ErrorCode.methodNotFound, `unknown method ${method}`);
+  }
+
+  // --- access ---------------------------------------------------------------------------------
+
+  private async accountsFor(origin: string, status?: BackendStatus): Promise<string[]> {
+    const s = status ?? (await this.deps.backend.status());
+    if (s.state !== 'unlocked' || !s.address) return [];
+    return (await this.grants.getGrant(s.address, origin)) ? [s.address] : [];
+  }
+
+  private requester(st: PortState) {
+    return { port: st.port, tabId: st.site.tabId, frameId: st.site.frameId };
+  }
+
+  private async unlockPrompt(st: PortState): Promise<void> {
+    const answer = await this.deps.prompts.ask({ kind: 'unlock', origin: st.site.origin }, { key: 'unlock', join: true, requester: this.requester(st) });
+    if (!answer.approved) throw userRejected();
+  }
+
+  /**
+   * The account and grant a request runs under: 4100 without a grant for the current account; when
+   * locked, the unlock prompt first (4001 if the user closes it).
+   */
+  private async access(st: PortState): Promise<{ account: string; grant: GrantRecord }> {
+    let s = await this.deps.backend.status();
+    if (!s.address || s.state === 'onboarding') throw notConnected();
+    let grant = await this.grants.getGrant(s.address, st.site.origin);
+    if (!grant) throw notConnected();
+    if (s.state === 'locked') {
+      await this.unlockPrompt(st);
+      s = await this.deps.backend.status();
+      if (s.state !== 'unlocked' || !s.address) throw userRejected('XMTP Inbox is still locked');
+      grant = await this.grants.getGrant(s.address, st.site.origin);
+      if (!grant) throw notConnected();
+    }
+    st.accounts = [s.address];
+    return { account: s.address, grant };
+  }
+
+  private async conversationInGrant(account: string, grant: GrantRecord, st: PortState, topic: string): Promise<ConversationView> {
+    const conv = await this.deps.backend.getConversation(account, topic);
+    // Unknown and out-of-scope look the same: a site learns nothing about conversations it cannot see.
+    if (!conv || !inScope(grant.scope, st.site.host, conv)) throw outsideGrant();
+    return conv;
+  }
+
+  // --- methods --------------------------------------------------------------------------------
+
+  private async connect(st: PortState, params: ProviderParams<'xmtp_connect'>): Promise<ProviderResult<'xmtp_connect'>> {
+    const requested: GrantScope = params.scope ?? 'app';
+    const origin = st.site.origin;
+    const s = await this.deps.backend.status();
+    if (s.address && s.state !== 'onboarding') {
+      const g = await this.grants.getGrant(s.address, origin);
+      if (g && covers(g.scope, requested)) {
+        if (s.state === 'locked') {
+          await this.unlockPrompt(st);
+          const after = await this.deps.backend.status();
+          const again = after.address && (await this.grants.getGrant(after.address, origin));
+          if (after.state !== 'unlocked' || !after.address || !again) throw userRejected('XMTP Inbox is still locked');
+          await this.refreshOrigin(origin);
+          return { address: after.address, scope: again.scope };
+        }
+        st.accounts = [s.address];
+        return { address: s.address, scope: g.scope };
+      }
+    }
+    // The prompt itself walks the user through onboarding or unlocking first when needed.
+    const answer = await this.deps.prompts.ask({ kind: 'connect', origin, scope: requested }, { key: 'connect', requester: this.requester(st) });
+    if (!answer.approved) throw userRejected();
+    const scope: GrantScope = requested === 'inbox' && answer.scope === 'app' ? 'app' : requested;
+    const after = await this.deps.backend.status();
+    if (after.state !== 'unlocked' || !after.address) throw userRejected('XMTP Inbox is still locked');
+    await this.grants.putGrant(after.address, origin, scope);
+    await this.refreshOrigin(origin);
+    return { address: after.address, scope };
+  }
+
+  private async disconnect(st: PortState): Promise<true> {
+    const s = await this.deps.backend.status();
+    if (s.address) await this.grants.revokeGrant(s.address, st.site.origin);
+    await this.refreshOrigin(st.site.origin);
+    st.subs.clear();
+    this.updateLive();
+    return true;
+  }
+
+  private async canMessage(st: PortState, params: ProviderParams<'xmtp_canMessage'>): Promise<Record<string, boolean>> {
+    const { account } = await this.access(st);
+    const unique = [...new Set(params.addresses)];
+    this.deps.limiter.take(st.site.origin, 'lookup', unique.length);
+    const found = await this.deps.backend.canMessage(account, unique);
+    const lower = new Map(Object.entries(found).map(([k, v]) => [k.toLowerCase(), v]));
+    const out: Record<string, boolean> = {};
+    for (const a of unique) out[a] = (found[a] ?? lower.get(a.toLowerCase())) === true;
+    return out;
+  }
+
+  private async listConversations(st: PortState, params: ProviderParams<'xmtp_listConversations'>) {
+    const { account, grant } = await this.access(st);
+    const all = await this.deps.backend.listConversations(account);
+    return all
+      .filter((c) => inScope(grant.scope, st.site.host, c) && (params.before === undefined || c.createdAt < params.before))
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1))
+      .slice(0, params.limit ?? LIST_DEFAULT)
+      .map(toPageConversation);
+  }
+
+  private async newConversation(st: PortState, params: ProviderParams<'xmtp_newConversation'>) {
+    const { account, grant } = await this.access(st);
+    this.deps.limiter.take(st.site.origin, 'lookup', 1);
+    const conversationId = scopedConversationId(grant.scope, st.site.host, params.conversationId);
+    const context = conversationId === undefined ? undefined : { conversationId, metadata: params.metadata ?? {} };
+    const conv = await this.deps.backend.newConversation(account, params.peerAddress, context);
+    if (!inScope(grant.scope, st.site.host, conv)) throw outsideGrant();
+    return toPageConversation(conv);
+  }
+
+  private async listMessages(st: PortState, params: ProviderParams<'xmtp_listMessages'>) {
+    const { account, grant } = await this.access(st);
+    await this.conversationInGrant(account, grant, st, params.conversation);
+    const messages = await this.deps.backend.listMessages(account, params.conversation, {
+      limit: params.limit ?? MESSAGES_DEFAULT,
+      before: params.before,
+      after: params.after,
+      direction: params.direction,
+    });
+    return messages.filter((m) => m.status !== 'failed').map(toPageMessage);
+  }
+
+  private async sendMessage(st: PortState, params: ProviderParams<'xmtp_sendMessage'>) {
+    const { account, grant } = await this.access(st);
+    await this.conversationInGrant(account, grant, st, params.conversation);
+    this.deps.limiter.take(st.site.origin, 'send');
+    const sent = await this.deps.backend.sendMessage(account, params.conversation, { contentType: params.contentType, content: params.content });
+    return toPageMessage(sent);
+  }
+
+  private async subscribe(st: PortState, params: ProviderParams<'xmtp_subscribe'>): Promise<string> {
+    const { account, grant } = await this.access(st);
+    if (params.conversation) await this.conversationInGrant(account, grant, st, params.conversation);
+    if (!this.ports.has(st.port)) throw new RpcError(ErrorCode.disconnected, 'the page went away');
+    const id = this.newId();
+    st.subs.set(id, { conversation: params.conversation, delivered: new Set() });
+    this.updateLive();
+    return id;
+  }
+
+  private unsubscribe(st: PortState, params: ProviderParams<'xmtp_unsubscribe'>): boolean {
+    const had = st.subs.delete(params.subscription);
+    this.updateLive();
+    return had;
+  }
+
+  private async setConsent(st: PortState, params: ProviderParams<'xmtp_setConsent'>): Promise<true> {
+    await this.access(st);
+    const answer = await this.deps.prompts.ask(
+      { kind: 'setConsent', origin: st.site.origin, peerAddress: params.peerAddress, state: params.state },
+      { key: `consent:${params.peerAddress.toLowerCase()}`, requester: this.requester(st) },
+    );
+    if (!answer.approved) throw userRejected();
+    const { account } = await this.access(st);
+    await this.deps.backend.setConsent(account, params.peerAddress, params.state);
+    return true;
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  private async statusChanged(s: BackendStatus): Promise<void> {
+    if (s.state === 'unlocked') this.deps.prompts.resolveKind('unlock', { approved: true });
+    const cache = new Map<string, string[]>();
+    for (const st of [...this.ports.values()]) {
+      let accounts = cache.get(st.site.origin);
+      if (!accounts) cache.set(st.site.origin, (accounts = await this.accountsFor(st.site.origin, s)));
+      this.tell(st, accounts);
+    }
+  }
+
+  private async refreshOrigin(origin: string): Promise<void> {
+    await this.grantsChanged(origin);
+  }
+
+  /** Sends accountsChanged when a port's accounts differ from what it was last told; access changed, so its subscriptions end. */
+  private tell(st: PortState, accounts: string[]): void {
+    if (sameAccounts(st.accounts, accounts)) return;
+    st.accounts = accounts;
+    if (st.subs.size) {
+      st.subs.clear();
+      this.updateLive();
+    }
+    this.deps.send(st.port, 'accountsChanged', accounts);
+  }
+
+  private updateLive(): void {
+    const want = this.subscriptionCount > 0;
+    if (want && !this.liveRelease) this.liveRelease = this.deps.backend.acquireLive();
+    else if (!want && this.liveRelease) {
+      const release = this.liveRelease;
+      this.liveRelease = undefined;
+      release();
+    }
+  }
+
+  private async deliver(account: string, messages: MessageView[]): Promise<void> {
+    const subscribed = [...this.ports.values()].filter((st) => st.subs.size);
+    if (!subscribed.length || !messages.length) return;
+    const s = await this.deps.backend.status();
+    if (s.state !== 'unlocked' || !sameAddress(s.address, account)) return;
+    const convs = new Map<string, Promise<ConversationView | undefined>>();
+    const conv = (topic: string) => {
+      let c = convs.get(topic);
+      if (!c) convs.set(topic, (c = this.deps.backend.getConversation(account, topic)));
+      return c;
+    };
+    const grants = new Map<string, GrantRecord | undefined>();
+    for (const st of subscribed) {
+      if (!grants.has(st.site.origin)) grants.set(st.site.origin, await this.grants.getGrant(s.address!, st.site.origin));
+      const grant = grants.get(st.site.origin);
+      if (!grant) continue;
+      for (const m of messages) {
+        if (m.status === 'pending' || m.status === 'failed') continue;
+        const c = await conv(m.conversation);
+        if (!c || !inScope(grant.scope, st.site.host, c)) continue;
+        let page: PageMessage | undefined;
+        for (const [id, sub] of st.subs) {
+          if (sub.conversation && sub.conversation !== m.conversation) continue;
+          if (sub.delivered.has(m.id)) continue;
+          sub.delivered.add(m.id);
+          if (sub.delivered.size > DELIVERED_MEMORY) sub.delivered.delete(sub.delivered.values().next().value!);
+          page ??= toPageMessage(m);
+          this.deps.send(st.port, 'message', { subscription: id, message: page });
+        }
+      }
+    }
+  }
+}
