@@ -1,34 +1,15 @@
-// Popup entry: the inbox a person opens from the toolbar.
+// Popup entry: the inbox a person opens from the toolbar. The first two requests (status and the
+// cached conversation list) leave before the first render, so the list paints as soon as they answer.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
 import { PortClient } from '../src/port-client.ts';
-import type { AppStatus } from '../src/views.ts';
+import { Inbox } from './state.ts';
+import { App } from './app.tsx';
 import './styles.css';
 
 const bg = new PortClient('popup');
+const firstStatus = bg.call('app.status');
+const firstList = bg.call('conversations.list', undefined);
+firstList.catch(() => {}); // locked or not ready: the app asks again when it can
+const inbox = new Inbox(bg);
 
-function App() {
-  const [status, setStatus] = useState<AppStatus | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    bg.call('app.status').then(setStatus, (e: Error) => setError(e.message));
-  }, []);
-  return (
-    <>
-      <header>
-        <img src="icons/icon-32.png" alt="" />
-        <h1>XMTP Inbox</h1>
-      </header>
-      <main aria-live="polite">
-        {error && <p role="alert">Could not reach the extension background: {error}</p>}
-        {status && (
-          <p class="muted">
-            Version {status.version} · {status.state === 'onboarding' ? 'No identity yet' : status.state}
-          </p>
-        )}
-      </main>
-    </>
-  );
-}
-
-render(<App />, document.getElementById('app')!);
+render(<App bg={bg} inbox={inbox} firstStatus={firstStatus} firstList={firstList} />, document.getElementById('app')!);

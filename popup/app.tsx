@@ -1,0 +1,197 @@
+// The popup app: status decides the screen (onboarding, unlock, inbox); inside the inbox a small route
+// picks conversation, new conversation or settings. The inbox stays mounted underneath the other
+// screens, so coming back is instant and keeps its scroll position and tab.
+import type { TargetedKeyboardEvent } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
+import type { AppStatus, ConversationView } from '../src/views.ts';
+import type { Bg, Inbox as InboxModel } from './state.ts';
+import { errorText } from './lib/format.ts';
+import { Onboarding, type PageWalletTarget } from './screens/Onboarding.tsx';
+import { Unlock } from './screens/Unlock.tsx';
+import { Inbox, ROW_HEIGHT } from './screens/Inbox.tsx';
+import { Conversation } from './screens/Conversation.tsx';
+import { NewConversation } from './screens/NewConversation.tsx';
+import { Settings } from './screens/Settings.tsx';
+import { ErrorNote } from './components/ui.tsx';
+
+export type Route = { name: 'inbox' } | { name: 'conversation'; topic: string } | { name: 'new' } | { name: 'settings' };
+
+/** `#/c/<topic>`, `#/new`, `#/settings` open a screen directly (the bench and tests use it). */
+export function routeFromHash(hash: string): Route {
+  const h = hash.replace(/^#\/?/, '');
+  if (h.startsWith('c/')) return { name: 'conversation', topic: decodeURIComponent(h.slice(2)) };
+  if (h === 'new') return { name: 'new' };
+  if (h === 'settings') return { name: 'settings' };
+  return { name: 'inbox' };
+}
+
+export interface AppProps {
+  bg: Bg;
+  inbox: InboxModel;
+  /** app.status and conversations.list, already asked for while the page loaded */
+  firstStatus: Promise<AppStatus>;
+  firstList: Promise<ConversationView[]>;
+}
+
+let firstListUsed = false;
+
+export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
+  const [status, setStatus] = useState<AppStatus | null>(null);
+  const [fatal, setFatal] = useState<string | null>(null);
+  const [route, setRoute] = useState<Route>(() => routeFromHash(location.hash));
+  const [lastOpened, setLastOpened] = useState<string | undefined>();
+  const [pageWallet, setPageWallet] = useState<PageWalletTarget | undefined>();
+
+  const loadStatus = (p: Promise<AppStatus> = bg.call('app.status')) =>
+    p.then(
+      (s) => {
+        setStatus(s);
+        setFatal(null);
+      },
+      (e) => setFatal(errorText(e)),
+    );
+
+  useEffect(() => {
+    void loadStatus(firstStatus);
+    const offStatus = bg.on('status', (s) => setStatus(s as AppStatus));
+    const offReconnect = bg.on('reconnect', () => void loadStatus());
+    return () => {
+      offStatus();
+      offReconnect();
+    };
+  }, []);
+
+  const state = status?.state;
+  const address = status?.address;
+  useEffect(() => {
+    if (state === 'unlocked') {
+      if (!firstListUsed) {
+        firstListUsed = true;
+        void inbox.load(firstList.catch(() => bg.call('conversations.list', undefined)));
+      } else void inbox.load();
+    } else if (state) {
+      // Locked or signed out: nothing of the inbox stays on screen or in memory.
+      firstListUsed = true;
+      inbox.clear();
+      setRoute({ name: 'inbox' });
+    }
+    if (state === 'onboarding') void findPageWallet().then(setPageWallet);
+  }, [state, address]);
+
+  if (!status) {
+    return fatal ? <Fatal message={fatal} onRetry={() => void loadStatus()} /> : <Shell />;
+  }
+  if (status.state === 'onboarding') {
+    return (
+      <main class="app">
+        <Onboarding bg={bg} pageWallet={pageWallet} onDone={() => void loadStatus()} />
+      </main>
+    );
+  }
+  if (status.state === 'locked') {
+    return (
+      <main class="app">
+        <Unlock bg={bg} status={status} onUnlocked={setStatus} />
+      </main>
+    );
+  }
+
+  const toInbox = () => setRoute({ name: 'inbox' });
+  const open = (topic: string) => {
+    performance.mark('conversation-open');
+    setLastOpened(topic);
+    setRoute({ name: 'conversation', topic });
+  };
+  const lock = () => bg.call('account.lock').then(setStatus, (e) => setFatal(errorText(e)));
+  const onKeyDown = (e: TargetedKeyboardEvent<HTMLElement>) => {
+    if (e.key === 'Escape' && route.name !== 'inbox' && !e.defaultPrevented) toInbox();
+  };
+
+  return (
+    <main class="app" onKeyDown={onKeyDown}>
+      <Inbox
+        bg={bg}
+        inbox={inbox}
+        me={status.address}
+        covered={route.name !== 'inbox'}
+        lastOpened={lastOpened}
+        onOpen={open}
+        onNew={() => setRoute({ name: 'new' })}
+        onSettings={() => setRoute({ name: 'settings' })}
+        onLock={lock}
+      />
+      {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} topic={route.topic} me={status.address} onBack={toInbox} />}
+      {route.name === 'new' && (
+        <NewConversation
+          bg={bg}
+          me={status.address}
+          onBack={toInbox}
+          onStarted={(c) => {
+            inbox.upsert(c);
+            open(c.id);
+          }}
+        />
+      )}
+      {route.name === 'settings' && <Settings bg={bg} status={status} onBack={toInbox} onLock={lock} onStatus={setStatus} />}
+      {fatal && (
+        <div class="toast">
+          <ErrorNote>{fatal}</ErrorNote>
+        </div>
+      )}
+    </main>
+  );
+}
+
+/** The page whose wallet can sign in: the active tab of this window, unless that is this page itself. */
+async function findPageWallet(): Promise<PageWalletTarget | undefined> {
+  try {
+    const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+    if (tab?.id === undefined) return undefined;
+    const self = await browser.tabs.getCurrent();
+    if (self && self.id === tab.id) return undefined;
+    if (tab.url && !/^https?:/.test(tab.url)) return undefined;
+    return { tabId: tab.id, origin: tab.url ? new URL(tab.url).host : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What shows for the few milliseconds before the background answers: the inbox's frame. */
+function Shell() {
+  return (
+    <main class="app" aria-busy="true">
+      <section class="screen inbox">
+        <header class="bar">
+          <img src="icons/icon-32.png" width={24} height={24} alt="" />
+          <h1>XMTP Inbox</h1>
+        </header>
+        <div class="skeleton-list">
+          {Array.from({ length: 8 }, (_, i) => (
+            <div class="crow skeleton" key={i} aria-hidden="true" style={{ height: `${ROW_HEIGHT}px` }}>
+              <span class="avatar" />
+              <span class="crow-main">
+                <span class="bone" style={{ width: `${40 + ((i * 17) % 35)}%` }} />
+                <span class="bone" style={{ width: `${55 + ((i * 29) % 40)}%` }} />
+              </span>
+            </div>
+          ))}
+        </div>
+      </section>
+    </main>
+  );
+}
+
+function Fatal({ message, onRetry }: { message: string; onRetry: () => void }) {
+  return (
+    <main class="app">
+      <section class="screen pad stack center" aria-labelledby="fatal-title">
+        <h1 id="fatal-title">Cannot reach the extension</h1>
+        <ErrorNote>{message}</ErrorNote>
+        <button type="button" class="btn primary" onClick={onRetry}>
+          Try again
+        </button>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,251 @@
+// A windowed list: only the rows in (and near) the viewport are in the DOM, so a 1,000-conversation
+// inbox or a long conversation paints as fast as a short one. Rows may have any height: they start from
+// an estimate and are measured after render; the view keeps its place through measurements and
+// prepends by anchoring to a row (key + distance from the top of the viewport), or sticks to the
+// bottom (chat mode) while the user is there.
+import type { ComponentChild, TargetedKeyboardEvent } from 'preact';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { prefixOffsets, scrollToReveal, visibleRange } from '../lib/virtual.ts';
+
+export interface VirtualListProps<T> {
+  items: readonly T[];
+  itemKey: (item: T) => string;
+  /** height in px before measurement (or always, with `fixed`) */
+  estimate: (item: T) => number;
+  /** rows all have exactly `estimate(item)` px: no measuring */
+  fixed?: boolean;
+  renderItem: (item: T, index: number) => ComponentChild;
+  /** chat mode: start at the bottom and follow new rows while scrolled to the bottom */
+  stickToBottom?: boolean;
+  /** change it to jump to the bottom (e.g. after sending) */
+  bottomSignal?: number;
+  /** called when the top of the list is near (to load older rows) */
+  onNearStart?: () => void;
+  /** called once, after the first commit that has rows */
+  onFirstRows?: () => void;
+  /** accessible name of the list */
+  label: string;
+  /** ARIA role of each row wrapper; the window gets the matching container role */
+  rowRole?: 'listitem' | 'none';
+  /** selector, inside a row, of the element that arrow keys move focus to */
+  focusSelector?: string;
+  class?: string;
+  id?: string;
+  /** viewport height to assume before the first layout */
+  initialViewport?: number;
+  overscan?: number;
+}
+
+interface Anchor {
+  key: string;
+  /** offsets[row] - scrollTop */
+  delta: number;
+}
+
+export function VirtualList<T>(props: VirtualListProps<T>) {
+  const { items, itemKey, estimate, fixed, stickToBottom, overscan = 320 } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const windowEl = useRef<HTMLDivElement>(null);
+  const heights = useRef(new Map<string, number>());
+  const [version, setVersion] = useState(0);
+  const [viewport, setViewport] = useState(props.initialViewport ?? 440);
+  const atBottom = useRef(!!stickToBottom);
+  const anchor = useRef<Anchor | null>(null);
+  const pendingFocus = useRef<number | null>(null);
+  const firstRowsSeen = useRef(false);
+  const lastBottomSignal = useRef(props.bottomSignal);
+  const range = useRef({ start: 0, end: 0 });
+
+  if (props.bottomSignal !== lastBottomSignal.current) {
+    lastBottomSignal.current = props.bottomSignal;
+    atBottom.current = true;
+  }
+
+  const keys = useMemo(() => items.map(itemKey), [items]);
+  const indexOfKey = useMemo(() => new Map(keys.map((k, i) => [k, i])), [keys]);
+  const offsets = useMemo(() => {
+    const h = new Float64Array(items.length);
+    for (let i = 0; i < items.length; i++) h[i] = (!fixed && heights.current.get(keys[i])) || estimate(items[i]);
+    return prefixOffsets(h);
+  }, [items, version]);
+  const total = offsets[items.length];
+
+  const effectiveTop = (): number => {
+    const max = Math.max(0, total - viewport);
+    if (atBottom.current) return max;
+    const a = anchor.current;
+    const i = a ? indexOfKey.get(a.key) : undefined;
+    if (a && i !== undefined) return Math.min(max, Math.max(0, offsets[i] - a.delta));
+    return Math.min(max, scroller.current?.scrollTop ?? 0);
+  };
+  const top = effectiveTop();
+  const { start, end } = visibleRange(offsets, top, viewport, overscan);
+  range.current = { start, end };
+
+  const setAnchorFrom = (scrollTop: number) => {
+    // at the very top of a list that is not a chat, stay at the top when rows are added above
+    if (!items.length || (!stickToBottom && scrollTop <= 0)) return (anchor.current = null);
+    let i = 0;
+    // the first row whose bottom is below scrollTop
+    let lo = 0;
+    let hi = items.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid + 1] <= scrollTop) lo = mid + 1;
+      else hi = mid;
+    }
+    i = lo;
+    anchor.current = { key: keys[i], delta: offsets[i] - scrollTop };
+  };
+
+  // After every commit: measure rows, restore the scroll position, move focus if asked, report.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const win = windowEl.current;
+    if (!el || !win) return;
+    let changed = false;
+    if (!fixed) {
+      for (const child of Array.from(win.children) as HTMLElement[]) {
+        const k = child.dataset.vk;
+        if (k === undefined) continue;
+        const h = child.offsetHeight;
+        if (h > 0 && heights.current.get(k) !== h) {
+          heights.current.set(k, h);
+          changed = true;
+        }
+      }
+    }
+    const want = top;
+    if (Math.abs(el.scrollTop - want) > 0.5) el.scrollTop = want;
+    if (!atBottom.current) setAnchorFrom(el.scrollTop);
+    if (changed) {
+      setVersion((v) => v + 1);
+      return;
+    }
+    if (pendingFocus.current !== null) {
+      const idx = pendingFocus.current;
+      const row = win.querySelector<HTMLElement>(`[data-vi="${idx}"]`);
+      if (row) {
+        pendingFocus.current = null;
+        const target = (props.focusSelector && row.querySelector<HTMLElement>(props.focusSelector)) || row;
+        target.focus();
+      }
+    }
+    if (items.length && !firstRowsSeen.current) {
+      firstRowsSeen.current = true;
+      props.onFirstRows?.();
+    }
+    if (props.onNearStart && items.length && start === 0 && !atBottom.current && el.scrollTop < 200) props.onNearStart();
+    else if (props.onNearStart && items.length && start === 0 && total <= viewport) props.onNearStart();
+  });
+
+  // Rows that change size after they were measured (an image finished loading, fonts, reactions): measure again.
+  const rowObserver = useRef<ResizeObserver | null>(null);
+  const observed = useRef(new Set<Element>());
+  useLayoutEffect(() => {
+    if (fixed) return;
+    const ro = (rowObserver.current ??= new ResizeObserver((entries) => {
+      let changed = false;
+      for (const e of entries) {
+        const k = (e.target as HTMLElement).dataset.vk;
+        const h = (e.target as HTMLElement).offsetHeight;
+        if (k !== undefined && h > 0 && heights.current.get(k) !== h) {
+          heights.current.set(k, h);
+          changed = true;
+        }
+      }
+      if (changed) setVersion((v) => v + 1);
+    }));
+    const now = new Set(Array.from(windowEl.current?.children ?? []));
+    for (const el of observed.current) if (!now.has(el)) ro.unobserve(el);
+    for (const el of now) if (!observed.current.has(el)) ro.observe(el);
+    observed.current = now;
+  });
+  useLayoutEffect(() => () => rowObserver.current?.disconnect(), []);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const update = () => {
+      if (el.clientHeight && el.clientHeight !== viewport) setViewport(el.clientHeight);
+    };
+    update();
+    const ro = new ResizeObserver(update);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    const max = Math.max(0, total - viewport);
+    const bottom = el.scrollTop >= max - 4;
+    const wasBottom = atBottom.current;
+    atBottom.current = !!stickToBottom && bottom;
+    setAnchorFrom(el.scrollTop);
+    const r = visibleRange(offsets, el.scrollTop, viewport, overscan);
+    // re-render only when the window must move (or to pick up bottom state / loading older rows)
+    if (r.start < range.current.start || r.end > range.current.end || wasBottom !== atBottom.current || (r.start === 0 && props.onNearStart)) {
+      setVersion((v) => v + 1);
+    }
+  };
+
+  const onKeyDown = (e: TargetedKeyboardEvent<HTMLDivElement>) => {
+    if (!['ArrowDown', 'ArrowUp', 'Home', 'End', 'PageDown', 'PageUp'].includes(e.key)) return;
+    const target = e.target as HTMLElement;
+    if (target.closest('textarea,input,select,[role="menu"]')) return;
+    const row = target.closest<HTMLElement>('[data-vi]');
+    if (!row || !props.focusSelector) return;
+    const i = Number(row.dataset.vi);
+    const page = Math.max(1, Math.floor(viewport / (offsets[i + 1] - offsets[i] || 60)) - 1);
+    const next =
+      e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? items.length - 1 : e.key === 'PageDown' ? i + page : i - page;
+    const idx = Math.max(0, Math.min(items.length - 1, next));
+    if (idx === i) return;
+    e.preventDefault();
+    const el = scroller.current!;
+    const reveal = scrollToReveal(offsets, idx, el.scrollTop, viewport);
+    pendingFocus.current = idx;
+    if (reveal !== undefined) {
+      atBottom.current = !!stickToBottom && reveal >= total - viewport - 4;
+      el.scrollTop = reveal;
+      setAnchorFrom(reveal);
+    }
+    setVersion((v) => v + 1);
+  };
+
+  const rows: ComponentChild[] = [];
+  for (let i = start; i < end; i++) {
+    const item = items[i];
+    rows.push(
+      <div
+        key={keys[i]}
+        data-vk={keys[i]}
+        data-vi={i}
+        class="vrow"
+        role={props.rowRole ?? 'listitem'}
+        aria-setsize={props.rowRole === 'none' ? undefined : items.length}
+        aria-posinset={props.rowRole === 'none' ? undefined : i + 1}
+        style={fixed ? { height: `${estimate(item)}px` } : undefined}
+      >
+        {props.renderItem(item, i)}
+      </div>,
+    );
+  }
+
+  return (
+    <div ref={scroller} id={props.id} class={`vlist ${props.class ?? ''}`} onScroll={onScroll} onKeyDown={onKeyDown}>
+      <div class="vspace" style={{ height: `${total}px` }}>
+        <div
+          ref={windowEl}
+          class="vwindow"
+          role={props.rowRole === 'none' ? undefined : 'list'}
+          aria-label={props.label}
+          style={{ transform: `translateY(${offsets[start] ?? 0}px)` }}
+        >
+          {rows}
+        </div>
+      </div>
+    </div>
+  );
+}

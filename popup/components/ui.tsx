@@ -1,0 +1,202 @@
+// Small building blocks shared by the screens.
+import type { ComponentChildren, InputHTMLAttributes, PartialInputHTMLAttributes, RefObject, TargetedMouseEvent } from 'preact';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { Icon, type IconName } from './Icon.tsx';
+import { addressHue, shortAddress } from '../lib/format.ts';
+
+export function IconButton(props: {
+  icon: IconName;
+  label: string;
+  title?: string;
+  onClick?: (e: TargetedMouseEvent<HTMLButtonElement>) => void;
+  class?: string;
+  disabled?: boolean;
+  pressed?: boolean;
+  expanded?: boolean;
+  haspopup?: 'menu' | 'dialog';
+  controls?: string;
+  buttonRef?: RefObject<HTMLButtonElement | null>;
+}) {
+  return (
+    <button
+      type="button"
+      ref={props.buttonRef}
+      class={`icon-btn ${props.class ?? ''}`}
+      aria-label={props.label}
+      title={props.title ?? props.label}
+      onClick={props.onClick}
+      disabled={props.disabled}
+      aria-pressed={props.pressed}
+      aria-expanded={props.expanded}
+      aria-haspopup={props.haspopup}
+      aria-controls={props.controls}
+    >
+      <Icon name={props.icon} />
+    </button>
+  );
+}
+
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Clipboard API refused (no user activation in some contexts): fall back to a hidden field.
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    ta.style.position = 'fixed';
+    ta.style.opacity = '0';
+    document.body.appendChild(ta);
+    ta.select();
+    const ok = document.execCommand('copy');
+    ta.remove();
+    return ok;
+  }
+}
+
+/** Copies `text`; says so for a moment (visually and to screen readers). */
+export function CopyButton({ text, label = 'Copy address', withText = false }: { text: string; label?: string; withText?: boolean }) {
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const t = setTimeout(() => setCopied(false), 1500);
+    return () => clearTimeout(t);
+  }, [copied]);
+  const onClick = async () => setCopied(await copyText(text));
+  return (
+    <>
+      <button type="button" class={withText ? 'btn small' : 'icon-btn'} aria-label={label} title={copied ? 'Copied' : label} onClick={onClick}>
+        <Icon name={copied ? 'check' : 'copy'} />
+        {withText && <span>{copied ? 'Copied' : 'Copy'}</span>}
+      </button>
+      <span class="sr-only" role="status">
+        {copied ? 'Copied to the clipboard' : ''}
+      </span>
+    </>
+  );
+}
+
+export function Avatar({ address, size = 36 }: { address: string; size?: number }) {
+  const hue = addressHue(address);
+  return (
+    <span
+      class="avatar"
+      aria-hidden="true"
+      style={{ width: `${size}px`, height: `${size}px`, background: `hsl(${hue} 55% 45%)`, fontSize: `${Math.round(size * 0.36)}px` }}
+    >
+      {address.slice(2, 4).toUpperCase()}
+    </span>
+  );
+}
+
+export function Address({ address, class: cls }: { address: string; class?: string }) {
+  return (
+    <span class={cls} title={address}>
+      {shortAddress(address)}
+    </span>
+  );
+}
+
+type InputProps = Omit<PartialInputHTMLAttributes<HTMLInputElement>, 'label' | 'id' | 'role'>;
+
+/** A labelled text field with an optional hint and error, tied together for assistive technology. */
+export function Field(
+  props: InputProps & {
+    label: string;
+    hint?: ComponentChildren;
+    error?: string | null;
+    inputRef?: RefObject<HTMLInputElement | null>;
+    onValue?: (v: string) => void;
+  },
+) {
+  const { label, hint, error, inputRef, onValue, class: cls, ...rest } = props;
+  const id = useId();
+  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class={`field ${cls ?? ''}`}>
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        ref={inputRef}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        onInput={onValue ? (e) => onValue((e.target as HTMLInputElement).value) : undefined}
+        {...(rest as InputHTMLAttributes<HTMLInputElement>)}
+      />
+      {hint && (
+        <p id={`${id}-hint`} class="hint">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-error`} class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** An error for a person; announced at once. */
+export function ErrorNote({ children }: { children: ComponentChildren }) {
+  return (
+    <p class="error-note" role="alert">
+      {children}
+    </p>
+  );
+}
+
+/** A modal dialog: focus moves in, Tab stays in, Escape or a click outside closes it, focus goes back. */
+export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; role?: 'dialog' | 'alertdialog'; describe?: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    const el = ref.current!;
+    (el.querySelector<HTMLElement>('[data-autofocus]') ?? el.querySelector<HTMLElement>('button, input, textarea, select, [tabindex]'))?.focus();
+    return () => before?.focus?.();
+  }, []);
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      props.onClose();
+    } else if (e.key === 'Tab') {
+      const f = [...ref.current!.querySelectorAll<HTMLElement>('button:not([disabled]), input, textarea, select, a[href], [tabindex="0"]')];
+      if (!f.length) return;
+      const i = f.indexOf(document.activeElement as HTMLElement);
+      if (e.shiftKey && i <= 0) {
+        e.preventDefault();
+        f[f.length - 1].focus();
+      } else if (!e.shiftKey && i === f.length - 1) {
+        e.preventDefault();
+        f[0].focus();
+      }
+    }
+  };
+  return (
+    <div class="scrim" onMouseDown={(e) => e.target === e.currentTarget && props.onClose()}>
+      <div
+        ref={ref}
+        class="dialog"
+        role={props.role ?? 'dialog'}
+        aria-modal="true"
+        aria-labelledby={titleId}
+        aria-describedby={props.describe}
+        onKeyDown={onKeyDown}
+      >
+        <h2 id={titleId}>{props.title}</h2>
+        {props.children}
+      </div>
+    </div>
+  );
+}
+
+/** Focuses the screen's heading when a screen appears, so screen readers announce where the user is. */
+export function useFocusOnMount<T extends HTMLElement>(enabled = true): RefObject<T | null> {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    if (enabled) ref.current?.focus({ preventScroll: true });
+  }, []);
+  return ref;
+}

@@ -1,0 +1,244 @@
+// The inbox: conversations newest first, in three tabs by consent (Messages = allowed, Requests =
+// unknown, Blocked = denied), searchable by address, windowed so 1,000 conversations paint at once.
+import type { TargetedKeyboardEvent } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { ConversationView } from '../../src/views.ts';
+import type { Bg, Inbox as InboxModel } from '../state.ts';
+import { useStore } from '../state.ts';
+import { errorText, formatFull, formatListTime, listPreview, matchesSearch, shortAddress, tabCounts, type Tab } from '../lib/format.ts';
+import { markAfterPaint } from '../lib/perf.ts';
+import { VirtualList } from '../components/VirtualList.tsx';
+import { Avatar, ErrorNote, IconButton } from '../components/ui.tsx';
+import { Icon } from '../components/Icon.tsx';
+
+const TABS: { id: Tab; label: string }[] = [
+  { id: 'allowed', label: 'Messages' },
+  { id: 'unknown', label: 'Requests' },
+  { id: 'denied', label: 'Blocked' },
+];
+export const ROW_HEIGHT = 64;
+
+export interface InboxProps {
+  bg: Bg;
+  inbox: InboxModel;
+  me: string | undefined;
+  /** the screen is covered by another one (kept mounted to keep its place) */
+  covered: boolean;
+  /** topic of the conversation last opened, to give focus back on return */
+  lastOpened?: string;
+  onOpen: (topic: string) => void;
+  onNew: () => void;
+  onSettings: () => void;
+  onLock: () => void;
+}
+
+export function Inbox(props: InboxProps) {
+  const { conversations, error } = useStore(props.inbox.store);
+  const [tab, setTab] = useState<Tab>('allowed');
+  const [query, setQuery] = useState('');
+  const [offline, setOffline] = useState<string | null>(null);
+  const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
+  const root = useRef<HTMLElement>(null);
+
+  // Sync in the background while the list shows the cache; only a failure is worth a word.
+  const sync = () =>
+    props.bg.call('sync.now').then(
+      () => setOffline(null),
+      (e: { code?: number }) => {
+        if (e?.code !== 4200) setOffline(errorText(e));
+      },
+    );
+  useEffect(() => {
+    void sync();
+  }, []);
+
+  useEffect(() => {
+    if (conversations) markAfterPaint('list-painted', { onlyOnce: true });
+  }, [conversations !== null]);
+
+  // Back from a conversation: focus its row again.
+  useEffect(() => {
+    if (props.covered || !props.lastOpened) return;
+    root.current?.querySelector<HTMLElement>(`[data-topic="${CSS.escape(props.lastOpened)}"]`)?.focus();
+  }, [props.covered]);
+
+  const counts = useMemo(() => tabCounts(conversations ?? []), [conversations]);
+  const shown = useMemo(() => (conversations ?? []).filter((c) => c.consent === tab && matchesSearch(c, query)), [conversations, tab, query]);
+  const now = Date.now();
+
+  const onTabKey = (e: TargetedKeyboardEvent<HTMLButtonElement>, i: number) => {
+    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? TABS.length - 1 : null;
+    if (next === null) return;
+    e.preventDefault();
+    const j = (next + TABS.length) % TABS.length;
+    setTab(TABS[j].id);
+    tabRefs.current[j]?.focus();
+  };
+
+  const badge = (t: Tab) => {
+    const n = t === 'allowed' ? counts.unread.allowed : counts.total[t];
+    if (!n) return null;
+    return (
+      <span class={`tab-count ${t === 'allowed' ? 'unread' : ''}`}>
+        {n > 999 ? '999+' : n}
+        <span class="sr-only">{t === 'allowed' ? ' unread' : n === 1 ? ' conversation' : ' conversations'}</span>
+      </span>
+    );
+  };
+
+  return (
+    <section ref={root} class={`screen inbox ${props.covered ? 'covered' : ''}`} aria-labelledby="inbox-title" aria-hidden={props.covered || undefined}>
+      <header class="bar">
+        <img src="icons/icon-32.png" width={24} height={24} alt="" />
+        <h1 id="inbox-title">XMTP Inbox</h1>
+        <span class="grow" />
+        <IconButton icon="compose" label="New conversation" onClick={props.onNew} />
+        <IconButton icon="settings" label="Settings" onClick={props.onSettings} />
+        <IconButton icon="lock" label="Lock" onClick={props.onLock} />
+      </header>
+      <div class="search">
+        <Icon name="search" size={16} />
+        <input
+          type="search"
+          aria-label="Search by address"
+          placeholder="Search by address"
+          value={query}
+          spellcheck={false}
+          autocomplete="off"
+          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+          onKeyDown={(e) => e.key === 'Escape' && query && (e.stopPropagation(), setQuery(''))}
+        />
+      </div>
+      <div class="tabs" role="tablist" aria-label="Conversations">
+        {TABS.map((t, i) => (
+          <button
+            key={t.id}
+            ref={(el) => void (tabRefs.current[i] = el)}
+            type="button"
+            role="tab"
+            id={`tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls="inbox-panel"
+            tabIndex={tab === t.id ? 0 : -1}
+            class="tab"
+            onClick={() => setTab(t.id)}
+            onKeyDown={(e) => onTabKey(e, i)}
+          >
+            {t.label}
+            {badge(t.id)}
+          </button>
+        ))}
+      </div>
+      {offline && (
+        <div class="banner warn" role="alert">
+          <span>Offline: {offline} Showing saved messages.</span>
+          <button type="button" class="btn small" onClick={() => void sync()}>
+            Retry
+          </button>
+        </div>
+      )}
+      <div class="panel" role="tabpanel" id="inbox-panel" aria-labelledby={`tab-${tab}`}>
+        {error && !conversations ? (
+          <div class="pad">
+            <ErrorNote>{error}</ErrorNote>
+            <button type="button" class="btn" onClick={() => void props.inbox.load()}>
+              Try again
+            </button>
+          </div>
+        ) : !conversations ? (
+          <ListSkeleton />
+        ) : shown.length === 0 ? (
+          <EmptyTab tab={tab} query={query} onNew={props.onNew} />
+        ) : (
+          <VirtualList
+            key={tab}
+            items={shown}
+            itemKey={(c) => c.id}
+            estimate={() => ROW_HEIGHT}
+            fixed
+            label={`${TABS.find((t) => t.id === tab)!.label}: conversations`}
+            focusSelector="[data-focus]"
+            initialViewport={600 - 48 - 48 - 41}
+            overscan={ROW_HEIGHT * 4}
+            renderItem={(c) => <ConversationRow c={c} me={props.me} now={now} onOpen={props.onOpen} />}
+          />
+        )}
+      </div>
+    </section>
+  );
+}
+
+function ConversationRow({ c, me, now, onOpen }: { c: ConversationView; me?: string; now: number; onOpen: (topic: string) => void }) {
+  const preview = listPreview(c, me);
+  const time = formatListTime(c.updatedAt, now);
+  const short = shortAddress(c.peerAddress);
+  const unread = c.unreadCount > 0;
+  const label = `${short}${unread ? `, ${c.unreadCount} unread` : ''}, ${preview}, ${time}`;
+  return (
+    <button type="button" class={`crow ${unread ? 'unread' : ''}`} data-focus data-topic={c.id} title={c.peerAddress} aria-label={label} onClick={() => onOpen(c.id)}>
+      <Avatar address={c.peerAddress} />
+      <span class="crow-main">
+        <span class="crow-top">
+          <span class="crow-name">{short}</span>
+          {c.context?.conversationId && <span class="crow-ctx">{c.context.conversationId.split('/')[0]}</span>}
+          <time class="crow-time" dateTime={new Date(c.updatedAt).toISOString()} title={formatFull(c.updatedAt)}>
+            {time}
+          </time>
+        </span>
+        <span class="crow-bottom">
+          <span class="crow-preview">{preview}</span>
+          {unread && <span class="unread-count">{c.unreadCount > 99 ? '99+' : c.unreadCount}</span>}
+        </span>
+      </span>
+    </button>
+  );
+}
+
+function ListSkeleton() {
+  return (
+    <div class="skeleton-list">
+      <p class="sr-only" role="status">
+        Loading conversations…
+      </p>
+      {Array.from({ length: 7 }, (_, i) => (
+        <div class="crow skeleton" key={i} aria-hidden="true" style={{ height: `${ROW_HEIGHT}px` }}>
+          <span class="avatar" />
+          <span class="crow-main">
+            <span class="bone" style={{ width: `${40 + ((i * 17) % 35)}%` }} />
+            <span class="bone" style={{ width: `${55 + ((i * 29) % 40)}%` }} />
+          </span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function EmptyTab({ tab, query, onNew }: { tab: Tab; query: string; onNew: () => void }) {
+  if (query.trim()) {
+    return (
+      <div class="empty" role="status">
+        <p>No conversation matches “{query.trim()}”.</p>
+      </div>
+    );
+  }
+  if (tab === 'allowed') {
+    return (
+      <div class="empty">
+        <Icon name="inbox" size={32} />
+        <p>No conversations yet.</p>
+        <button type="button" class="btn primary" onClick={onNew}>
+          Start a conversation
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div class="empty">
+      <p>
+        {tab === 'unknown'
+          ? 'No message requests. Messages from addresses you have not allowed yet wait here until you allow or block them.'
+          : 'No blocked addresses. Messages from blocked addresses are kept out of your inbox and never notify you.'}
+      </p>
+    </div>
+  );
+}

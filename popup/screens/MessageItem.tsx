@@ -1,0 +1,317 @@
+// One message of a conversation: its bubble (text, reply quote, attachment, or fallback), the actions
+// (react, reply), the reactions under it and its state (time, sending, failed with Retry/Discard, Read).
+import type { ComponentChild } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { AttachmentContent, MessageView } from '../../src/views.ts';
+import type { Bg } from '../state.ts';
+import {
+  asAttachment,
+  asRemoteAttachment,
+  asReply,
+  asText,
+  base64ToBytes,
+  errorText,
+  fallbackText,
+  formatBytes,
+  formatClock,
+  formatFull,
+  isDisplayableImage,
+  previewOf,
+  shortAddress,
+  type ReactionSummary,
+  type Row,
+} from '../lib/format.ts';
+import { Icon } from '../components/Icon.tsx';
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
+
+export interface MessageActions {
+  bg: Bg;
+  me: string | undefined;
+  peer: string;
+  byId: Map<string, MessageView>;
+  reactions: Map<string, ReactionSummary[]>;
+  pickerFor: string | null;
+  setPickerFor: (id: string | null) => void;
+  onReact: (m: MessageView, emoji: string, action: 'added' | 'removed') => void;
+  onReply: (m: MessageView) => void;
+  onRetry: (m: MessageView) => void;
+  onDiscard: (m: MessageView) => void;
+}
+
+export function DaySeparator({ label }: { label: string }) {
+  return (
+    <div class="day">
+      <span>{label}</span>
+    </div>
+  );
+}
+
+export function MessageItem({ row, a }: { row: Extract<Row, { kind: 'message' }>; a: MessageActions }) {
+  const m = row.message;
+  const own = row.own;
+  const reactions = a.reactions.get(m.id);
+  const who = own ? 'You' : shortAddress(m.senderAddress);
+  const reply = asReply(m);
+  const canAct = m.status === 'sent';
+  return (
+    <div class={`msg ${own ? 'own' : 'peer'} ${row.first ? 'first' : ''} ${row.last ? 'last' : ''} ${m.status}`}>
+      <div class="msg-line">
+        <div class="bubble" title={formatFull(m.sent)}>
+          <span class="sr-only">
+            {who}, {formatClock(m.sent)}:{' '}
+          </span>
+          {reply && <Quote reference={reply.reference} a={a} />}
+          <Body bg={a.bg} m={m} contentType={reply ? reply.contentType : m.contentType} content={reply ? reply.content : m.content} />
+        </div>
+        {canAct && (
+          <div class="msg-actions">
+            <button
+              type="button"
+              class="icon-btn small"
+              aria-label="React"
+              title="React"
+              aria-expanded={a.pickerFor === m.id}
+              aria-haspopup="true"
+              data-react-for={m.id}
+              onClick={() => a.setPickerFor(a.pickerFor === m.id ? null : m.id)}
+            >
+              <Icon name="smile" size={16} />
+            </button>
+            <button type="button" class="icon-btn small" aria-label="Reply" title="Reply" onClick={() => a.onReply(m)}>
+              <Icon name="reply" size={16} />
+            </button>
+          </div>
+        )}
+        {a.pickerFor === m.id && <ReactionPicker m={m} a={a} />}
+      </div>
+      {reactions && (
+        <div class="reactions" role="group" aria-label="Reactions">
+          {reactions.map((r) => (
+            <button
+              type="button"
+              key={r.emoji}
+              class={`chip ${r.mine ? 'mine' : ''}`}
+              aria-pressed={r.mine}
+              aria-label={`${r.emoji} ${r.count}`}
+              title={r.mine ? 'Remove your reaction' : 'Add this reaction'}
+              onClick={() => a.onReact(m, r.emoji, r.mine ? 'removed' : 'added')}
+            >
+              {r.emoji} <span class="chip-count">{r.count}</span>
+            </button>
+          ))}
+        </div>
+      )}
+      <Meta row={row} a={a} />
+    </div>
+  );
+}
+
+function Meta({ row, a }: { row: Extract<Row, { kind: 'message' }>; a: MessageActions }) {
+  const m = row.message;
+  if (m.status === 'failed') {
+    return (
+      <div class="meta failed">
+        <span role="alert">Not sent{m.error ? `: ${m.error}` : ''}</span>
+        <button type="button" class="btn small" onClick={() => a.onRetry(m)}>
+          <Icon name="retry" size={14} /> Retry
+        </button>
+        <button type="button" class="btn small ghost" onClick={() => a.onDiscard(m)}>
+          Discard
+        </button>
+      </div>
+    );
+  }
+  if (m.status === 'pending') {
+    return (
+      <div class="meta">
+        <span class="pending-dot" aria-hidden="true" />
+        Sending…
+      </div>
+    );
+  }
+  if (!row.last && !row.read) return null;
+  return (
+    <div class="meta">
+      <time dateTime={new Date(m.sent).toISOString()}>{formatClock(m.sent)}</time>
+      {row.read && <span class="read"> · Read</span>}
+    </div>
+  );
+}
+
+function Quote({ reference, a }: { reference: string; a: MessageActions }) {
+  const orig = a.byId.get(reference);
+  const who = orig ? (orig.senderAddress.toLowerCase() === a.me?.toLowerCase() ? 'You' : shortAddress(orig.senderAddress)) : '';
+  return (
+    <div class="quote">
+      <span class="sr-only">In reply to </span>
+      {orig ? (
+        <>
+          <span class="quote-who">{who}</span>
+          <span class="quote-text">{previewOf(orig)}</span>
+        </>
+      ) : (
+        <span class="quote-text">an earlier message</span>
+      )}
+    </div>
+  );
+}
+
+function Body({ bg, m, contentType, content }: { bg: Bg; m: MessageView; contentType: string; content: unknown }): ComponentChild {
+  const c = { contentType, content };
+  const text = asText(c);
+  if (text !== undefined) return <p class="text">{text}</p>;
+  const att = asAttachment(c);
+  if (att) return <AttachmentView att={att} />;
+  const remote = asRemoteAttachment(c);
+  if (remote) return <RemoteAttachmentView bg={bg} m={m} filename={remote.filename} size={remote.contentLength} />;
+  return (
+    <p class="text fallback">
+      {fallbackText(m)}
+      <span class="unsupported"> · {contentType.split(':')[0]} is not supported here</span>
+    </p>
+  );
+}
+
+/** Blob URLs of attachment bytes, made when shown and released when the row goes away. */
+function useBlobUrl(att: AttachmentContent): string | null {
+  const url = useMemo(() => {
+    try {
+      return URL.createObjectURL(new Blob([base64ToBytes(att.data)], { type: att.mimeType || 'application/octet-stream' }));
+    } catch {
+      return null;
+    }
+  }, [att.data, att.mimeType]);
+  useEffect(() => () => void (url && URL.revokeObjectURL(url)), [url]);
+  return url;
+}
+
+function approxSize(b64: string): number {
+  return Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+}
+
+export function AttachmentView({ att }: { att: AttachmentContent }) {
+  const url = useBlobUrl(att);
+  const name = att.filename || 'attachment';
+  const size = formatBytes(approxSize(att.data));
+  if (url && isDisplayableImage(att.mimeType)) {
+    return (
+      <figure class="att-image">
+        <img src={url} alt={name} />
+        <figcaption>
+          <span class="att-name">{name}</span>
+          <a class="att-dl" href={url} download={name} aria-label={`Download ${name}`} title={`Download ${name}`}>
+            <Icon name="download" size={14} />
+          </a>
+        </figcaption>
+      </figure>
+    );
+  }
+  return (
+    <div class="att-file">
+      <Icon name="file" size={22} />
+      <span class="att-meta">
+        <span class="att-name">{name}</span>
+        <span class="att-size">{size}</span>
+      </span>
+      {url && (
+        <a class="att-dl boxed" href={url} download={name} aria-label={`Download ${name}`} title={`Download ${name}`}>
+          <Icon name="download" size={16} />
+        </a>
+      )}
+    </div>
+  );
+}
+
+/** Remote attachments fetched this session, by message id (rows come and go as the list scrolls). */
+const remoteCache = new Map<string, AttachmentContent>();
+
+function RemoteAttachmentView({ bg, m, filename, size }: { bg: Bg; m: MessageView; filename: string; size: number }) {
+  const [att, setAtt] = useState<AttachmentContent | undefined>(remoteCache.get(m.id));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const live = useRef(true);
+  useEffect(() => () => void (live.current = false), []);
+  if (att) return <AttachmentView att={att} />;
+  const load = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await bg.call('attachments.loadRemote', { messageId: m.id });
+      remoteCache.set(m.id, r);
+      if (live.current) setAtt(r);
+    } catch (e) {
+      if (live.current) setError(errorText(e));
+    } finally {
+      if (live.current) setBusy(false);
+    }
+  };
+  const name = filename || 'attachment';
+  return (
+    <div class="att-file">
+      <Icon name="file" size={22} />
+      <span class="att-meta">
+        <span class="att-name">{name}</span>
+        <span class="att-size">{size > 0 ? formatBytes(size) : 'Remote file'}</span>
+        {error && (
+          <span class="field-error" role="alert">
+            {error}
+          </span>
+        )}
+      </span>
+      <button type="button" class="btn small" onClick={load} disabled={busy} aria-label={`Load ${name}`}>
+        {busy ? <span class="spinner" aria-hidden="true" /> : <Icon name="download" size={14} />} Load
+      </button>
+    </div>
+  );
+}
+
+function ReactionPicker({ m, a }: { m: MessageView; a: MessageActions }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const mine = new Set((a.reactions.get(m.id) ?? []).filter((r) => r.mine).map((r) => r.emoji));
+  const close = (refocus: boolean) => {
+    a.setPickerFor(null);
+    if (refocus) document.querySelector<HTMLElement>(`[data-react-for="${CSS.escape(m.id)}"]`)?.focus();
+  };
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('button')?.focus();
+    const onDown = (e: MouseEvent) => {
+      const t = e.target as HTMLElement;
+      if (!ref.current?.contains(t) && !t.closest(`[data-react-for]`)) close(false);
+    };
+    document.addEventListener('mousedown', onDown);
+    return () => document.removeEventListener('mousedown', onDown);
+  }, []);
+  const onKeyDown = (e: KeyboardEvent) => {
+    const buttons = [...ref.current!.querySelectorAll<HTMLButtonElement>('button')];
+    const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      close(true);
+    } else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      e.preventDefault();
+      e.stopPropagation();
+      buttons[(i + (e.key === 'ArrowRight' ? 1 : -1) + buttons.length) % buttons.length]?.focus();
+    }
+  };
+  return (
+    <div ref={ref} class="picker" role="group" aria-label="Choose a reaction" onKeyDown={onKeyDown}>
+      {QUICK_REACTIONS.map((emoji) => (
+        <button
+          type="button"
+          key={emoji}
+          class={mine.has(emoji) ? 'mine' : ''}
+          aria-label={`React with ${emoji}`}
+          aria-pressed={mine.has(emoji)}
+          onClick={() => {
+            a.onReact(m, emoji, mine.has(emoji) ? 'removed' : 'added');
+            close(true);
+          }}
+        >
+          {emoji}
+        </button>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,353 @@
+// Onboarding: create a wallet in the extension, import a private key (an existing XMTP identity is
+// restored automatically), or sign in with the wallet of a web page. Each is protected by a password.
+// Reused by the prompt window (popup/prompt.tsx) for sites that ask for XMTP before an identity exists:
+// pass its PortClient as `bg` and `pageWallet: { promptId, origin }`.
+import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ImportCheck } from '../../src/messages.ts';
+import type { Bg } from '../state.ts';
+import { errorText, shortAddress } from '../lib/format.ts';
+import { ErrorNote, Field, useFocusOnMount } from '../components/ui.tsx';
+import { Icon } from '../components/Icon.tsx';
+
+export interface OnboardingResult {
+  address: string;
+  /** an existing XMTP identity was restored from the network */
+  restored: boolean;
+}
+
+export interface PageWalletTarget {
+  /** the tab whose window.ethereum signs (popup: the active tab) */
+  tabId?: number;
+  /** the prompt request that carries the requesting page (prompt window) */
+  promptId?: string;
+  /** shown to the user: whose wallet will be asked */
+  origin?: string;
+}
+
+export interface OnboardingProps {
+  bg: Bg;
+  onDone: (r: OnboardingResult) => void;
+  /** offers "Use this page's wallet" when set */
+  pageWallet?: PageWalletTarget;
+  /** open directly on one step */
+  initialStep?: Step;
+  /** heading level 1 text of the first step */
+  title?: string;
+}
+
+export type Step = 'choose' | 'create' | 'import' | 'page';
+
+const PRIVATE_KEY_RE = /^(0x)?[0-9a-fA-F]{64}$/;
+export const MIN_PASSWORD = 8;
+
+export function Onboarding(props: OnboardingProps) {
+  const [step, setStep] = useState<Step>(props.initialStep ?? 'choose');
+  const back = props.initialStep && props.initialStep !== 'choose' ? undefined : () => setStep('choose');
+  if (step === 'create') return <CreateStep {...props} onBack={back} />;
+  if (step === 'import') return <ImportStep {...props} onBack={back} />;
+  if (step === 'page' && props.pageWallet) return <PageWalletStep {...props} target={props.pageWallet} onBack={back} />;
+  return <Choose {...props} onPick={setStep} />;
+}
+
+function Choose(props: OnboardingProps & { onPick: (s: Step) => void }) {
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  return (
+    <section class="screen onboarding" aria-labelledby="onb-title">
+      <div class="onb-hero">
+        <img src="icons/icon-48.png" width={48} height={48} alt="" />
+        <h1 id="onb-title" tabIndex={-1} ref={heading}>
+          {props.title ?? 'Welcome to XMTP Inbox'}
+        </h1>
+        <p class="lead">Private, end-to-end encrypted messages between wallets.</p>
+      </div>
+      <div class="stack">
+        <button type="button" class="btn primary block" onClick={() => props.onPick('create')}>
+          <Icon name="key" /> Create new wallet
+        </button>
+        <button type="button" class="btn block" onClick={() => props.onPick('import')}>
+          <Icon name="inbox" /> Import private key
+        </button>
+        {props.pageWallet && (
+          <button type="button" class="btn block" onClick={() => props.onPick('page')}>
+            <Icon name="wallet" /> Use this page's wallet
+          </button>
+        )}
+      </div>
+      <SignatureExplainer />
+    </section>
+  );
+}
+
+/** What the wallet signatures do, in plain words. */
+export function SignatureExplainer({ pageWallet = false }: { pageWallet?: boolean }) {
+  return (
+    <div class="explainer">
+      <h2>What gets signed</h2>
+      <p>
+        XMTP asks the wallet to sign two messages: <strong>Create Identity</strong> authorises a messaging key for this inbox, and{' '}
+        <strong>Enable Identity</strong> encrypts a backup of that key on the XMTP network so you can restore it later.
+      </p>
+      <p>
+        {pageWallet
+          ? 'Your wallet shows both requests. '
+          : 'With a new or imported key, the extension signs them for you. '}
+        No transaction, no gas, no funds move.
+      </p>
+    </div>
+  );
+}
+
+interface PasswordState {
+  password: string;
+  confirm: string;
+  errors: { password?: string; confirm?: string };
+}
+
+function usePasswords() {
+  const [s, set] = useState<PasswordState>({ password: '', confirm: '', errors: {} });
+  const passwordRef = useRef<HTMLInputElement>(null);
+  const confirmRef = useRef<HTMLInputElement>(null);
+  /** Checks both fields; focuses the first bad one. */
+  const validate = (): boolean => {
+    const errors: PasswordState['errors'] = {};
+    if (s.password.length < MIN_PASSWORD) errors.password = `Use at least ${MIN_PASSWORD} characters.`;
+    else if (s.confirm !== s.password) errors.confirm = 'The passwords do not match.';
+    set({ ...s, errors });
+    if (errors.password) passwordRef.current?.focus();
+    else if (errors.confirm) confirmRef.current?.focus();
+    return !errors.password && !errors.confirm;
+  };
+  const fields = (disabled: boolean) => (
+    <>
+      <Field
+        label="Password"
+        type="password"
+        autocomplete="new-password"
+        value={s.password}
+        onValue={(password) => set({ ...s, password, errors: {} })}
+        error={s.errors.password}
+        hint={`At least ${MIN_PASSWORD} characters. It unlocks the inbox on this device and cannot be recovered.`}
+        inputRef={passwordRef}
+        disabled={disabled}
+        required
+      />
+      <Field
+        label="Confirm password"
+        type="password"
+        autocomplete="new-password"
+        value={s.confirm}
+        onValue={(confirm) => set({ ...s, confirm, errors: {} })}
+        error={s.errors.confirm}
+        inputRef={confirmRef}
+        disabled={disabled}
+        required
+      />
+    </>
+  );
+  return { password: s.password, validate, fields };
+}
+
+function StepFrame(props: {
+  title: string;
+  onBack?: () => void;
+  onSubmit: () => void;
+  busy: boolean;
+  busyText: string;
+  error: string | null;
+  submit: string;
+  children: JSX.Element | JSX.Element[] | (JSX.Element | false | null | undefined)[];
+}) {
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  return (
+    <section class="screen onboarding" aria-labelledby="onb-step-title">
+      <div class="bar">
+        {props.onBack && (
+          <button type="button" class="icon-btn" aria-label="Back" title="Back" onClick={props.onBack} disabled={props.busy}>
+            <Icon name="back" />
+          </button>
+        )}
+        <h1 id="onb-step-title" tabIndex={-1} ref={heading}>
+          {props.title}
+        </h1>
+      </div>
+      <form
+        class="scroll pad stack"
+        noValidate
+        aria-busy={props.busy}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!props.busy) props.onSubmit();
+        }}
+      >
+        {props.children}
+        {props.error && <ErrorNote>{props.error}</ErrorNote>}
+        <p class="status-line" role="status">
+          {props.busy ? props.busyText : ''}
+        </p>
+        <button type="submit" class="btn primary block" disabled={props.busy} aria-disabled={props.busy}>
+          {props.busy && <span class="spinner" aria-hidden="true" />}
+          {props.submit}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function CreateStep(props: OnboardingProps & { onBack?: () => void }) {
+  const pw = usePasswords();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    setError(null);
+    if (!pw.validate()) return;
+    setBusy(true);
+    try {
+      const r = await props.bg.call('account.create', { password: pw.password });
+      props.onDone({ address: r.address, restored: false });
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <StepFrame title="Create a new wallet" onBack={props.onBack} onSubmit={submit} busy={busy} busyText="Creating your XMTP identity…" error={error} submit="Create">
+      <p>A new wallet key is created and kept encrypted in this extension. It signs XMTP's two identity messages for you; you never handle it.</p>
+      {pw.fields(busy)}
+      <SignatureExplainer />
+    </StepFrame>
+  );
+}
+
+function ImportStep(props: OnboardingProps & { onBack?: () => void }) {
+  const pw = usePasswords();
+  const [key, setKey] = useState('');
+  const [keyError, setKeyError] = useState<string | null>(null);
+  const [check, setCheck] = useState<ImportCheck | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const keyRef = useRef<HTMLInputElement>(null);
+  const trimmed = key.trim();
+
+  // Say which wallet this is and whether its XMTP identity will be restored, as soon as the key is whole.
+  useEffect(() => {
+    setCheck(null);
+    if (!PRIVATE_KEY_RE.test(trimmed)) return;
+    let live = true;
+    setChecking(true);
+    const t = setTimeout(() => {
+      props.bg.call('account.checkImport', { privateKey: trimmed }).then(
+        (r) => live && setCheck(r),
+        () => {},
+      ).finally(() => live && setChecking(false));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [trimmed]);
+
+  const submit = async () => {
+    setError(null);
+    if (!PRIVATE_KEY_RE.test(trimmed)) {
+      setKeyError('A private key is 64 hexadecimal characters, with or without 0x.');
+      keyRef.current?.focus();
+      return;
+    }
+    if (!pw.validate()) return;
+    setBusy(true);
+    try {
+      const r = await props.bg.call('account.import', { privateKey: trimmed, password: pw.password });
+      props.onDone(r);
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <StepFrame
+      title="Import a private key"
+      onBack={props.onBack}
+      onSubmit={submit}
+      busy={busy}
+      busyText={check?.hasIdentity ? 'Restoring your XMTP identity…' : 'Setting up your XMTP identity…'}
+      error={error}
+      submit="Import"
+    >
+      <Field
+        label="Private key"
+        type="password"
+        autocomplete="off"
+        spellcheck={false}
+        value={key}
+        onValue={(v) => {
+          setKey(v);
+          setKeyError(null);
+        }}
+        error={keyError}
+        inputRef={keyRef}
+        disabled={busy}
+        hint="The key stays in this extension, encrypted with your password."
+        required
+      />
+      <p class="import-check" role="status" aria-live="polite">
+        {check ? (
+          <>
+            <span title={check.address}>Wallet {shortAddress(check.address)}</span>
+            {' — '}
+            {check.hasIdentity
+              ? 'this wallet already has an XMTP identity — it will be restored.'
+              : 'a new XMTP identity will be created for it.'}
+          </>
+        ) : checking ? (
+          'Checking the wallet…'
+        ) : (
+          ''
+        )}
+      </p>
+      {pw.fields(busy)}
+      <SignatureExplainer />
+    </StepFrame>
+  );
+}
+
+function PageWalletStep(props: OnboardingProps & { target: PageWalletTarget; onBack?: () => void }) {
+  const pw = usePasswords();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    setError(null);
+    if (!pw.validate()) return;
+    setBusy(true);
+    try {
+      const r = await props.bg.call('account.connectPageWallet', {
+        ...(props.target.tabId !== undefined ? { tabId: props.target.tabId } : {}),
+        ...(props.target.promptId !== undefined ? { promptId: props.target.promptId } : {}),
+        password: pw.password,
+      });
+      props.onDone(r);
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <StepFrame
+      title="Use this page's wallet"
+      onBack={props.onBack}
+      onSubmit={submit}
+      busy={busy}
+      busyText="Waiting for your wallet… Approve the two signature requests there."
+      error={error}
+      submit="Connect wallet"
+    >
+      <p>
+        The wallet of {props.target.origin ? <strong>{props.target.origin}</strong> : 'the page you are on'} signs in. Afterwards your XMTP keys live in this
+        extension and the wallet is not needed to message.
+      </p>
+      {pw.fields(busy)}
+      <SignatureExplainer pageWallet />
+    </StepFrame>
+  );
+}

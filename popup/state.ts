@@ -1,0 +1,99 @@
+// The inbox's shared state: the conversation list, kept current from the background's events. Screens
+// read it with `useStore`; it outlives screen changes, so going back to the inbox never reloads it.
+import { useEffect, useState } from 'preact/hooks';
+import type { PortClient } from '../src/port-client.ts';
+import type { AppStatus, ConversationView, MessageView } from '../src/views.ts';
+import { errorText, sortConversations } from './lib/format.ts';
+
+/** What the screens need of the background connection (the popup's or the prompt's PortClient). */
+export type Bg = Pick<PortClient, 'call' | 'on'>;
+
+export class Store<T> {
+  private subs = new Set<() => void>();
+  constructor(private value: T) {}
+  get(): T {
+    return this.value;
+  }
+  set(v: T): void {
+    this.value = v;
+    for (const fn of [...this.subs]) fn();
+  }
+  subscribe(fn: () => void): () => void {
+    this.subs.add(fn);
+    return () => this.subs.delete(fn);
+  }
+}
+
+export function useStore<T>(store: Store<T>): T {
+  const [, force] = useState(0);
+  useEffect(() => store.subscribe(() => force((n) => n + 1)), [store]);
+  return store.get();
+}
+
+export interface InboxState {
+  /** sorted by updatedAt, newest first; null until the first answer */
+  conversations: ConversationView[] | null;
+  error: string | null;
+}
+
+export class Inbox {
+  readonly store = new Store<InboxState>({ conversations: null, error: null });
+  private byTopic = new Map<string, ConversationView>();
+  private loading: Promise<void> | null = null;
+
+  constructor(private readonly bg: Bg) {
+    bg.on('conversations', (d) => void this.refresh((d as { topics: string[] }).topics ?? []));
+  }
+
+  get(topic: string): ConversationView | undefined {
+    return this.byTopic.get(topic);
+  }
+
+  /** Loads the whole list (from the background's cache). `first` is a call already in flight. */
+  load(first?: Promise<ConversationView[]>): Promise<void> {
+    if (this.loading && !first) return this.loading;
+    const p = (first ?? this.bg.call('conversations.list', undefined))
+      .then((list) => this.replace(list))
+      .catch((e) => this.store.set({ ...this.store.get(), error: errorText(e) }))
+      .finally(() => {
+        if (this.loading === p) this.loading = null;
+      });
+    this.loading = p;
+    return p;
+  }
+
+  replace(list: ConversationView[]): void {
+    this.byTopic = new Map(list.map((c) => [c.id, c]));
+    this.store.set({ conversations: sortConversations(list), error: null });
+  }
+
+  upsert(c: ConversationView): void {
+    this.byTopic.set(c.id, c);
+    this.store.set({ conversations: sortConversations([...this.byTopic.values()]), error: null });
+  }
+
+  patch(topic: string, p: Partial<ConversationView>): void {
+    const c = this.byTopic.get(topic);
+    if (c) this.upsert({ ...c, ...p });
+  }
+
+  /** A conversation's last message changed (e.g. our own send), before the background says so. */
+  noteMessage(m: MessageView): void {
+    const c = this.byTopic.get(m.conversation);
+    if (c && m.sent >= (c.lastMessage?.sent ?? 0)) this.upsert({ ...c, lastMessage: m, updatedAt: Math.max(c.updatedAt, m.sent) });
+  }
+
+  async refresh(topics: string[]): Promise<void> {
+    if (!this.store.get().conversations || topics.length === 0 || topics.length > 20) return this.load();
+    const got = await Promise.all(topics.map((topic) => this.bg.call('conversations.get', { topic }).catch(() => null)));
+    for (const c of got) if (c) this.byTopic.set(c.id, c);
+    this.store.set({ conversations: sortConversations([...this.byTopic.values()]), error: null });
+  }
+
+  clear(): void {
+    this.byTopic.clear();
+    this.store.set({ conversations: null, error: null });
+  }
+}
+
+export const statusStore = new Store<AppStatus | null>(null);

@@ -1,0 +1,263 @@
+// An in-page stand-in for the extension background, for UI tests of the built popup served as an
+// ordinary page (tests/browser/popup-ui.test.ts). It defines `browser.runtime.connect` (the popup's
+// PortClient talks to it exactly as to the real background: request/response frames and pushed
+// events) and answers the popup's part of the catalogue (src/messages.ts) from memory.
+//
+// `fakeBackground` is serialised into the page (tests/browser/support/in-page.ts): it must not use
+// anything from outside its own body. `window.__fake` gives the test a handle on its state.
+import type { AppStatus, ConversationView, MessageView, Settings, SiteGrantView } from '../../src/views.ts';
+
+export interface FakeSeed {
+  status: AppStatus;
+  password: string;
+  conversations: ConversationView[];
+  messages: Record<string, MessageView[]>;
+  settings: Settings;
+  sites: SiteGrantView[];
+  /** addresses that are on XMTP */
+  onNetwork: string[];
+  /** private key (hex, no 0x) → address, for account.checkImport / import */
+  knownKeys: Record<string, { address: string; hasIdentity: boolean }>;
+  /** ms a pending send stays pending before it is "delivered" (or fails when its text is "fail") */
+  deliveryMs: number;
+  /** artificial latency of every answer, ms */
+  latencyMs: number;
+  /** sync.now fails with this message */
+  syncError?: string;
+}
+
+export interface FakeHandle {
+  calls: { method: string; params: unknown }[];
+  push(topic: string, m: MessageView): void;
+  emit(event: string, data: unknown): void;
+  setStatus(s: Partial<AppStatus>): void;
+  state: { conversations: ConversationView[]; messages: Record<string, MessageView[]>; settings: Settings; sites: SiteGrantView[]; status: AppStatus };
+}
+
+export function fakeBackground(seed: FakeSeed): void {
+  type Listener = (msg: unknown) => void;
+  const state = {
+    status: seed.status,
+    conversations: seed.conversations,
+    messages: seed.messages,
+    settings: seed.settings,
+    sites: seed.sites,
+  };
+  let password = seed.password;
+  const ports = new Set<{ emit: Listener }>();
+  const calls: { method: string; params: unknown }[] = [];
+  let nextId = 1;
+
+  const err = (code: number, message: string, data?: unknown) => Object.assign(new Error(message), { code, data });
+  const emit = (event: string, data: unknown) => {
+    for (const p of ports) p.emit({ event, data: structuredClone(data) });
+  };
+  const conv = (topic: string) => {
+    const c = state.conversations.find((x) => x.id === topic);
+    if (!c) throw err(-32602, `no conversation ${topic}`);
+    return c;
+  };
+  const lower = (a: string) => a.toLowerCase();
+  const me = () => state.status.address ?? '';
+  const isReceipt = (m: MessageView) => m.contentType.startsWith('xmtp.org/readReceipt');
+  const touch = (m: MessageView) => {
+    const c = conv(m.conversation);
+    if (!isReceipt(m) && m.sent >= (c.lastMessage?.sent ?? 0)) c.lastMessage = m;
+    c.updatedAt = Math.max(c.updatedAt, m.sent);
+  };
+  const setStatus = (s: Partial<AppStatus>) => {
+    state.status = { ...state.status, ...s };
+    emit('status', state.status);
+  };
+  const requireUnlocked = () => {
+    if (state.status.state !== 'unlocked') throw err(-32603, 'The inbox is locked', { reason: 'locked' });
+  };
+  const deliver = (m: MessageView) => {
+    setTimeout(() => {
+      const list = state.messages[m.conversation] ?? [];
+      const i = list.findIndex((x) => x.id === m.id);
+      if (i < 0) return;
+      const failed = m.content === 'fail';
+      const next: MessageView = failed ? { ...m, status: 'failed', error: 'the node did not answer' } : { ...m, status: 'sent' };
+      list[i] = next;
+      touch(next);
+      emit('messages', { topic: m.conversation, messages: [next] });
+      emit('conversations', { topics: [m.conversation] });
+    }, seed.deliveryMs);
+  };
+
+  const handlers: Record<string, (p: any) => unknown> = {
+    'app.status': () => state.status,
+    'account.create': (p: { password: string }) => {
+      password = p.password;
+      const address = '0x' + 'a1'.repeat(20);
+      setStatus({ state: 'unlocked', address });
+      return { address };
+    },
+    'account.checkImport': (p: { privateKey: string }) => {
+      const k = seed.knownKeys[p.privateKey.replace(/^0x/, '').toLowerCase()];
+      return k ? { address: k.address, hasIdentity: k.hasIdentity } : { address: '0x' + p.privateKey.replace(/^0x/, '').slice(0, 40), hasIdentity: false };
+    },
+    'account.import': (p: { privateKey: string; password: string }) => {
+      const k = seed.knownKeys[p.privateKey.replace(/^0x/, '').toLowerCase()];
+      const address = k?.address ?? '0x' + p.privateKey.replace(/^0x/, '').slice(0, 40);
+      password = p.password;
+      setStatus({ state: 'unlocked', address });
+      return { address, restored: !!k?.hasIdentity };
+    },
+    'account.connectPageWallet': () => {
+      throw err(-32603, 'No wallet answered on that page');
+    },
+    'account.unlock': (p: { password: string }) => {
+      if (p.password !== password) throw err(-32603, 'Wrong password', { reason: 'wrong-password' });
+      setStatus({ state: 'unlocked' });
+      return state.status;
+    },
+    'account.lock': () => {
+      setStatus({ state: 'locked' });
+      return state.status;
+    },
+    'account.changePassword': (p: { oldPassword: string; newPassword: string }) => {
+      if (p.oldPassword !== password) throw err(-32603, 'Wrong password', { reason: 'wrong-password' });
+      password = p.newPassword;
+      return true;
+    },
+    'settings.get': () => state.settings,
+    'settings.update': (p: Partial<Settings>) => {
+      if (p.nodeUrl && /unreachable|:1\//.test(p.nodeUrl)) throw err(-32603, `Cannot reach an XMTP node at ${p.nodeUrl}`, { reason: 'unreachable' });
+      state.settings = { ...state.settings, ...p };
+      if (p.nodeUrl) state.status = { ...state.status, nodeUrl: p.nodeUrl };
+      return state.settings;
+    },
+    'conversations.list': () => {
+      requireUnlocked();
+      return state.conversations;
+    },
+    'conversations.get': (p: { topic: string }) => conv(p.topic),
+    'conversations.new': (p: { peerAddress: string }) => {
+      const existing = state.conversations.find((c) => lower(c.peerAddress) === lower(p.peerAddress));
+      if (existing) return existing;
+      const c: ConversationView = {
+        id: `/xmtp/0/m-${nextId++}-${Date.now()}/proto`,
+        peerAddress: p.peerAddress,
+        createdAt: Date.now(),
+        consent: 'allowed',
+        version: 'v2',
+        updatedAt: Date.now(),
+        unreadCount: 0,
+      };
+      state.conversations.push(c);
+      state.messages[c.id] = [];
+      return c;
+    },
+    'conversations.markRead': (p: { topic: string }) => {
+      conv(p.topic).unreadCount = 0;
+      return true;
+    },
+    'contacts.canMessage': (p: { addresses: string[] }) =>
+      Object.fromEntries(p.addresses.map((a) => [a, seed.onNetwork.some((x) => lower(x) === lower(a))])),
+    'consent.set': (p: { peerAddress: string; state: 'allowed' | 'denied' }) => {
+      for (const c of state.conversations) if (lower(c.peerAddress) === lower(p.peerAddress)) c.consent = p.state;
+      emit('conversations', { topics: state.conversations.filter((c) => lower(c.peerAddress) === lower(p.peerAddress)).map((c) => c.id) });
+      return true;
+    },
+    'messages.list': (p: { topic: string; limit?: number; before?: number }) => {
+      const all = (state.messages[p.topic] ?? []).filter((m) => p.before === undefined || m.sent < p.before);
+      return all.slice().sort((a, b) => b.sent - a.sent).slice(0, p.limit ?? 50);
+    },
+    'messages.send': (p: { topic: string; content: unknown; contentType?: string }) => {
+      conv(p.topic);
+      const m: MessageView = {
+        id: `local-${nextId++}`,
+        conversation: p.topic,
+        senderAddress: me(),
+        sent: Date.now(),
+        contentType: p.contentType ?? 'xmtp.org/text:1.0',
+        content: p.content,
+        status: 'pending',
+      };
+      (state.messages[p.topic] ??= []).push(m);
+      touch(m);
+      deliver(m);
+      return m;
+    },
+    'outbox.retry': (p: { id: string }) => {
+      for (const list of Object.values(state.messages)) {
+        const i = list.findIndex((m) => m.id === p.id);
+        if (i >= 0) {
+          list[i] = { ...list[i], status: 'pending', content: list[i].content === 'fail' ? 'fail (retried)' : list[i].content, error: undefined };
+          deliver(list[i]);
+          return list[i];
+        }
+      }
+      throw err(-32602, 'no such message');
+    },
+    'outbox.discard': (p: { id: string }) => {
+      for (const [topic, list] of Object.entries(state.messages)) state.messages[topic] = list.filter((m) => m.id !== p.id);
+      return true;
+    },
+    'attachments.loadRemote': () => ({ filename: 'remote.txt', mimeType: 'text/plain', data: btoa('hello from far away') }),
+    'sync.now': () => {
+      if (seed.syncError) throw err(-32603, seed.syncError);
+      return { conversations: state.conversations.length, newMessages: 0, ms: 1 };
+    },
+    'sites.list': () => state.sites,
+    'sites.revoke': (p: { origin: string }) => {
+      state.sites = state.sites.filter((s) => s.origin !== p.origin);
+      return true;
+    },
+  };
+
+  const connect = () => {
+    const messageListeners = new Set<Listener>();
+    const disconnectListeners = new Set<() => void>();
+    const port = {
+      name: 'popup',
+      emit: (msg: unknown) => setTimeout(() => messageListeners.forEach((fn) => fn(msg)), 0),
+      postMessage(req: { id: number; method: string; params?: unknown }) {
+        calls.push({ method: req.method, params: req.params });
+        setTimeout(() => {
+          let reply: unknown;
+          try {
+            const h = handlers[req.method];
+            if (!h) throw err(4200, `${req.method} is not supported by this version`);
+            reply = { id: req.id, result: structuredClone(h(structuredClone(req.params))) };
+          } catch (e) {
+            const x = e as { code?: number; message: string; data?: unknown };
+            reply = { id: req.id, error: { code: x.code ?? -32603, message: x.message, data: x.data } };
+          }
+          messageListeners.forEach((fn) => fn(reply));
+        }, seed.latencyMs);
+      },
+      onMessage: { addListener: (fn: Listener) => messageListeners.add(fn), removeListener: (fn: Listener) => messageListeners.delete(fn) },
+      onDisconnect: { addListener: (fn: () => void) => disconnectListeners.add(fn), removeListener: (fn: () => void) => disconnectListeners.delete(fn) },
+      disconnect() {
+        ports.delete(port);
+      },
+    };
+    ports.add(port);
+    return port;
+  };
+
+  const w = globalThis as any;
+  w.chrome = { runtime: { id: 'fake-extension' } };
+  w.browser = {
+    runtime: { id: 'fake-extension', connect, getURL: (p: string) => p },
+    tabs: { query: async () => [], getCurrent: async () => undefined },
+  };
+  const handle: FakeHandle = {
+    calls,
+    state,
+    emit,
+    setStatus,
+    push(topic, m) {
+      (state.messages[topic] ??= []).push(m);
+      touch(m);
+      const c = conv(topic);
+      if (lower(m.senderAddress) !== lower(me())) c.unreadCount++;
+      emit('messages', { topic, messages: [m] });
+      emit('conversations', { topics: [topic] });
+    },
+  };
+  w.__fake = handle;
+}
