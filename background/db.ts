@@ -36,9 +36,11 @@ export interface ConversationRecord {
   topic: string;
   peerAddress: string;
   createdAt: number;
+  /** exact creation time as the protocol carries it */
+  createdNs: bigint;
   version: 'v1' | 'v2';
   context?: ConversationContextView;
-  /** what the client core needs to reopen the conversation (its serialized form), sealed */
+  /** the conversation's secrets for the client core (V2 key material, V1 peer bundle, consent proof), sealed under the data key */
   sealed?: SealedBox;
   /** denormalised for a list that paints without reading messages */
   consent: ConsentState;
@@ -51,13 +53,19 @@ export interface ConversationRecord {
 
 export interface MessageRecord extends MessageView {
   account: string;
+  /** delivered messages: what the client core stored (exact time, signed EncodedContent bytes) */
+  sentNs?: bigint;
+  version?: 'v1' | 'v2';
+  recipientAddress?: string;
+  payload?: Uint8Array;
 }
 
 export interface CursorRecord {
   account: string;
-  topic: string;
-  /** the newest envelope's sender time (ns, decimal string) seen on this topic */
-  lastNs: string;
+  /** a topic, or a sync job's name */
+  key: string;
+  /** the newest envelope's sender time (ns) processed */
+  ns: bigint;
 }
 
 export interface OutboxRecord {
@@ -74,11 +82,13 @@ export interface OutboxRecord {
   error?: string;
 }
 
+/** One consent entry as the protocol keeps them: `address-<EIP55>`, `groupId-…`, `inboxId-…`. */
 export interface ConsentRecord {
   account: string;
-  peerAddress: string;
-  state: ConsentState;
-  updatedAt: number;
+  key: string;
+  value: 'allowed' | 'denied';
+  /** time of the action that set it (ns): later actions win */
+  updatedNs: bigint;
 }
 
 export interface GrantRecord {
@@ -121,10 +131,10 @@ const UPGRADES: Upgrade[] = [
     conversations.createIndex('byPeer', ['account', 'peerAddress']);
     const messages = db.createObjectStore('messages', { keyPath: ['account', 'id'] });
     messages.createIndex('byConversation', ['account', 'conversation', 'sent']);
-    db.createObjectStore('cursors', { keyPath: ['account', 'topic'] });
+    db.createObjectStore('cursors', { keyPath: ['account', 'key'] });
     const outbox = db.createObjectStore('outbox', { keyPath: ['account', 'localId'] });
     outbox.createIndex('byNextAttempt', ['account', 'nextAttemptAt']);
-    db.createObjectStore('consent', { keyPath: ['account', 'peerAddress'] });
+    db.createObjectStore('consent', { keyPath: ['account', 'key'] });
     const grants = db.createObjectStore('grants', { keyPath: ['account', 'origin'] });
     grants.createIndex('byOrigin', 'origin');
   },

@@ -4,7 +4,8 @@
 // conversations reads one index and nothing else.
 import type { ConsentState, ConversationView, MessageView } from '../src/views.ts';
 import { ContentTypes } from '../src/views.ts';
-import { db, type ConversationRecord, type MessageRecord } from './db.ts';
+import { db, type ConsentRecord, type ConversationRecord, type MessageRecord } from './db.ts';
+import { toChecksumAddress } from '../src/xmtp/crypto/address.ts';
 
 /** Content types that neither move a conversation up nor count as unread. */
 const SILENT = new Set<string>([ContentTypes.readReceipt]);
@@ -13,6 +14,8 @@ const NOT_UNREAD = new Set<string>([ContentTypes.readReceipt, ContentTypes.react
 const PREVIEW_TEXT = 200;
 
 const lower = (a: string) => a.toLowerCase();
+/** The protocol's consent key for a wallet address (spec 13.3: EIP-55, case-sensitive). */
+export const consentKey = (address: string) => `address-${toChecksumAddress(address)}`;
 
 export function toConversationView(r: ConversationRecord): ConversationView {
   const v: ConversationView = {
@@ -30,7 +33,7 @@ export function toConversationView(r: ConversationRecord): ConversationView {
 }
 
 export function toMessageView(r: MessageRecord): MessageView {
-  const { account: _account, ...view } = r;
+  const { account: _a, sentNs: _n, version: _v, recipientAddress: _r, payload: _p, ...view } = r;
   return view;
 }
 
@@ -53,6 +56,7 @@ export interface NewConversation {
   topic: string;
   peerAddress: string;
   createdAt: number;
+  createdNs: bigint;
   version: 'v1' | 'v2';
   context?: ConversationRecord['context'];
   sealed?: ConversationRecord['sealed'];
@@ -66,7 +70,7 @@ export async function addConversations(account: string, convos: NewConversation[
   const added: string[] = [];
   for (const c of convos) {
     if (await tx.objectStore('conversations').getKey([account, c.topic])) continue;
-    const consent = (await tx.objectStore('consent').get([account, lower(c.peerAddress)]))?.state ?? 'unknown';
+    const consent = (await tx.objectStore('consent').get([account, consentKey(c.peerAddress)]))?.value ?? 'unknown';
     await tx.objectStore('conversations').put({
       account,
       ...c,
@@ -137,7 +141,7 @@ export async function getMessage(account: string, id: string): Promise<MessageVi
  */
 export async function putMessages(
   account: string,
-  messages: MessageView[],
+  messages: (MessageView | MessageRecord)[],
   opts: { replacing?: Map<string, string> } = {},
 ): Promise<Map<string, MessageView[]>> {
   const changed = new Map<string, MessageView[]>();
@@ -149,8 +153,8 @@ export async function putMessages(
   const touched = new Map<string, ConversationRecord>();
   for (const m of messages) {
     const existing = await msgs.get([account, m.id]);
-    if (existing && existing.status === m.status && existing.error === m.error) continue;
     const local = opts.replacing?.get(m.id);
+    if (existing && existing.status === m.status && existing.error === m.error && existing.localId === m.localId && !local) continue;
     if (local && local !== m.id) await msgs.delete([account, local]);
     await msgs.put({ ...m, account });
     let convo = touched.get(m.conversation) ?? (await convos.get([account, m.conversation]));
@@ -215,32 +219,44 @@ export async function markRead(account: string, topic: string): Promise<number> 
   return before;
 }
 
-/** Records consent for a peer and stamps it on every conversation with that peer. Returns their topics. */
-export async function setConsent(account: string, peerAddress: string, state: ConsentState, updatedAt = Date.now()): Promise<string[]> {
+/**
+ * Stores consent entries and stamps each address's state on its conversations. Entries merge by time:
+ * one older than what is stored (replayed from the network) never overrides a newer one. Returns the
+ * topics whose consent changed.
+ */
+export async function putConsent(account: string, entries: Omit<ConsentRecord, 'account'>[]): Promise<string[]> {
+  if (!entries.length) return [];
   const d = await db();
   const tx = d.transaction(['consent', 'conversations'], 'readwrite');
-  const prior = await tx.objectStore('consent').get([account, lower(peerAddress)]);
-  // Consent lists merge by time: an older entry (replayed from the network) never overrides a newer one.
-  if (prior && prior.updatedAt > updatedAt) {
-    await tx.done;
-    return [];
+  const changedAddresses = new Map<string, 'allowed' | 'denied'>();
+  for (const e of entries) {
+    const prior = await tx.objectStore('consent').get([account, e.key]);
+    if (prior && prior.updatedNs > e.updatedNs) continue;
+    await tx.objectStore('consent').put({ account, ...e });
+    if (e.key.startsWith('address-')) changedAddresses.set(lower(e.key.slice('address-'.length)), e.value);
   }
-  await tx.objectStore('consent').put({ account, peerAddress: lower(peerAddress), state, updatedAt });
   const topics: string[] = [];
-  let cursor = await tx.objectStore('conversations').openCursor(IDBKeyRange.bound([account, ''], [account, '\uffff']));
-  while (cursor) {
-    if (lower(cursor.value.peerAddress) === lower(peerAddress) && cursor.value.consent !== state) {
-      await cursor.update({ ...cursor.value, consent: state });
-      topics.push(cursor.value.topic);
+  if (changedAddresses.size) {
+    let cursor = await tx.objectStore('conversations').openCursor(IDBKeyRange.bound([account, ''], [account, '\uffff']));
+    while (cursor) {
+      const state = changedAddresses.get(lower(cursor.value.peerAddress));
+      if (state && cursor.value.consent !== state) {
+        await cursor.update({ ...cursor.value, consent: state });
+        topics.push(cursor.value.topic);
+      }
+      cursor = await cursor.continue();
     }
-    cursor = await cursor.continue();
   }
   await tx.done;
   return topics;
 }
 
+export async function listConsent(account: string): Promise<ConsentRecord[]> {
+  return (await db()).getAll('consent', IDBKeyRange.bound([account, ''], [account, '\uffff']));
+}
+
 export async function consentOf(account: string, peerAddress: string): Promise<ConsentState> {
-  return (await (await db()).get('consent', [account, lower(peerAddress)]))?.state ?? 'unknown';
+  return (await (await db()).get('consent', [account, consentKey(peerAddress)]))?.value ?? 'unknown';
 }
 
 /** Conversations with unread messages, for the badge; blocked senders never count. */

@@ -29,8 +29,8 @@ const msg = (id: string, sent: number, over: Partial<MessageView> = {}): Message
 
 async function seed() {
   await store.addConversations(ME, [
-    { topic: TOPIC, peerAddress: PEER, createdAt: 1000, version: 'v2' },
-    { topic: TOPIC2, peerAddress: '0x0000000000000000000000000000000000000001', createdAt: 2000, version: 'v2', context: { conversationId: 'app.example/x', metadata: {} } },
+    { topic: TOPIC, peerAddress: PEER, createdAt: 1000, createdNs: 1000n * 1_000_000n, version: 'v2' },
+    { topic: TOPIC2, peerAddress: '0x0000000000000000000000000000000000000001', createdAt: 2000, createdNs: 2000n * 1_000_000n, version: 'v2', context: { conversationId: 'app.example/x', metadata: {} } },
   ]);
 }
 
@@ -101,15 +101,18 @@ test('marking read clears the count; older messages arriving later stay read', a
 test('consent is stamped on the peer\'s conversations; older updates never override newer ones; blocked never counts', async () => {
   await seed();
   await store.putMessages(ME, [msg('m1', 3000)]);
-  assert.deepEqual(await store.setConsent(ME, PEER.toLowerCase(), 'denied', 10), [TOPIC]);
-  assert.equal(await store.consentOf(ME, PEER), 'denied');
+  const key = store.consentKey(PEER.toLowerCase());
+  assert.equal(key, `address-${PEER}`, 'consent keys use the EIP-55 form');
+  assert.deepEqual(await store.putConsent(ME, [{ key, value: 'denied', updatedNs: 10n }]), [TOPIC]);
+  assert.equal(await store.consentOf(ME, PEER.toLowerCase()), 'denied');
   assert.equal(await store.unreadConversations(ME), 0, 'blocked conversations do not count');
-  assert.deepEqual(await store.setConsent(ME, PEER, 'allowed', 5), [], 'an older allow is ignored');
+  assert.deepEqual(await store.putConsent(ME, [{ key, value: 'allowed', updatedNs: 5n }]), [], 'an older allow is ignored');
   assert.equal(await store.consentOf(ME, PEER), 'denied');
-  await store.setConsent(ME, PEER, 'allowed', 20);
+  await store.putConsent(ME, [{ key, value: 'allowed', updatedNs: 20n }, { key: 'groupId-abc', value: 'denied', updatedNs: 1n }]);
   assert.equal((await store.listConversations(ME, { consent: 'allowed' }))[0].id, TOPIC);
+  assert.deepEqual((await store.listConsent(ME)).map((c) => c.key).sort(), [key, 'groupId-abc'].sort(), 'non-address entries are kept for the client core');
   // a conversation discovered later inherits the known consent
-  await store.addConversations(ME, [{ topic: '/xmtp/0/m-cccc/proto', peerAddress: PEER, createdAt: 1, version: 'v2' }]);
+  await store.addConversations(ME, [{ topic: '/xmtp/0/m-cccc/proto', peerAddress: PEER, createdAt: 1, createdNs: 1n, version: 'v2' }]);
   assert.equal((await store.listConversations(ME, { consent: 'allowed' })).length, 2);
 });
 

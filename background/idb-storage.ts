@@ -1,0 +1,179 @@
+// The client core's storage (src/xmtp/storage/types.ts) on the extension's IndexedDB, for one unlocked
+// account. Conversation secrets (V2 key material, V1 peer bundles) are sealed under the account's data
+// key; messages are stored as the JSON views the popup and pages read, plus the raw payload the core
+// needs, so nothing is decoded twice.
+import type { ConsentEntry, MessageQuery, StoredConversation, StoredMessage, XmtpStorage } from '../src/xmtp/storage/types.ts';
+import { ContentRegistry } from '../src/xmtp/content/registry.ts';
+import { contentTypeToString } from '../src/xmtp/content/content-type.ts';
+import { bytesToHex, hexToBytes } from '../src/xmtp/crypto/bytes.ts';
+import type { MessageView } from '../src/views.ts';
+import { db, type ConversationRecord, type MessageRecord } from './db.ts';
+import { contentToView } from './content-view.ts';
+import { open, seal } from './keystore.ts';
+import * as inbox from './inbox-store.ts';
+
+const nsToMs = (ns: bigint) => Number(ns / 1_000_000n);
+
+interface ConversationSecrets {
+  keyMaterial?: string;
+  peerBundle?: string;
+  consentProof?: StoredConversation['consentProof'];
+}
+
+/** What a stored message looks like to the other contexts. */
+export async function messageView(registry: ContentRegistry, m: StoredMessage): Promise<MessageView> {
+  const decoded = await registry.decode(m.payload).catch(() => undefined);
+  const view: MessageView = {
+    id: m.id,
+    conversation: m.topic,
+    senderAddress: m.senderAddress,
+    sent: nsToMs(m.sentNs),
+    contentType: decoded ? contentTypeToString(decoded.contentType) : 'unknown/unknown:0.0',
+    content: decoded ? contentToView(decoded.contentType, decoded.content) : undefined,
+    status: 'sent',
+  };
+  if (decoded?.fallback !== undefined) view.fallback = decoded.fallback;
+  return view;
+}
+
+export class IdbStorage implements XmtpStorage {
+  private keys: Uint8Array | undefined;
+  private conversations: Map<string, StoredConversation> | undefined;
+  /** Hook for the background: called with the views of messages newly stored by the core. */
+  onMessages: ((changed: Map<string, MessageView[]>) => void) | undefined;
+  onConversations: ((topics: string[]) => void) | undefined;
+  onConsent: ((topics: string[]) => void) | undefined;
+
+  constructor(
+    readonly account: string,
+    private readonly dataKey: CryptoKey,
+    readonly registry: ContentRegistry = new ContentRegistry(),
+    keys?: Uint8Array,
+  ) {
+    this.keys = keys;
+  }
+
+  // Keys live in the sealed keystore (keystore.ts); here only for the client's bootstrap.
+  async loadKeys() {
+    return this.keys;
+  }
+  async saveKeys(bundle: Uint8Array) {
+    this.keys = bundle;
+  }
+
+  private aad(topic: string) {
+    return `xmtp-inbox/conversation/v1/${this.account}/${topic}`;
+  }
+
+  private async unseal(r: ConversationRecord): Promise<StoredConversation> {
+    const c: StoredConversation = { topic: r.topic, version: r.version, peerAddress: r.peerAddress, createdNs: r.createdNs };
+    if (r.context) c.context = r.context;
+    if (r.sealed) {
+      const s = JSON.parse(new TextDecoder().decode(await open(this.dataKey, r.sealed, this.aad(r.topic)))) as ConversationSecrets;
+      if (s.keyMaterial) c.keyMaterial = hexToBytes(s.keyMaterial);
+      if (s.peerBundle) c.peerBundle = hexToBytes(s.peerBundle);
+      if (s.consentProof) c.consentProof = s.consentProof;
+    }
+    return c;
+  }
+
+  async listConversations(): Promise<StoredConversation[]> {
+    if (!this.conversations) {
+      const records = await (await db()).getAll('conversations', IDBKeyRange.bound([this.account, ''], [this.account, '\uffff']));
+      const all = await Promise.all(records.map((r) => this.unseal(r)));
+      this.conversations = new Map(all.map((c) => [c.topic, c]));
+    }
+    return [...this.conversations.values()];
+  }
+
+  async addConversations(conversations: StoredConversation[]): Promise<StoredConversation[]> {
+    const known = new Map((await this.listConversations()).map((c) => [c.topic, c]));
+    const fresh = conversations.filter((c) => !known.has(c.topic));
+    if (!fresh.length) return [];
+    const rows = await Promise.all(
+      fresh.map(async (c): Promise<inbox.NewConversation> => {
+        const secrets: ConversationSecrets = {};
+        if (c.keyMaterial) secrets.keyMaterial = bytesToHex(c.keyMaterial);
+        if (c.peerBundle) secrets.peerBundle = bytesToHex(c.peerBundle);
+        if (c.consentProof) secrets.consentProof = c.consentProof;
+        const row: inbox.NewConversation = {
+          topic: c.topic,
+          peerAddress: c.peerAddress,
+          createdAt: nsToMs(c.createdNs),
+          createdNs: c.createdNs,
+          version: c.version,
+          sealed: await seal(this.dataKey, new TextEncoder().encode(JSON.stringify(secrets)), this.aad(c.topic)),
+        };
+        if (c.context) row.context = c.context;
+        return row;
+      }),
+    );
+    const added = new Set(await inbox.addConversations(this.account, rows));
+    for (const c of fresh) this.conversations!.set(c.topic, c);
+    if (added.size) this.onConversations?.([...added]);
+    return fresh.filter((c) => added.has(c.topic));
+  }
+
+  async getCursor(key: string): Promise<bigint | undefined> {
+    return (await (await db()).get('cursors', [this.account, key]))?.ns;
+  }
+
+  async setCursors(cursors: Array<[string, bigint]>): Promise<void> {
+    const tx = (await db()).transaction('cursors', 'readwrite');
+    for (const [key, ns] of cursors) {
+      const prior = await tx.store.get([this.account, key]);
+      // Cursors only move forward: a slower concurrent sync must not rewind one.
+      if (!prior || prior.ns < ns) await tx.store.put({ account: this.account, key, ns });
+    }
+    await tx.done;
+  }
+
+  async putMessages(messages: StoredMessage[]): Promise<void> {
+    await this.storeMessages(messages);
+  }
+
+  /** putMessages that also tells which views were new; `localIds` maps delivered sends to their pending ids. */
+  async storeMessages(messages: StoredMessage[], localIds?: Map<string, string>): Promise<Map<string, MessageView[]>> {
+    if (!messages.length) return new Map();
+    const views: MessageRecord[] = await Promise.all(
+      messages.map(async (m) => {
+        const v: MessageRecord = { ...(await messageView(this.registry, m)), account: this.account, sentNs: m.sentNs, version: m.version, payload: m.payload };
+        const local = localIds?.get(m.id);
+        if (local) v.localId = local;
+        if (m.recipientAddress) v.recipientAddress = m.recipientAddress;
+        return v;
+      }),
+    );
+    const changed = await inbox.putMessages(this.account, views, { replacing: localIds });
+    if (changed.size) this.onMessages?.(changed);
+    return changed;
+  }
+
+  async getMessages(topic: string, q: MessageQuery = {}): Promise<StoredMessage[]> {
+    const d = await db();
+    const lo = q.startNs !== undefined ? nsToMs(q.startNs) : -Infinity;
+    const hi = q.endNs !== undefined ? nsToMs(q.endNs) + 1 : Infinity;
+    const range = IDBKeyRange.bound([this.account, topic, lo], [this.account, topic, hi]);
+    const out: StoredMessage[] = [];
+    let cursor = await d.transaction('messages').store.index('byConversation').openCursor(range, q.direction === 'descending' ? 'prev' : 'next');
+    while (cursor && (q.limit === undefined || out.length < q.limit)) {
+      const r = cursor.value;
+      if (r.payload && r.sentNs !== undefined && r.version && (q.startNs === undefined || r.sentNs >= q.startNs) && (q.endNs === undefined || r.sentNs <= q.endNs)) {
+        const m: StoredMessage = { id: r.id, topic, version: r.version, senderAddress: r.senderAddress, sentNs: r.sentNs, payload: r.payload };
+        if (r.recipientAddress) m.recipientAddress = r.recipientAddress;
+        out.push(m);
+      }
+      cursor = await cursor.continue();
+    }
+    return out;
+  }
+
+  async listConsent(): Promise<ConsentEntry[]> {
+    return (await inbox.listConsent(this.account)).map(({ key, value, updatedNs }) => ({ key, value, updatedNs }));
+  }
+
+  async putConsent(entries: ConsentEntry[]): Promise<void> {
+    const topics = await inbox.putConsent(this.account, entries);
+    if (topics.length) this.onConsent?.(topics);
+  }
+}

@@ -1,0 +1,31 @@
+// Runs the background's logic under Node: a fresh fake IndexedDB per test, an in-memory platform
+// (storage.session, badge, notifications), the build-time constants, and a real node to talk to.
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { resetDbHandle } from '../../background/db.ts';
+import { forgetCachedSettings, updateSettings } from '../../background/settings.ts';
+import { memoryPlatform, setPlatform } from '../../background/platform.ts';
+import { dropClient, resetSession } from '../../background/xmtp-session.ts';
+
+Object.assign(globalThis, { __VERSION__: '0.0.0-test', __TARGET__: 'chrome', __DEV__: true });
+
+/** A fresh profile: empty IndexedDB, empty storage.session, node URL pointing at `nodeUrl`. */
+export async function freshBackground(nodeUrl: string) {
+  globalThis.indexedDB = new IDBFactory();
+  resetDbHandle();
+  forgetCachedSettings();
+  dropClient();
+  resetSession();
+  const platform = memoryPlatform();
+  setPlatform(platform);
+  await updateSettings({ nodeUrl }, async () => {});
+  return platform;
+}
+
+/** The same profile after the worker was stopped: IndexedDB and storage.session survive, memory does not. */
+export function restartWorker() {
+  resetDbHandle();
+  forgetCachedSettings();
+  dropClient();
+  resetSession();
+}

@@ -1,0 +1,106 @@
+// The sync engine against a real node: incremental from cursors, idempotent, tolerant of messages that
+// arrive with older timestamps, and it reports new conversations, consent and unread counts.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { freshBackground, restartWorker } from './setup.ts';
+import { startNode } from '../../server/node.ts';
+import { Client } from '../../src/xmtp/client.ts';
+import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
+import * as accounts from '../../background/accounts.ts';
+import { getClient } from '../../background/xmtp-session.ts';
+import { syncAll } from '../../background/sync.ts';
+import * as store from '../../background/inbox-store.ts';
+import { db } from '../../background/db.ts';
+
+let node: Awaited<ReturnType<typeof startNode>>;
+before(async () => {
+  node = await startNode({ port: 0, db: ':memory:', logLevel: 'error', rateLimits: false });
+});
+after(() => node.close());
+
+const PASSWORD = 'correct horse battery';
+const key = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
+
+async function peer(n: number) {
+  return Client.create(privateKeySigner(key(n)), { apiUrl: node.url });
+}
+
+let me: string;
+beforeEach(async () => {
+  await freshBackground(node.url);
+});
+
+test('a cold sync fetches every conversation and message; the next one fetches nothing', async () => {
+  ({ address: me } = await accounts.importWallet(key(0x41), PASSWORD));
+  const bob = await peer(0x42);
+  const carol = await peer(0x43);
+  const withBob = await bob.conversations.newConversation(me);
+  const withCarol = await carol.conversations.newConversation(me, { conversationId: 'example.org/chat', metadata: { title: 'hi' } });
+  for (let i = 0; i < 120; i++) await withBob.send(`bob ${i}`); // more than one page (100)
+  await withCarol.send('carol 0');
+
+  const a = await getClient();
+  const first = await syncAll(a);
+  assert.equal(first.conversations, 2);
+  assert.equal(first.newMessages, 121);
+  const list = await store.listConversations(me);
+  assert.deepEqual(list.map((c) => c.peerAddress).sort(), [bob.address, carol.address].sort());
+  const bobConvo = list.find((c) => c.peerAddress === bob.address)!;
+  assert.equal(bobConvo.unreadCount, 120);
+  assert.equal(bobConvo.lastMessage?.content, 'bob 119');
+  assert.deepEqual(list.find((c) => c.peerAddress === carol.address)!.context, { conversationId: 'example.org/chat', metadata: { title: 'hi' } });
+  assert.equal((await store.listMessages(me, withBob.topic, { limit: 1000 })).length, 120);
+
+  const second = await syncAll(a);
+  assert.equal(second.newMessages, 0, 'incremental: nothing new');
+  assert.equal((await store.listMessages(me, withBob.topic, { limit: 1000 })).length, 120, 'and nothing duplicated');
+
+  await withBob.send('one more');
+  const third = await syncAll(a);
+  assert.equal(third.newMessages, 1);
+  assert.equal((await store.listConversations(me)).find((c) => c.peerAddress === bob.address)!.unreadCount, 121);
+});
+
+test('a message that arrives later with an older timestamp (within the overlap) is still found', async () => {
+  ({ address: me } = await accounts.importWallet(key(0x51), PASSWORD));
+  const bob = await peer(0x52);
+  const convo = await bob.conversations.newConversation(me);
+  await convo.send('now');
+  const a = await getClient();
+  await syncAll(a);
+  // A sender whose clock is two minutes behind publishes after our sync.
+  await convo.send('from a slow clock', { timestamp: new Date(Date.now() - 2 * 60_000) });
+  const r = await syncAll(a);
+  assert.equal(r.newMessages, 1);
+  const msgs = await store.listMessages(me, convo.topic);
+  assert.deepEqual(msgs.map((m) => m.content), ['now', 'from a slow clock'], 'listed by sent time, newest first');
+});
+
+test('a restarted worker resumes from the stored cursors, still unlocked', async () => {
+  ({ address: me } = await accounts.importWallet(key(0x61), PASSWORD));
+  const bob = await peer(0x62);
+  const convo = await bob.conversations.newConversation(me);
+  await convo.send('before restart');
+  await syncAll(await getClient());
+  const cursor = (await (await db()).get('cursors', [me, convo.topic]))?.ns;
+  assert.ok(cursor && cursor > 0n);
+
+  restartWorker();
+  await convo.send('during the gap');
+  assert.equal((await accounts.status()).state, 'unlocked', 'storage.session kept the session');
+  const r = await syncAll(await getClient());
+  assert.equal(r.newMessages, 1);
+  assert.deepEqual((await store.listMessages(me, convo.topic)).map((m) => m.content), ['during the gap', 'before restart']);
+});
+
+test('consent written by the peer side of our own account on another device reaches the cache', async () => {
+  ({ address: me } = await accounts.importWallet(key(0x71), PASSWORD));
+  const bob = await peer(0x72);
+  await bob.conversations.newConversation(me);
+  // The same identity on another device (restored from the network key store) blocks Bob.
+  const otherDevice = await Client.create(privateKeySigner(key(0x71)), { apiUrl: node.url });
+  await otherDevice.contacts.deny([bob.address]);
+  await syncAll(await getClient());
+  assert.equal(await store.consentOf(me, bob.address), 'denied');
+  assert.equal((await store.listConversations(me, { consent: 'denied' })).length, 1);
+});
