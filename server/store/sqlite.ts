@@ -1,6 +1,9 @@
 // SQLite backend (better-sqlite3 12): WAL, synchronous=FULL so an acknowledged publish survives a
-// crash or power loss; concurrent publishes are group-committed (one transaction and one fsync per
-// event-loop turn) so durability does not cost throughput.
+// crash or power loss. Concurrent publishes are group-committed: everything queued while one
+// transaction commits goes into the next one, so durability (one fsync per commit) does not cost
+// throughput. For a database file, commits (and WAL checkpoints) run in a writer thread with its own
+// connection, so the event loop keeps serving requests and queries while the disk syncs; queries use
+// the main connection (WAL lets readers run beside the writer). ':memory:' writes inline.
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -20,21 +23,33 @@ interface Pending {
 export interface SqliteStoreOptions {
   /** Called with the duration of each group commit in seconds. */
   onCommit?: (seconds: number, rows: number) => void;
-  /** WAL checkpoints in a worker thread, every this many ms (default 1000; 0 = SQLite's own, inline). */
-  checkpointMs?: number;
+  /** Commit in a writer thread (default true for a file; ':memory:' always writes inline). */
+  writerThread?: boolean;
 }
 
-// Checkpoints copy WAL pages into the database file and fsync it; done inline by the writing
-// connection (SQLite's default) they stall the event loop for tens of milliseconds now and then.
-// A worker thread with its own connection runs PASSIVE checkpoints instead (they never block the
-// writer), and the writer's own auto-checkpoint is pushed far out as a safety net.
-const CHECKPOINT_WORKER = `
+const INSERT_SQL = 'INSERT OR IGNORE INTO envelopes (topic, ts, digest, message, received_ns) VALUES (?, ?, ?, ?, ?)';
+
+// The writer thread: {id, rows: [topic, ts, digest, message][][] (one array per request), now}
+// → {id, inserted: boolean[][]} | {id, error}. Each message is one transaction; a failing group
+// is retried request by request so one bad request cannot fail the others.
+const WRITER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const db = new Database(workerData.path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
-const timer = setInterval(() => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} }, workerData.ms);
-parentPort.on('message', () => { clearInterval(timer); try { db.close(); } catch {} parentPort.postMessage('closed'); });
+const stmt = db.prepare(${JSON.stringify(INSERT_SQL)});
+const run = db.transaction((groups, now) => groups.map((rows) => rows.map((r) => stmt.run(r[0], r[1], r[2], r[3], now).changes > 0)));
+parentPort.on('message', (m) => {
+  if (m === 'close') { db.close(); parentPort.postMessage('closed'); return; }
+  try {
+    parentPort.postMessage({ id: m.id, inserted: run.immediate(m.groups, m.now) });
+  } catch (err) {
+    const results = m.groups.map((g) => { try { return run.immediate([g], m.now)[0]; } catch (e) { return String(e && e.message || e); } });
+    parentPort.postMessage({ id: m.id, inserted: results });
+  }
+});
 `;
 
 export class SqliteStore implements Store {
@@ -45,32 +60,30 @@ export class SqliteStore implements Store {
   private scheduled = false;
   private queries = new Map<string, Statement>();
   private closed = false;
-  private checkpointer: Worker | null = null;
+  private writer: Worker | null = null;
+  private inflight: { id: number; batch: Pending[]; t0: number } | null = null;
+  private nextId = 1;
+  private drained: (() => void) | null = null;
 
   constructor(readonly path: string, private opts: SqliteStoreOptions = {}) {
-    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    const isFile = path !== ':memory:' && !path.startsWith('file:');
+    if (isFile) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -65536'); // 64 MiB page cache
     this.migrate();
-    const ms = opts.checkpointMs ?? 1000;
-    if (ms > 0 && path !== ':memory:' && !path.startsWith('file:')) {
-      this.db.pragma('wal_autocheckpoint = 100000');
-      this.checkpointer = new Worker(CHECKPOINT_WORKER, {
+    this.insertStmt = this.db.prepare(INSERT_SQL);
+    if (isFile && (opts.writerThread ?? true)) {
+      this.writer = new Worker(WRITER, {
         eval: true,
-        workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path: resolve(path), ms },
+        workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path: resolve(path) },
       });
-      this.checkpointer.unref();
-      this.checkpointer.on('error', () => {
-        // Without the worker, SQLite checkpoints inline again.
-        this.db.pragma('wal_autocheckpoint = 1000');
-      });
+      this.writer.unref();
+      this.writer.on('message', (m) => this.onWriterMessage(m));
+      this.writer.on('error', (err) => this.onWriterError(err));
     }
-    this.insertStmt = this.db.prepare(
-      'INSERT OR IGNORE INTO envelopes (topic, ts, digest, message, received_ns) VALUES (?, ?, ?, ?, ?)',
-    );
   }
 
   private migrate(): void {
@@ -107,9 +120,22 @@ export class SqliteStore implements Store {
 
   private flush(): void {
     this.scheduled = false;
+    if (!this.queue.length) return;
+    if (this.writer) {
+      if (this.inflight) return; // sent when the commit in flight is done
+      const batch = this.queue;
+      this.queue = [];
+      const id = this.nextId++;
+      this.inflight = { id, batch, t0: performance.now() };
+      this.writer.postMessage({
+        id,
+        now: BigInt(Date.now()) * 1_000_000n,
+        groups: batch.map((p) => p.envelopes.map((e) => [e.topic, e.ts, e.digest, e.message])),
+      });
+      return;
+    }
     const batch = this.queue;
     this.queue = [];
-    if (!batch.length) return;
     const t0 = performance.now();
     const now = BigInt(Date.now()) * 1_000_000n;
     const run = (items: Pending[]) =>
@@ -132,6 +158,31 @@ export class SqliteStore implements Store {
     }
     this.opts.onCommit?.((performance.now() - t0) / 1000, batch.length);
     batch.forEach((p, i) => p.resolve(results[i]!));
+  }
+
+  private onWriterMessage(m: { id: number; inserted: Array<boolean[] | string> } | 'closed'): void {
+    if (m === 'closed') return;
+    const f = this.inflight;
+    if (!f || f.id !== m.id) return;
+    this.inflight = null;
+    this.opts.onCommit?.((performance.now() - f.t0) / 1000, f.batch.length);
+    f.batch.forEach((p, i) => {
+      const r = m.inserted[i]!;
+      if (typeof r === 'string') p.reject(new Error(r));
+      else p.resolve(p.envelopes.filter((_, j) => r[j]));
+    });
+    if (this.queue.length) this.flush();
+    else if (this.drained) this.drained();
+  }
+
+  private onWriterError(err: unknown): void {
+    // The writer thread died: fail what it held (not acknowledged, so not lost), write inline from now on.
+    this.writer = null;
+    const f = this.inflight;
+    this.inflight = null;
+    f?.batch.forEach((p) => p.reject(err));
+    if (this.queue.length) this.flush();
+    else if (this.drained) this.drained();
   }
 
   private stmt(sql: string): Statement {
@@ -209,18 +260,22 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.queue.length) this.flush();
-    const w = this.checkpointer;
+    if (this.queue.length && !this.inflight) this.flush();
+    const w = this.writer;
     if (w) {
+      if (this.inflight || this.queue.length) await new Promise<void>((r) => (this.drained = r));
       await new Promise<void>((r) => {
-        const t = setTimeout(r, 2000);
-        w.once('message', () => {
-          clearTimeout(t);
-          r();
+        const t = setTimeout(r, 5000);
+        w.on('message', (m) => {
+          if (m === 'closed') {
+            clearTimeout(t);
+            r();
+          }
         });
         w.postMessage('close');
       });
       await w.terminate();
+      this.writer = null;
     }
     this.db.close();
   }
