@@ -139,9 +139,11 @@ export class PromptQueue {
   /** A page went away: its waiting requests go too. */
   portClosed(port: Runtime.Port): void {
     for (const { origin, item } of [...this.byId.values()]) {
-      const before = item.waiters.length;
+      const gone = item.waiters.filter((w) => w.port === port);
+      if (!gone.length) continue;
       item.waiters = item.waiters.filter((w) => w.port !== port);
-      if (item.waiters.length === 0 && before > 0) this.remove(origin, item);
+      if (item.waiters.length === 0) this.remove(origin, item);
+      for (const w of gone) w.reject(new RpcError(ErrorCode.disconnected, 'The page went away'));
     }
   }
 
