@@ -43,7 +43,7 @@ function setup(opts: { withPort?: boolean; timeoutMs?: number } = {}) {
   const from = (tabId: number, frameId = 0) => ({ tab: { id: tabId }, frameId }) as Runtime.MessageSender;
   return { bridge, next, from, sent };
 }
-const settle = (p: Promise<unknown>) => p.then((ok) => ({ ok }), (e: { code: number; data?: { reason?: string } }) => ({ code: e.code, reason: e.data?.reason }));
+const settle = (p: Promise<unknown>): Promise<{ ok?: unknown; code?: number; reason?: string }> => p.then((ok) => ({ ok }), (e: { code: number; data?: { reason?: string } }) => ({ code: e.code, reason: e.data?.reason }));
 
 test('signs in with the page wallet: accounts, then personal_sign checked against the address', async () => {
   const w = wallet();

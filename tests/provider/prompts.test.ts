@@ -14,7 +14,7 @@ function setup() {
   const q = new PromptQueue(windows, (id) => `chrome-extension://x/prompt.html?id=${id}`, () => `p${++n}`);
   return { windows, q };
 }
-const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: v }), (e: { code: number }) => ({ code: e.code }));
+const settle = <T>(p: Promise<T>): Promise<{ ok?: T; code?: number }> => p.then((v) => ({ ok: v }), (e: { code: number }) => ({ code: e.code }));
 
 test('one window per site; further requests queue in it; answering moves on, then closes', async () => {
   const { windows, q } = setup();

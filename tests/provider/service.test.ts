@@ -42,7 +42,8 @@ beforeEach(() => {
 });
 
 const call = (port: FakePort, method: string, params?: unknown) => svc.request(method, params, port);
-const settle = (p: Promise<unknown>) => p.then((ok) => ({ ok }), (e: { code: number; message: string; data?: unknown }) => ({ code: e.code, message: e.message, data: e.data }));
+type Settled = { ok?: unknown; code?: number; message?: string; data?: unknown };
+const settle = (p: Promise<unknown>): Promise<Settled> => p.then((ok) => ({ ok }), (e: { code: number; message: string; data?: unknown }) => ({ code: e.code, message: e.message, data: e.data }));
 /** Answers the prompt on screen in the newest window. */
 async function onScreen(): Promise<string> {
   for (let i = 0; i < 200; i++) {

@@ -133,7 +133,7 @@ describe('scopes', () => {
 
 describe('site of a sender', () => {
   test('origin from the browser-reported sender', () => {
-    assert.deepEqual(siteOf({ origin: 'http://127.0.0.1:3000', url: 'http://127.0.0.1:3000/x', tab: { id: 4 } as never, frameId: 0 }), {
+    assert.deepEqual(siteOf({ origin: 'http://127.0.0.1:3000', url: 'http://127.0.0.1:3000/x', tab: { id: 4 }, frameId: 0 } as never), {
       origin: 'http://127.0.0.1:3000',
       host: '127.0.0.1:3000',
       tabId: 4,
@@ -144,7 +144,7 @@ describe('site of a sender', () => {
     assert.equal(siteOf({ url: 'https://App.Example/path?q', frameId: 3 }).frameId, 3);
   });
   test('opaque or non-web frames are refused with 4100', () => {
-    assert.equal(code(() => siteOf({ origin: 'null', url: 'data:text/html,x' })), 4100);
+    assert.equal(code(() => siteOf({ origin: 'null', url: 'data:text/html,x' } as never)), 4100);
     assert.equal(code(() => siteOf({ url: 'file:///etc/passwd' })), 4100);
     assert.equal(code(() => siteOf(undefined)), 4100);
     assert.equal(code(() => siteOf({ url: 'chrome-extension://abc/popup.html' })), 4100);
