@@ -4,6 +4,7 @@
 // insert), not through HTTP. PostgreSQL runs durable (fsync, synchronous_commit on).
 // Targets (2 cores): ≥ 5,000 durable publishes/s with concurrent clients, query p99 ≤ 20 ms at
 // 1,000,000 envelopes, fan-out to 1,000 subscribers ≤ 100 ms p99.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,8 @@ import { PgStore } from '../server/store/postgres.ts';
 import type { Store, StoredEnvelope } from '../server/store/types.ts';
 import { startPostgres } from '../tests/support/postgres.ts';
 import { startNats } from '../tests/server/nats-server.ts';
-import { identity, mintToken, spawnNode, type ChildNode } from '../tests/server/helpers.ts';
-import { HttpClient, openSubscribers, runFor, summary } from './server/load.ts';
+import { identity, mintToken, ROOT, spawnNode, type ChildNode } from '../tests/server/helpers.ts';
+import { HttpClient, runFor, summary } from './server/load.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -32,6 +33,7 @@ const SUBSCRIBERS = Number(a.subscribers ?? 1000);
 const TOPICS = Math.max(1, Math.round(ENVELOPES / 100));
 const FANOUT_PUBLISHES = a.quick ? 20 : 50;
 const ROUNDS = a.quick ? 1 : 2;
+const SUBSCRIBER_PROCESSES = 2;
 
 const token = mintToken(identity(0x11, 0x21));
 const AUTH = { Authorization: `Bearer ${token}` };
@@ -125,33 +127,63 @@ async function queries(url: string): Promise<void> {
   }
 }
 
+/** Starts a subscriber process (bench/server/subscribers.ts) with `count` subscriptions. */
+function subscriberProcess(url: string, topic: string, count: number): Promise<{ report(): Promise<Array<[number, number]>> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/server/subscribers.ts', url, topic, String(count)], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  const lineAfter = (prefix: number) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const nl = out.indexOf('\n', prefix);
+        if (nl >= 0) {
+          proc.stdout!.off('data', check);
+          resolve(out.slice(prefix, nl));
+        }
+      };
+      proc.stdout!.on('data', check);
+      proc.once('exit', (code) => reject(new Error(`subscriber process exited (${code})`)));
+      check();
+    });
+  return lineAfter(0).then(() => ({
+    async report() {
+      const start = out.indexOf('\n') + 1;
+      const p = lineAfter(start);
+      proc.stdin!.write('report\n');
+      return JSON.parse(await p) as Array<[number, number]>;
+    },
+  }));
+}
+
+/**
+ * Fan-out delay: SUBSCRIBERS HTTP streams on one topic, spread over SUBSCRIBER_PROCESSES processes
+ * (as real subscribers are spread over many machines), one publish every 50 ms; delay = receive
+ * wall-clock time − the publisher's wall-clock time just before sending the publish request.
+ */
 async function fanout(pubUrl: string, subUrl: string, label: string): Promise<number[]> {
   const topic = `/xmtp/0/m-fanout-${Date.now()}/proto`;
-  const sent = new Map<number, number>();
-  const delays: number[] = [];
-  const subs = await openSubscribers(subUrl, topic, SUBSCRIBERS, (env, at) => {
-    const id = Number(Buffer.from(env.message, 'base64').toString().split(' ')[1]);
-    const t = sent.get(id);
-    if (t !== undefined) delays.push(at - t);
-  });
+  const per = Math.ceil(SUBSCRIBERS / SUBSCRIBER_PROCESSES);
+  const procs = await Promise.all(
+    Array.from({ length: SUBSCRIBER_PROCESSES }, (_, i) => subscriberProcess(subUrl, topic, Math.min(per, SUBSCRIBERS - i * per))),
+  );
   await new Promise((r) => setTimeout(r, 500));
+  const sent = new Map<number, number>();
   const c = new HttpClient(pubUrl, 1);
   for (let i = 0; i < FANOUT_PUBLISHES; i++) {
     const body = `{"envelopes":[${envJson(topic, Buffer.from(`fanout ${i} ${'x'.repeat(200)}`))}]}`;
-    sent.set(i, performance.now());
+    sent.set(i, performance.timeOrigin + performance.now());
     const r = await c.post('/message/v1/publish', body, AUTH);
     if (r.status !== 200) throw new Error(`publish: ${r.status} ${r.body}`);
     await new Promise((res) => setTimeout(res, 50));
   }
-  const expected = FANOUT_PUBLISHES * SUBSCRIBERS;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    subs.drain();
-    if (delays.length >= expected || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await new Promise((r) => setTimeout(r, 1000));
   c.close();
-  subs.close();
+  const delays: number[] = [];
+  for (const p of procs) for (const [id, at] of await p.report()) delays.push(at - sent.get(id)!);
+  const expected = FANOUT_PUBLISHES * SUBSCRIBERS;
   const m = summary(delays);
   report(
     `  fan-out ${label}, ${SUBSCRIBERS} subscribers × ${FANOUT_PUBLISHES} publishes: p50 ${fmt(m.p50)} ms, p99 ${fmt(m.p99)} ms, max ${fmt(m.max)} ms (${delays.length}/${expected} delivered)`,

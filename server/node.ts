@@ -301,8 +301,10 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
       }
     } finally {
       inflight--;
+      const seconds = (performance.now() - t0) / 1000;
       metrics.requests.inc({ method: name, code: String(code) });
-      metrics.requestDuration.observe({ method: name }, (performance.now() - t0) / 1000);
+      metrics.requestDuration.observe({ method: name }, seconds);
+      if (log.enabled('debug')) log.debug('request', { method: req.method, path, code, ms: Math.round(seconds * 1e4) / 10, ip: req.socket.remoteAddress });
       if (inflight === 0 && idleResolve) idleResolve();
     }
   }
