@@ -139,10 +139,17 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
   let closing = false;
 
   if (bus) {
-    await bus.start((envs) => {
-      metrics.busReceived.inc({}, envs.length);
-      metrics.delivered.inc({}, dispatcher.dispatch(envs));
-    });
+    try {
+      await bus.start((envs) => {
+        metrics.busReceived.inc({}, envs.length);
+        metrics.delivered.inc({}, dispatcher.dispatch(envs));
+      });
+    } catch (err) {
+      acl.stop();
+      await bus.close().catch(() => {});
+      await store.close().catch(() => {});
+      throw new Error(`starting the ${bus.name} fan-out: ${(err as Error).message}`);
+    }
   }
 
   const spend = (req: IncomingMessage, type: BucketType, cost: number, priority = false) => {
@@ -339,13 +346,23 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
   });
 
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 5555, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 5555, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // e.g. EADDRINUSE: release what was opened before failing.
+    ws.close();
+    acl.stop();
+    limiter?.close();
+    await bus?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
   server.on('error', (err) => log.error('server error', { err: String(err) }));
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
