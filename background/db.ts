@@ -80,6 +80,8 @@ export interface OutboxRecord {
   nextAttemptAt: number;
   state: 'pending' | 'failed';
   error?: string;
+  /** timestamps (ns) of attempts whose outcome is unknown: checked on the node before trying again */
+  ambiguousNs: bigint[];
 }
 
 /** One consent entry as the protocol keeps them: `address-<EIP55>`, `groupId-…`, `inboxId-…`. */

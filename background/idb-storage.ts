@@ -128,8 +128,24 @@ export class IdbStorage implements XmtpStorage {
     await tx.done;
   }
 
+  /** Sends the outbox is delivering, by `topic|sentNs`: their stored copy replaces the pending one. */
+  private readonly expected = new Map<string, string>();
+
+  expectSend(topic: string, sentNs: bigint, localId: string): void {
+    this.expected.set(`${topic}|${sentNs}`, localId);
+  }
+
+  forgetSend(topic: string, sentNs: bigint): void {
+    this.expected.delete(`${topic}|${sentNs}`);
+  }
+
   async putMessages(messages: StoredMessage[]): Promise<void> {
-    await this.storeMessages(messages);
+    let localIds: Map<string, string> | undefined;
+    for (const m of messages) {
+      const local = m.senderAddress === this.account ? this.expected.get(`${m.topic}|${m.sentNs}`) : undefined;
+      if (local) (localIds ??= new Map()).set(m.id, local);
+    }
+    await this.storeMessages(messages, localIds);
   }
 
   /** putMessages that also tells which views were new; `localIds` maps delivered sends to their pending ids. */

@@ -35,7 +35,7 @@ export async function ingest(a: ActiveClient, conversation: Conversation, envelo
   const known = await knownIds(a.account, ids);
   const fresh = envelopes.filter((_, i) => !known.has(ids[i]));
   const stored = await conversation.decodeEnvelopes(fresh, ({ error }) => log(`rejected a message on ${conversation.topic}`)(error));
-  if (stored.length) await a.storage.storeMessages(stored);
+  if (stored.length) await a.storage.putMessages(stored);
   let newest = 0n;
   for (const e of envelopes) if (e.timestampNs > newest) newest = e.timestampNs;
   await a.storage.setCursors([[conversation.topic, newest]]);

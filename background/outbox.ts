@@ -1,0 +1,217 @@
+// The outbox: a send is written to IndexedDB first and shown as pending at once; delivery is retried
+// with backoff (also after a worker restart: the minute alarm calls deliverDue) until it succeeds or
+// fails for a reason retrying cannot fix. A failed send waits for the user to retry or discard it.
+//
+// No duplicates: an attempt whose outcome is unknown (the request may have reached the node) records
+// its timestamp; before trying again we look for our message at exactly that time on the topic.
+import type { MessageView, OutgoingContent } from '../src/views.ts';
+import { ErrorCode, RpcError } from '../src/rpc.ts';
+import { ApiError } from '../src/xmtp/api/types.ts';
+import { XmtpError } from '../src/xmtp/errors.ts';
+import { db, type OutboxRecord } from './db.ts';
+import { contentFromView } from './content-view.ts';
+import * as inbox from './inbox-store.ts';
+import { ingest } from './sync.ts';
+import type { ActiveClient } from './xmtp-session.ts';
+
+const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
+/** Attempts after this long use the delivery time rather than the time the user pressed Send. */
+const KEEP_ORIGINAL_TIME_MS = 60_000;
+
+export const backoffMs = (attempts: number) => BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)];
+
+type Emit = (changed: Map<string, MessageView[]>) => void;
+
+function pendingView(r: OutboxRecord, account: string): MessageView {
+  const v: MessageView = {
+    id: r.localId,
+    localId: r.localId,
+    conversation: r.topic,
+    senderAddress: account,
+    sent: r.createdAt,
+    contentType: r.contentType,
+    content: r.content,
+    status: r.state,
+  };
+  if (r.error) v.error = r.error;
+  return v;
+}
+
+/** Transient: the node could not be reached or was overloaded; the request may or may not have landed. */
+export function isTransient(e: unknown): boolean {
+  if (e instanceof ApiError) return e.status === undefined || e.status >= 500 || e.status === 429 || e.grpcCode === 14 || e.grpcCode === 8;
+  if (e instanceof XmtpError || e instanceof RpcError) return false;
+  return true; // fetch/network failures (TypeError), timeouts
+}
+
+function readable(e: unknown): string {
+  if (e instanceof ApiError) return `The node refused the message: ${e.message}`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export class Outbox {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private delivering: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly client: () => Promise<ActiveClient>,
+    private readonly emit: Emit,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Queues a send and returns its pending view; delivery starts right away. */
+  async enqueue(account: string, topic: string, outgoing: OutgoingContent): Promise<MessageView> {
+    const { contentType } = contentFromView(outgoing.contentType, outgoing.content); // refuse bad content now
+    const record: OutboxRecord = {
+      account,
+      localId: `local-${crypto.randomUUID()}`,
+      topic,
+      contentType: outgoing.contentType ?? `${contentType.authorityId}/${contentType.typeId}:${contentType.versionMajor}.${contentType.versionMinor}`,
+      content: outgoing.content,
+      createdAt: this.now(),
+      attempts: 0,
+      nextAttemptAt: 0,
+      state: 'pending',
+      ambiguousNs: [],
+    };
+    const view = pendingView(record, account);
+    const d = await db();
+    await d.put('outbox', record);
+    this.emit(await inbox.putMessages(account, [view]));
+    this.kick();
+    return view;
+  }
+
+  async retry(account: string, localId: string): Promise<MessageView> {
+    const d = await db();
+    const r = await d.get('outbox', [account, localId]);
+    if (!r) throw new RpcError(ErrorCode.invalidParams, 'That message is no longer waiting to be sent');
+    const next: OutboxRecord = { ...r, state: 'pending', error: undefined, nextAttemptAt: 0 };
+    delete next.error;
+    await d.put('outbox', next);
+    const view = pendingView(next, account);
+    this.emit(await inbox.putMessages(account, [view]));
+    this.kick();
+    return view;
+  }
+
+  async discard(account: string, localId: string): Promise<void> {
+    const d = await db();
+    const r = await d.get('outbox', [account, localId]);
+    if (!r) throw new RpcError(ErrorCode.invalidParams, 'That message is no longer waiting to be sent');
+    await d.delete('outbox', [account, localId]);
+    const removed = await inbox.deleteMessage(account, localId);
+    if (removed) this.emit(new Map([[removed.conversation, []]]));
+  }
+
+  /** Starts delivery now (in the background). */
+  kick(): void {
+    void this.deliverDue();
+  }
+
+  /**
+   * Delivers every pending send that is due. Safe to call any time (alarm, unlock, node back): one
+   * delivery runs at a time, and a call during one makes it run once more when it ends.
+   */
+  deliverDue(): Promise<void> {
+    if (this.delivering) {
+      this.again = true;
+      return this.delivering;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.delivering = (async () => {
+      do {
+        this.again = false;
+        await this.deliverOnce();
+      } while (this.again);
+    })().finally(() => (this.delivering = undefined));
+    return this.delivering;
+  }
+
+  private async deliverOnce(): Promise<void> {
+    let a: ActiveClient;
+    try {
+      a = await this.client();
+    } catch {
+      return; // locked or no account: the next unlock kicks us
+    }
+    const d = await db();
+    const range = IDBKeyRange.bound([a.account, -Infinity], [a.account, this.now()]);
+    const due = (await d.getAllFromIndex('outbox', 'byNextAttempt', range)).filter((r) => r.state === 'pending');
+    due.sort((x, y) => x.createdAt - y.createdAt);
+    // One conversation's sends go out in order; a transient failure holds back the later ones.
+    const blocked = new Set<string>();
+    for (const r of due) {
+      if (blocked.has(r.topic)) continue;
+      const ok = await this.attempt(a, r);
+      if (!ok) blocked.add(r.topic);
+    }
+    const next = (await d.getAllFromIndex('outbox', 'byNextAttempt', IDBKeyRange.bound([a.account, -Infinity], [a.account, Infinity]))).filter(
+      (r) => r.state === 'pending',
+    );
+    if (next.length) {
+      const wait = Math.max(0, Math.min(...next.map((r) => r.nextAttemptAt)) - this.now());
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.kick(), wait);
+    }
+  }
+
+  /** Returns false when the send is still pending (it will be retried). */
+  private async attempt(a: ActiveClient, r: OutboxRecord): Promise<boolean> {
+    const d = await db();
+    const conversation = await a.client.conversations.getByTopic(r.topic);
+    if (!conversation) return this.fail(a, r, 'The conversation is not available on this device');
+    try {
+      // Did an earlier attempt land after all? Look exactly where it would be.
+      for (const ns of r.ambiguousNs) {
+        const envelopes = await a.client.api.query(r.topic, { startTimeNs: ns, endTimeNs: ns, direction: 'ascending' });
+        const mine = envelopes.filter((e) => e.timestampNs === ns);
+        if (mine.length) {
+          a.storage.expectSend(r.topic, ns, r.localId);
+          await ingest(a, conversation, mine);
+          if (await this.delivered(a, r)) return true;
+        }
+      }
+      const when = this.now() - r.createdAt < KEEP_ORIGINAL_TIME_MS ? r.createdAt : this.now();
+      const sentNs = BigInt(when) * 1_000_000n;
+      const { contentType, content } = contentFromView(r.contentType, r.content);
+      a.storage.expectSend(r.topic, sentNs, r.localId);
+      try {
+        await conversation.send(content, { contentType, timestamp: new Date(when) });
+      } catch (e) {
+        if (!isTransient(e)) throw e;
+        const next: OutboxRecord = {
+          ...r,
+          attempts: r.attempts + 1,
+          nextAttemptAt: this.now() + backoffMs(r.attempts + 1),
+          ambiguousNs: r.ambiguousNs.includes(sentNs) ? r.ambiguousNs : [...r.ambiguousNs, sentNs],
+        };
+        await d.put('outbox', next);
+        return false;
+      } finally {
+        a.storage.forgetSend(r.topic, sentNs);
+      }
+      await d.delete('outbox', [r.account, r.localId]);
+      return true;
+    } catch (e) {
+      return this.fail(a, r, readable(e));
+    }
+  }
+
+  private async delivered(a: ActiveClient, r: OutboxRecord): Promise<boolean> {
+    const d = await db();
+    if (await d.get('messages', [a.account, r.localId])) return false; // still the pending record
+    await d.delete('outbox', [r.account, r.localId]);
+    return true;
+  }
+
+  private async fail(a: ActiveClient, r: OutboxRecord, error: string): Promise<boolean> {
+    const failed: OutboxRecord = { ...r, state: 'failed', error, attempts: r.attempts + 1 };
+    await (await db()).put('outbox', failed);
+    this.emit(await inbox.putMessages(a.account, [pendingView(failed, a.account)]));
+    return true; // not pending any more: later sends in the conversation may go
+  }
+}
