@@ -345,6 +345,30 @@ describe('allow/deny lists and rate limits', () => {
   });
 });
 
+describe('WebSocket keepalive', () => {
+  test('the server sends an application ping and a protocol ping every interval', async () => {
+    const node = await startNode({ port: 0, auth: false, logLevel: 'silent', wsPingMs: 100 });
+    try {
+      const ws = new WebSocket(node.url.replace('http', 'ws') + '/message/v1/ws');
+      const frames: any[] = [];
+      let protocolPings = 0;
+      ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+      ws.on('ping', () => protocolPings++);
+      await new Promise((r) => ws.once('open', r));
+      const deadline = Date.now() + 3000;
+      while ((frames.filter((f) => f.type === 'ping').length < 2 || protocolPings < 2) && Date.now() < deadline) await sleep(20);
+      const pings = frames.filter((f) => f.type === 'ping');
+      assert.ok(pings.length >= 2, `got ${pings.length} application pings`);
+      assert.equal(typeof pings[0].t, 'number');
+      assert.ok(protocolPings >= 2);
+      assert.equal(ws.readyState, WebSocket.OPEN, 'a client that answers protocol pings stays connected');
+      ws.close();
+    } finally {
+      await node.close();
+    }
+  });
+});
+
 describe('graceful shutdown', () => {
   test('close() ends open streams and WebSockets, refuses new work, and closes the database', async () => {
     const node = await startNode({ port: 0, auth: false, logLevel: 'silent' });
