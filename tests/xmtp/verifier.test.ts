@@ -7,7 +7,11 @@ import { nobleVerifier, setSignatureVerifier, getSignatureVerifier } from '../..
 import { decodeV2Message } from '../../src/xmtp/messages/v2.ts';
 import { clearBundleCache } from '../../src/xmtp/keys/bundles.ts';
 import { createNodeWasmVerifier, readSecp256k1Wasm } from './wasm.ts';
-import { V2, V2_MESSAGE, ALICE } from './vectors.ts';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { V2, V2_MESSAGE, ALICE, aliceKeys, bobKeys, fill } from './vectors.ts';
+import { encodeV2Message } from '../../src/xmtp/messages/v2.ts';
+import { deriveV2Conversation } from '../../src/xmtp/messages/invitation.ts';
+import { verifySignedBundle } from '../../src/xmtp/keys/bundles.ts';
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
@@ -23,6 +27,10 @@ test('the WASM verifier agrees with noble on valid, invalid, high-S and malforme
     assert.equal(nobleVerifier.verify(digest, sig.bytes, pub), true);
     assert.deepEqual(wasm.recover(digest, sig.bytes, sig.recovery), pub);
     assert.deepEqual(wasm.recover(digest, sig.bytes, sig.recovery), nobleVerifier.recover(digest, sig.bytes, sig.recovery));
+    // WASM signing is RFC 6979 too: byte-identical to noble; ECDH identical as well
+    assert.deepEqual(wasm.sign!(digest, priv), sig);
+    const peer = getPublicKey(randomBytes(32));
+    assert.deepEqual(wasm.ecdh!(priv, peer), secp256k1.getSharedSecret(priv, peer, false));
     const other = sha256(digest);
     assert.equal(wasm.verify(other, sig.bytes, pub), false);
     // high-S twin of a valid signature: rejected by both (the SDK verifies strictly)
@@ -39,6 +47,11 @@ test('the WASM verifier agrees with noble on valid, invalid, high-S and malforme
   assert.equal(wasm.verify(digest, new Uint8Array(64), getPublicKey(randomBytes(32))), false);
   assert.equal(wasm.verify(digest, new Uint8Array(64).fill(0xff), getPublicKey(randomBytes(32))), false);
   assert.equal(wasm.recover(digest, new Uint8Array(64), 0), null);
+  // scalar range checks at the boundaries (the library aborts on out-of-range input)
+  const scalar = (v: bigint) => hexToBytes(v.toString(16).padStart(64, '0'));
+  for (const [v, ok] of [[0n, false], [1n, true], [N - 1n, true], [N, false], [N + 1n, false], [2n ** 256n - 1n, false]] as const) {
+    assert.equal(wasm.sign!(digest, scalar(v)) !== null, ok, `sign with ${v.toString(16)}`);
+  }
   assert.equal(wasm.recover(digest, new Uint8Array(64).fill(1), 3), null);
 });
 
@@ -49,6 +62,16 @@ test('installed WASM verifier decodes the known V2 message; noble is restored wi
     clearBundleCache();
     const d = await decodeV2Message(hexToBytes(V2_MESSAGE.message), { topic: V2.topic, keyMaterial: hexToBytes(V2.keyMaterial) });
     assert.equal(d.senderAddress, ALICE.address);
+    // keys, ECDH and message signing through WASM still reproduce the SDK's bytes (16.1, 16.3, 16.4)
+    const alice = await aliceKeys();
+    assert.equal(bytesToHex(alice.publicBundleBytes), ALICE.publicKeyBundle);
+    const conv = deriveV2Conversation(alice, verifySignedBundle((await bobKeys()).signedPublicBundle));
+    assert.equal(conv.topic, V2.topic);
+    const msg = await encodeV2Message({
+      keys: alice, topic: V2.topic, keyMaterial: conv.keyMaterial, payload: hexToBytes(V2_MESSAGE.encodedContent),
+      createdNs: V2_MESSAGE.createdNs, shouldPush: true, nowMs: 700 * 30 * 24 * 3600 * 1000, salt: fill(0x01), nonce: fill(0x02, 12),
+    });
+    assert.equal(msg.id, V2_MESSAGE.id);
   } finally {
     setSignatureVerifier(null);
   }

@@ -124,8 +124,8 @@ export class ApiClient {
     return this.withRetries(() => this.transport.query(request));
   }
 
-  /** Pages through one topic (ascending by default), yielding envelopes in order. */
-  async *queryIterator(topic: string, opts: QueryOptions = {}): AsyncGenerator<Envelope> {
+  /** Pages through one topic (ascending by default), yielding each page's envelopes in order. */
+  async *queryPages(topic: string, opts: QueryOptions = {}): AsyncGenerator<Envelope[]> {
     const pageSize = Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
     let remaining = opts.limit ?? Infinity;
     const request: QueryRequest = {
@@ -137,13 +137,17 @@ export class ApiClient {
     };
     while (remaining > 0) {
       const page = await this.queryPage(request);
-      for (const e of page.envelopes) {
-        if (remaining-- <= 0) return;
-        yield e;
-      }
+      const envelopes = page.envelopes.length > remaining ? page.envelopes.slice(0, remaining) : page.envelopes;
+      remaining -= envelopes.length;
+      if (envelopes.length) yield envelopes;
       if (!page.cursor || !page.envelopes.length) return;
       request.cursor = page.cursor;
     }
+  }
+
+  /** Pages through one topic (ascending by default), yielding envelopes in order. */
+  async *queryIterator(topic: string, opts: QueryOptions = {}): AsyncGenerator<Envelope> {
+    for await (const page of this.queryPages(topic, opts)) yield* page;
   }
 
   async query(topic: string, opts: QueryOptions = {}): Promise<Envelope[]> {

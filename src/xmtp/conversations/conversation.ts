@@ -128,16 +128,22 @@ export class Conversation {
       const storage = this.ctx.storage;
       const cursor = await storage.getCursor(this.topic);
       const start = cursor && cursor > CLOCK_SKEW_NS ? cursor - CLOCK_SKEW_NS : undefined;
-      const envelopes = await this.ctx.api.query(this.topic, { startTimeNs: start, direction: 'ascending' });
-      if (!envelopes.length) return;
       // Skip what we already have (the skew margin re-reads a few recent envelopes).
       const known =
-        start !== undefined ? new Set((await storage.getMessages(this.topic, { startNs: start - CLOCK_SKEW_NS })).map((m) => m.id)) : new Set<string>();
-      const fresh = known.size ? envelopes.filter((e) => !known.has(bytesToHex(sha256(e.message)))) : envelopes;
-      added = await this.decodeEnvelopes(fresh, onError);
-      if (added.length) await storage.putMessages(added);
+        start !== undefined ? new Set((await storage.getMessages(this.topic, { startNs: start - CLOCK_SKEW_NS })).map((m) => m.id)) : undefined;
+      // Decode each page while the next one is being fetched.
+      const decoding: Array<Promise<StoredMessage[]>> = [];
       let newest = cursor ?? 0n;
-      for (const e of envelopes) if (e.timestampNs > newest) newest = e.timestampNs;
+      for await (const page of this.ctx.api.queryPages(this.topic, { startTimeNs: start, direction: 'ascending' })) {
+        for (const e of page) if (e.timestampNs > newest) newest = e.timestampNs;
+        const fresh = known ? page.filter((e) => !known.has(bytesToHex(sha256(e.message)))) : page;
+        const p = this.decodeEnvelopes(fresh, onError);
+        p.catch(() => {});
+        decoding.push(p);
+      }
+      added = (await Promise.all(decoding)).flat();
+      if (added.length) await storage.putMessages(added);
+      if (newest === (cursor ?? 0n)) return;
       await storage.setCursors([[this.topic, newest]]);
     };
     // One sync per conversation at a time.

@@ -25,6 +25,8 @@ export function isValidPublicKey(pub: Uint8Array): boolean {
 /** RFC 6979 deterministic, low-S ECDSA over a 32-byte digest. */
 export function signDigest(digest: Uint8Array, priv: Uint8Array): EcdsaSignature {
   if (digest.length !== 32) throw new TypeError('digest must be 32 bytes');
+  const fast = getSignatureVerifier().sign?.(digest, priv);
+  if (fast) return fast;
   // noble v2 "recovered" format puts the recovery byte first: rec || r || s.
   const sig = secp256k1.sign(digest, priv, { prehash: false, lowS: true, format: 'recovered' });
   return { bytes: sig.slice(1, 65), recovery: sig[0]! };
@@ -43,5 +45,5 @@ export function recoverPublicKey(digest: Uint8Array, sig64: Uint8Array, recovery
 
 /** ECDH as XMTP uses it: the full uncompressed shared point (65 bytes), unhashed. */
 export function sharedSecret(priv: Uint8Array, peerPub65: Uint8Array): Uint8Array {
-  return secp256k1.getSharedSecret(priv, peerPub65, false);
+  return getSignatureVerifier().ecdh?.(priv, peerPub65) ?? secp256k1.getSharedSecret(priv, peerPub65, false);
 }

@@ -1,4 +1,4 @@
-// Pluggable ECDSA verification/recovery backend. Signature checks dominate decode cost, so the
+// Pluggable secp256k1 backend for verification and recovery (and optionally signing and ECDH). Signature checks dominate decode cost, so the
 // extension (and Node) can install a faster backend (see wasm-verifier.ts); the pure-JS noble
 // backend is always available and is the default, so nothing breaks if WASM cannot load.
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -9,6 +9,13 @@ export interface SignatureVerifier {
   verify(digest: Uint8Array, sig64: Uint8Array, pub65: Uint8Array): boolean;
   /** Recovers the 65-byte uncompressed public key, or null if the signature is invalid. */
   recover(digest: Uint8Array, sig64: Uint8Array, recovery: number): Uint8Array | null;
+  /**
+   * Optional: RFC 6979 deterministic low-S signing over a 32-byte digest. Must produce exactly
+   * noble's signature (RFC 6979 makes it unique); absent → noble signs.
+   */
+  sign?(digest: Uint8Array, priv: Uint8Array): { bytes: Uint8Array; recovery: number } | null;
+  /** Optional: the 65-byte uncompressed point priv × pub65; absent → noble. */
+  ecdh?(priv: Uint8Array, pub65: Uint8Array): Uint8Array | null;
 }
 
 export const nobleVerifier: SignatureVerifier = {

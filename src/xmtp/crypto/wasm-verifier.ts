@@ -1,4 +1,4 @@
-// A signature verifier on libsecp256k1 compiled to WebAssembly: the .wasm file shipped by
+// A secp256k1 backend (verify, recover, sign, ECDH) on libsecp256k1 compiled to WebAssembly: the .wasm file shipped by
 // tiny-secp256k1 2.2.4, instantiated by us from bytes the caller supplies. Its own JS loader is
 // not used: it reads the file with Node's fs (or relies on ESM-integrated .wasm imports), and
 // instantiates at import time; here loading is explicit, async and bundler-neutral.
@@ -13,17 +13,30 @@ interface SecpExports {
   initializeContext(): void;
   verify(publicKeyLength: number, strict: number): number;
   recover(outputLength: number, recoveryId: number): number;
+  signRecoverable(extraData: number): number;
+  pointMultiply(inputLength: number, outputLength: number): number;
+  PRIVATE_INPUT: WebAssembly.Global;
+  TWEAK_INPUT: WebAssembly.Global;
   HASH_INPUT: WebAssembly.Global;
   PUBLIC_KEY_INPUT: WebAssembly.Global;
   SIGNATURE_INPUT: WebAssembly.Global;
 }
 
-const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+// secp256k1 group order n, big-endian.
+const N_BYTES = [
+  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+  0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+];
 
+/** 0 < b < n for a 32-byte big-endian scalar (the library aborts on out-of-range input). */
 function scalarInRange(b: Uint8Array): boolean {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v > 0n && v < N;
+  let nonZero = 0;
+  for (let i = 0; i < 32; i++) nonZero |= b[i]!;
+  if (!nonZero) return false;
+  for (let i = 0; i < 32; i++) {
+    if (b[i]! !== N_BYTES[i]!) return b[i]! < N_BYTES[i]!;
+  }
+  return false; // equal to n
 }
 
 export async function createWasmVerifier(source: BufferSource | WebAssembly.Module): Promise<SignatureVerifier> {
@@ -49,6 +62,8 @@ export async function createWasmVerifier(source: BufferSource | WebAssembly.Modu
   const hashPtr = w.HASH_INPUT.value as number;
   const pubPtr = w.PUBLIC_KEY_INPUT.value as number;
   const sigPtr = w.SIGNATURE_INPUT.value as number;
+  const privPtr = w.PRIVATE_INPUT.value as number;
+  const tweakPtr = w.TWEAK_INPUT.value as number;
 
   return {
     name: 'libsecp256k1-wasm',
@@ -76,6 +91,34 @@ export async function createWasmVerifier(source: BufferSource | WebAssembly.Modu
         return w.recover(65, recovery) === 1 ? m.slice(pubPtr, pubPtr + 65) : null;
       } catch {
         return null;
+      }
+    },
+    sign(digest, priv) {
+      if (digest.length !== 32 || priv.length !== 32 || !scalarInRange(priv)) return null;
+      const m = view();
+      m.set(digest, hashPtr);
+      m.set(priv, privPtr);
+      try {
+        // libsecp256k1's default nonce is RFC 6979 and its signatures are low-S: same bytes as noble.
+        const recovery = w.signRecoverable(0);
+        return { bytes: m.slice(sigPtr, sigPtr + 64), recovery };
+      } catch {
+        return null;
+      } finally {
+        m.fill(0, privPtr, privPtr + 32);
+      }
+    },
+    ecdh(priv, pub65) {
+      if (priv.length !== 32 || pub65.length !== 65 || !scalarInRange(priv)) return null;
+      const m = view();
+      m.set(pub65, pubPtr);
+      m.set(priv, tweakPtr);
+      try {
+        return w.pointMultiply(65, 65) === 1 ? m.slice(pubPtr, pubPtr + 65) : null;
+      } catch {
+        return null;
+      } finally {
+        m.fill(0, tweakPtr, tweakPtr + 32);
       }
     },
   };

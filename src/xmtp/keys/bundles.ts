@@ -3,7 +3,7 @@
 // recovery) and checks the pre-key signature: both expensive, both only needed once per distinct
 // bundle, so results are cached by the bundle's encoded bytes.
 import { mc, encode, decode, toBigInt, type PublicKey, type PublicKeyBundle, type SignedPublicKey, type SignedPublicKeyBundle } from '../proto.ts';
-import { bytesToHex, equalBytes } from '../crypto/bytes.ts';
+import { equalBytes } from '../crypto/bytes.ts';
 import { sha256 } from '../crypto/hashes.ts';
 import { verifyDigest } from '../crypto/secp256k1.ts';
 import { recoverPersonalSignAddress } from '../crypto/eip191.ts';
@@ -145,8 +145,15 @@ type CacheEntry = VerifiedBundle | XmtpError;
 const CACHE_LIMIT = 4096;
 const cache = new Map<string, CacheEntry>();
 
+/** A compact exact key for a byte string (one UTF-16 unit per byte). */
+function bytesKey(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
+  return s;
+}
+
 function cached(kind: string, bytes: Uint8Array, compute: () => VerifiedBundle): VerifiedBundle {
-  const key = kind + bytesToHex(bytes);
+  const key = kind + bytesKey(bytes);
   let hit = cache.get(key);
   if (hit === undefined) {
     try {
