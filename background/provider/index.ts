@@ -26,7 +26,13 @@ const windows: PromptWindows = {
     } catch {
       // no window to sit next to
     }
-    const w = await browser.windows.create({ url, type: 'popup', focused: true, ...PROMPT_SIZE, ...position });
+    let w;
+    try {
+      w = await browser.windows.create({ url, type: 'popup', focused: true, ...PROMPT_SIZE, ...position });
+    } catch {
+      // Bounds off a (small or virtual) screen are refused: let the browser place it.
+      w = await browser.windows.create({ url, type: 'popup', focused: true });
+    }
     return { windowId: w.id!, tabId: w.tabs?.[0]?.id };
   },
   async navigate(win, url) {

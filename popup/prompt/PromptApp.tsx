@@ -1,0 +1,256 @@
+// The prompt window: shows the site that asks (prominently, as the browser reported its origin), what
+// it asks in plain words, and Allow / Deny. When the inbox is locked it asks for the password first;
+// when there is no identity yet it onboards first — including signing in with the requesting page's
+// own wallet. The background closes the window once the answer is in (or moves it on to the site's
+// next request); closing it is the same as Deny.
+import { useEffect, useState } from 'preact/hooks';
+import type { PromptView } from '../../src/messages.ts';
+import type { AppStatus, GrantScope } from '../../src/views.ts';
+import type { Bg } from '../state.ts';
+import { errorText, shortAddress } from '../lib/format.ts';
+import { Avatar, ErrorNote, useFocusOnMount } from '../components/ui.tsx';
+import { Onboarding } from '../screens/Onboarding.tsx';
+import { Unlock } from '../screens/Unlock.tsx';
+import { consentLine, hostOf, scopeLines } from './copy.ts';
+
+/** The background stops an idle worker after 30 s; a prompt waiting for the user keeps it awake. */
+const HEARTBEAT_MS = 20_000;
+
+type Phase = { t: 'loading' } | { t: 'ready'; view: PromptView } | { t: 'expired' } | { t: 'answered'; approved: boolean } | { t: 'error'; message: string };
+
+export function PromptApp({ bg, id }: { bg: Bg; id: string }) {
+  const [phase, setPhase] = useState<Phase>({ t: 'loading' });
+  const [status, setStatus] = useState<AppStatus | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    Promise.all([bg.call('prompt.get', { id }), bg.call('app.status')]).then(
+      ([view, s]) => {
+        if (!live) return;
+        setStatus(s);
+        setPhase({ t: 'ready', view });
+        document.title = `${hostOf(view.origin)} — XMTP Inbox`;
+      },
+      (e: { data?: { reason?: string } }) => live && setPhase(e?.data?.reason === 'expired' || !id ? { t: 'expired' } : { t: 'error', message: errorText(e) }),
+    );
+    const offStatus = bg.on('status', (s) => setStatus(s as AppStatus));
+    const beat = setInterval(() => {
+      bg.call('prompt.get', { id }).catch((e: { code?: number; data?: { reason?: string } }) => {
+        if (e?.data?.reason === 'expired' || e?.code === 4900) setPhase((p) => (p.t === 'answered' ? p : { t: 'expired' }));
+      });
+    }, HEARTBEAT_MS);
+    return () => {
+      live = false;
+      offStatus();
+      clearInterval(beat);
+    };
+  }, [id]);
+
+  const answer = async (approved: boolean, scope?: GrantScope) => {
+    try {
+      await bg.call('prompt.resolve', { id, approved, ...(scope ? { scope } : {}) });
+      setPhase({ t: 'answered', approved });
+    } catch (e) {
+      if ((e as { data?: { reason?: string } })?.data?.reason === 'expired') setPhase({ t: 'expired' });
+      else setPhase({ t: 'error', message: errorText(e) });
+    }
+  };
+
+  return <div class="prompt-app">{body(phase, status, bg, id, answer, setStatus)}</div>;
+}
+
+function body(
+  phase: Phase,
+  status: AppStatus | null,
+  bg: Bg,
+  id: string,
+  answer: (approved: boolean, scope?: GrantScope) => Promise<void>,
+  setStatus: (s: AppStatus) => void,
+) {
+  if (phase.t === 'loading') return <p class="pad muted" role="status">Loading the request…</p>;
+  if (phase.t === 'expired') return <Done title="This request is no longer waiting" text="The site may have closed or asked again. You can close this window." />;
+  if (phase.t === 'answered') return <Done title={phase.approved ? 'Done' : 'Request denied'} text="You can close this window." />;
+  if (phase.t === 'error') return <Done title="Something went wrong" text={phase.message} />;
+  const view = phase.view;
+  if (!status) return null;
+  // Before anything else the inbox must exist and be open.
+  if (status.state === 'onboarding') {
+    return (
+      <>
+        <Site origin={view.origin} />
+        <Onboarding
+          bg={bg}
+          title={`Set up XMTP Inbox for ${hostOf(view.origin)}`}
+          pageWallet={{ promptId: id, origin: view.origin }}
+          onDone={() => void bg.call('app.status').then(setStatus)}
+        />
+        <div class="actions">
+          <button type="button" class="btn" onClick={() => void answer(false)}>
+            Cancel
+          </button>
+        </div>
+      </>
+    );
+  }
+  if (status.state === 'locked') {
+    return (
+      <>
+        <Site origin={view.origin} />
+        <p class="pad" style="padding-bottom:0">
+          <strong>{hostOf(view.origin)}</strong> wants to use your XMTP inbox. Unlock it to continue.
+        </p>
+        <Unlock
+          bg={bg}
+          status={status}
+          onUnlocked={(s) => {
+            setStatus(s);
+            if (view.kind === 'unlock' || view.kind === 'onboard') void answer(true);
+          }}
+        />
+        <div class="actions">
+          <button type="button" class="btn" onClick={() => void answer(false)}>
+            Cancel
+          </button>
+        </div>
+      </>
+    );
+  }
+  if (view.kind === 'unlock' || view.kind === 'onboard') {
+    // Unlocked (or set up) meanwhile, e.g. in the popup: nothing left to ask.
+    return <Continue origin={view.origin} onContinue={() => void answer(true)} />;
+  }
+  if (view.kind === 'connect') return <Connect view={view} status={status} answer={answer} />;
+  return <Consent view={view} answer={answer} />;
+}
+
+function Site({ origin }: { origin: string }) {
+  const host = hostOf(origin);
+  const insecure = origin.startsWith('http:') && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin);
+  return (
+    <div class="site" aria-label="Requesting site">
+      <div class="site-badge" aria-hidden="true">
+        {host.replace(/^www\./, '').slice(0, 1).toUpperCase()}
+      </div>
+      <p class="site-host">{host}</p>
+      <p class="site-origin">{origin}</p>
+      {insecure && <p class="site-insecure">Not a secure connection (http)</p>}
+    </div>
+  );
+}
+
+function Account({ status }: { status: AppStatus }) {
+  if (!status.address) return null;
+  return (
+    <p class="account-chip" title={status.address}>
+      <Avatar address={status.address} size={22} />
+      <span>{shortAddress(status.address)}</span>
+    </p>
+  );
+}
+
+function Actions({ onAllow, onDeny }: { onAllow: () => void; onDeny: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const run = (fn: () => void) => () => {
+    if (busy) return;
+    setBusy(true);
+    fn();
+  };
+  return (
+    <div class="actions">
+      <button type="button" class="btn" onClick={run(onDeny)} disabled={busy}>
+        Deny
+      </button>
+      <button type="button" class="btn primary" onClick={run(onAllow)} disabled={busy}>
+        Allow
+      </button>
+    </div>
+  );
+}
+
+function Connect({ view, status, answer }: { view: Extract<PromptView, { kind: 'connect' }>; status: AppStatus; answer: (a: boolean, s?: GrantScope) => Promise<void> }) {
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  const [narrow, setNarrow] = useState(false);
+  const host = hostOf(view.origin);
+  const scope: GrantScope = view.scope === 'inbox' && !narrow ? 'inbox' : 'app';
+  return (
+    <section class="screen" aria-labelledby="ask-title">
+      <div class="prompt-scroll">
+        <Site origin={view.origin} />
+        <div class="ask">
+          <h1 id="ask-title" tabIndex={-1} ref={heading}>
+            {view.scope === 'inbox' ? `${host} wants access to your whole XMTP inbox` : `${host} wants to connect to XMTP Inbox`}
+          </h1>
+          <Account status={status} />
+          {scope === 'inbox' && <p class="warning">It will be able to read all your conversations and messages.</p>}
+          <p>If you allow it, this site can:</p>
+          <ul>
+            {scopeLines(scope, view.origin).map((l) => (
+              <li key={l}>{l}</li>
+            ))}
+          </ul>
+          {view.scope === 'inbox' && (
+            <label class="check">
+              <input type="checkbox" checked={narrow} onChange={(e) => setNarrow((e.target as HTMLInputElement).checked)} />
+              <span>
+                Only this site's conversations
+                <span class="hint">Give {host} access only to conversations it starts, not your whole inbox.</span>
+              </span>
+            </label>
+          )}
+          <p class="hint">You can disconnect it at any time under Connected sites in XMTP Inbox.</p>
+        </div>
+      </div>
+      <Actions onAllow={() => void answer(true, scope)} onDeny={() => void answer(false)} />
+    </section>
+  );
+}
+
+function Consent({ view, answer }: { view: Extract<PromptView, { kind: 'setConsent' }>; answer: (a: boolean) => Promise<void> }) {
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  const host = hostOf(view.origin);
+  return (
+    <section class="screen" aria-labelledby="ask-title">
+      <div class="prompt-scroll">
+        <Site origin={view.origin} />
+        <div class="ask">
+          <h1 id="ask-title" tabIndex={-1} ref={heading}>
+            {view.state === 'allowed' ? `${host} wants to allow messages from an address` : `${host} wants to block an address`}
+          </h1>
+          <p class="mono">{view.peerAddress}</p>
+          <p>{consentLine(view.state, shortAddress(view.peerAddress))}</p>
+          <p class="hint">This changes your inbox everywhere, not only on this site.</p>
+        </div>
+      </div>
+      <Actions onAllow={() => void answer(true)} onDeny={() => void answer(false)} />
+    </section>
+  );
+}
+
+function Continue({ origin, onContinue }: { origin: string; onContinue: () => void }) {
+  useEffect(onContinue, []);
+  return (
+    <>
+      <Site origin={origin} />
+      <p class="pad" role="status">
+        Continuing…
+      </p>
+    </>
+  );
+}
+
+function Done({ title, text }: { title: string; text: string }) {
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  return (
+    <section class="screen" aria-labelledby="done-title">
+      <div class="pad stack">
+        <h1 id="done-title" tabIndex={-1} ref={heading}>
+          {title}
+        </h1>
+        {title === 'Something went wrong' ? <ErrorNote>{text}</ErrorNote> : <p class="muted">{text}</p>}
+        <button type="button" class="btn" onClick={() => window.close()}>
+          Close
+        </button>
+      </div>
+    </section>
+  );
+}
