@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { identity, mintToken, post, spawnNode, env } from './helpers.ts';
+import { spawnSync } from 'node:child_process';
+import { identity, mintToken, post, ROOT, spawnNode, env } from './helpers.ts';
 
 const alice = identity(0x11, 0x21);
 
@@ -58,6 +59,26 @@ test('every acknowledged envelope survives SIGKILL (SQLite, WAL, synchronous=FUL
       const exit = await second.exited;
       assert.equal(exit.code, 0, 'SIGTERM shuts down cleanly');
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CLI: --help, bad options, and the migrate command', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+  const help = cli('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--db DB/);
+  const bad = cli('--port', 'eighty');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /invalid --port eighty/);
+  const unknown = cli('--frobnicate');
+  assert.equal(unknown.status, 2);
+  const dir = mkdtempSync(join(tmpdir(), 'xmtp-cli-'));
+  try {
+    const m = cli('migrate', '--db', join(dir, 'new', 'x.sqlite'));
+    assert.equal(m.status, 0, m.stderr);
+    assert.match(m.stdout, /^schema version \d+ \(sqlite\)$/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
