@@ -3,17 +3,94 @@
 // to resume lives in IndexedDB and storage.session.
 import browser from 'webextension-polyfill';
 import { createRouter } from './router.ts';
-import { setRouter } from './events.ts';
+import { emit, setRouter } from './events.ts';
+import { appHandlers } from './handlers.ts';
 import { providerHandlers } from './provider/index.ts';
-import type { AppStatus } from '../src/views.ts';
-import { DEFAULT_SETTINGS } from './db.ts';
+import { setPlatform } from './platform.ts';
+import * as accounts from './accounts.ts';
+import * as inbox from './inbox.ts';
+import { updateBadge } from './notify.ts';
+import { getSettings } from './settings.ts';
+import { currentAccount, getSession } from './xmtp-session.ts';
 
-const router = createRouter(
-  {
-    'app.status': (): AppStatus => ({ version: __VERSION__, target: __TARGET__, state: 'onboarding', nodeUrl: DEFAULT_SETTINGS.nodeUrl }),
-    ...providerHandlers,
+const TICK = 'xmtp-inbox-tick';
+
+setPlatform({
+  session: browser.storage.session,
+  setBadge: async (text) => {
+    await browser.action.setBadgeText({ text });
+    if (text) await browser.action.setBadgeBackgroundColor({ color: '#4f46e5' });
   },
-  browser.runtime.getURL(''),
-);
+  notify: async (id, title, message) => {
+    await browser.notifications.create(id, { type: 'basic', iconUrl: browser.runtime.getURL('icons/icon-128.png'), title, message });
+  },
+  popupOpen: () => router.ports('popup').length > 0,
+});
+
+const router = createRouter({ ...appHandlers, ...providerHandlers }, browser.runtime.getURL(''), {
+  // Using the popup or a prompt is activity: it pushes back the auto-lock. Sites polling do not.
+  onRequest: (caller) => {
+    if (caller !== 'content') void getSession().touch();
+  },
+});
 setRouter(router);
 browser.runtime.onConnect.addListener(router.attach);
+
+// The popup being open is a reason to hold the live subscription.
+let popupHold: (() => void) | undefined;
+router.onPortsChanged(() => {
+  const open = router.ports('popup').length > 0;
+  if (open && !popupHold) {
+    popupHold = inbox.live.acquire();
+    void inbox.syncNow().catch(() => {}); // the popup shows the cache at once; this brings it up to date
+  }
+  if (!open && popupHold) {
+    popupHold();
+    popupHold = undefined;
+  }
+});
+
+inbox.onMessages((_account, changed) => {
+  for (const [topic, messages] of changed) emit('messages', { topic, messages }, ['popup']);
+});
+inbox.onConversations((_account, topics) => emit('conversations', { topics }, ['popup']));
+
+accounts.onStatus((status) => {
+  emit('status', status, ['popup', 'prompt']);
+  if (status.state === 'unlocked') {
+    inbox.live.restart();
+    inbox.outbox.kick();
+    void inbox.syncNow().catch(() => {});
+  } else {
+    inbox.live.stop();
+  }
+  void updateBadge(status.state === 'unlocked' ? status.address : undefined);
+});
+
+async function tick(): Promise<void> {
+  const account = await currentAccount();
+  const unlocked = await getSession().current();
+  if (!account || unlocked?.account !== account) return updateBadge(undefined);
+  if (await getSession().idleFor((await getSettings()).lockAfterMinutes)) {
+    await accounts.lock();
+    return;
+  }
+  await inbox.outbox.deliverDue();
+  await inbox.syncNow().catch(() => {}); // the node may be down; the next tick tries again
+}
+
+browser.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === TICK) void tick();
+});
+async function ensureAlarm() {
+  if (!(await browser.alarms.get(TICK))) await browser.alarms.create(TICK, { periodInMinutes: 1, delayInMinutes: 1 });
+}
+browser.runtime.onInstalled.addListener(() => void ensureAlarm());
+browser.runtime.onStartup.addListener(() => void ensureAlarm());
+void ensureAlarm();
+
+browser.notifications.onClicked.addListener((id) => {
+  void browser.notifications.clear(id);
+  const topic = id.startsWith('msg:') ? id.slice(4) : '';
+  void browser.windows.create({ url: browser.runtime.getURL(`popup.html${topic ? `#${encodeURIComponent(topic)}` : ''}`), type: 'popup', width: 380, height: 640 });
+});

@@ -25,7 +25,12 @@ export interface Router {
   onPortsChanged(fn: () => void): void;
 }
 
-export function createRouter(handlers: Partial<Handlers>, extensionBase: string): Router {
+export interface RouterOptions {
+  /** Runs before each request is dispatched (after its caller was identified). */
+  onRequest?: (caller: Caller, method: string) => void;
+}
+
+export function createRouter(handlers: Handlers, extensionBase: string, options: RouterOptions = {}): Router {
   const live = new Map<Runtime.Port, Caller>();
   const portListeners: (() => void)[] = [];
   const changed = () => portListeners.forEach((fn) => fn());
@@ -34,9 +39,9 @@ export function createRouter(handlers: Partial<Handlers>, extensionBase: string)
     if (!Object.hasOwn(CALLERS, msg.method)) throw new RpcError(ErrorCode.methodNotFound, `unknown method ${msg.method}`);
     const method = msg.method as Method;
     if (!CALLERS[method].includes(caller)) throw new RpcError(ErrorCode.unauthorized, `${method} is not available to ${caller}`);
-    const handler = handlers[method] as Handler<Method> | undefined;
-    if (!handler) throw new RpcError(ErrorCode.unsupportedMethod, `${method} is not supported by this version`);
+    const handler = handlers[method] as Handler<Method>;
     const params = PARAMS[method](msg.params, '') as Params<Method>;
+    options.onRequest?.(caller, method);
     return handler(params, { caller, port, sender: port.sender });
   }
 

@@ -1,0 +1,229 @@
+// The inbox service: what the popup's handlers and the provider call. Reads come from the IndexedDB
+// cache (never waiting for the network); writes go through the client core and the outbox; every
+// change is announced to listeners (ports, the provider, the badge and notifications).
+import type { ConsentState, ConversationView, MessageView, OutgoingContent, AttachmentContent, RemoteAttachmentContent } from '../src/views.ts';
+import { ContentTypes } from '../src/views.ts';
+import { ErrorCode, RpcError } from '../src/rpc.ts';
+import { isXmtpError } from '../src/xmtp/errors.ts';
+import { toChecksumAddress, isAddress } from '../src/xmtp/crypto/address.ts';
+import { decryptRemoteContent } from '../src/xmtp/content/remote-attachment.ts';
+import { hexToBytes } from '../src/xmtp/crypto/bytes.ts';
+import { contentToView } from './content-view.ts';
+import * as store from './inbox-store.ts';
+import { Outbox } from './outbox.ts';
+import { Live } from './live.ts';
+import { announce, startNotifyingFrom, updateBadge } from './notify.ts';
+import { getSettings } from './settings.ts';
+import { syncAll } from './sync.ts';
+import { getClient, onClient, type ActiveClient } from './xmtp-session.ts';
+import type { SyncStats } from '../src/messages.ts';
+
+type MessagesListener = (account: string, changed: Map<string, MessageView[]>) => void;
+type ConversationsListener = (account: string, topics: string[]) => void;
+const messageListeners: MessagesListener[] = [];
+const conversationListeners: ConversationsListener[] = [];
+
+export function onMessages(fn: MessagesListener): void {
+  messageListeners.push(fn);
+}
+export function onConversations(fn: ConversationsListener): void {
+  conversationListeners.push(fn);
+}
+
+function messagesChanged(account: string, changed: Map<string, MessageView[]>): void {
+  if (!changed.size) return;
+  for (const fn of messageListeners) fn(account, changed);
+  // A new message changes its conversation's preview, order and unread count.
+  conversationsChanged(account, [...changed.keys()]);
+  void announce(account, changed).catch(() => {});
+}
+
+function conversationsChanged(account: string, topics: string[]): void {
+  if (!topics.length) return;
+  for (const fn of conversationListeners) fn(account, topics);
+}
+
+export const live = new Live(getClient);
+export const outbox = new Outbox(getClient, (changed) => {
+  void getClient().then((a) => messagesChanged(a.account, changed), () => {});
+});
+
+// Every client the session builds reports what its storage stores.
+onClient((a: ActiveClient) => {
+  a.storage.onMessages = (changed) => messagesChanged(a.account, changed);
+  a.storage.onConversations = (topics) => {
+    conversationsChanged(a.account, topics);
+    void live.conversationsChanged().catch(() => {});
+  };
+  a.storage.onConsent = (topics) => {
+    conversationsChanged(a.account, topics);
+    void updateBadge(a.account).catch(() => {});
+  };
+  void startNotifyingFrom(a.account, Date.now());
+});
+
+/** The unlocked account, or the RpcError that says why there is none. */
+export async function unlockedAccount(): Promise<string> {
+  return (await getClient()).account;
+}
+
+export function listConversations(account: string, opts?: { consent?: ConsentState; search?: string }): Promise<ConversationView[]> {
+  return store.listConversations(account, opts);
+}
+
+export async function getConversation(account: string, topic: string): Promise<ConversationView | undefined> {
+  const r = await store.getConversationRecord(account, topic);
+  return r && store.toConversationView(r);
+}
+
+async function requireConversation(account: string, topic: string): Promise<ConversationView> {
+  const c = await getConversation(account, topic);
+  if (!c) throw new RpcError(ErrorCode.invalidParams, 'No such conversation');
+  return c;
+}
+
+export async function newConversation(
+  account: string,
+  peerAddress: string,
+  context?: { conversationId: string; metadata?: Record<string, string> },
+): Promise<ConversationView> {
+  const a = await getClient();
+  if (a.account !== account) throw new RpcError(ErrorCode.unauthorized, 'That account is not the unlocked one');
+  if (!isAddress(peerAddress)) throw new RpcError(ErrorCode.invalidParams, `${peerAddress} is not an Ethereum address`);
+  const peer = toChecksumAddress(peerAddress);
+  if (peer === account) throw new RpcError(ErrorCode.invalidParams, 'You cannot start a conversation with yourself');
+  let topic: string;
+  try {
+    const c = await a.client.conversations.newConversation(peer, context && { conversationId: context.conversationId, metadata: context.metadata ?? {} });
+    topic = c.topic;
+  } catch (e) {
+    if (isXmtpError(e) && /not on the XMTP network|no contact|not found/i.test(e.message)) {
+      throw new RpcError(ErrorCode.invalidParams, `${peer} is not on the XMTP network yet, so it cannot receive messages`, { reason: 'not-on-network' });
+    }
+    throw unreachableOr(e);
+  }
+  return requireConversation(account, topic);
+}
+
+function unreachableOr(e: unknown): RpcError {
+  if (e instanceof RpcError) return e;
+  if (e instanceof TypeError) return new RpcError(ErrorCode.internal, 'Cannot reach the XMTP node', { reason: 'unreachable' });
+  return new RpcError(ErrorCode.internal, e instanceof Error ? e.message : String(e));
+}
+
+export function listMessages(
+  account: string,
+  topic: string,
+  opts: { limit?: number; before?: number; after?: number; direction?: 'ascending' | 'descending' } = {},
+): Promise<MessageView[]> {
+  return store.listMessages(account, topic, opts);
+}
+
+export async function sendMessage(account: string, topic: string, content: OutgoingContent): Promise<MessageView> {
+  await requireConversation(account, topic);
+  return outbox.enqueue(account, topic, content);
+}
+
+export async function canMessage(account: string, addresses: string[]): Promise<Record<string, boolean>> {
+  const a = await getClient();
+  if (a.account !== account) throw new RpcError(ErrorCode.unauthorized, 'That account is not the unlocked one');
+  const valid = addresses.filter((x) => isAddress(x));
+  let answers: boolean[] = [];
+  try {
+    answers = valid.length ? await a.client.canMessage(valid) : [];
+  } catch (e) {
+    throw unreachableOr(e);
+  }
+  const out: Record<string, boolean> = {};
+  for (const x of addresses) out[x] = false;
+  valid.forEach((x, i) => (out[x] = answers[i] ?? false));
+  return out;
+}
+
+export async function setConsent(account: string, peerAddress: string, state: Exclude<ConsentState, 'unknown'>): Promise<void> {
+  const a = await getClient();
+  if (a.account !== account) throw new RpcError(ErrorCode.unauthorized, 'That account is not the unlocked one');
+  if (!isAddress(peerAddress)) throw new RpcError(ErrorCode.invalidParams, `${peerAddress} is not an Ethereum address`);
+  try {
+    if (state === 'allowed') await a.client.contacts.allow([toChecksumAddress(peerAddress)]);
+    else await a.client.contacts.deny([toChecksumAddress(peerAddress)]);
+  } catch (e) {
+    throw unreachableOr(e);
+  }
+  await updateBadge(account);
+}
+
+/**
+ * The user opened the conversation: everything in it is read. Sends a read receipt (if the setting is
+ * on) when the peer's newest message has not been acknowledged yet.
+ */
+export async function markRead(account: string, topic: string): Promise<void> {
+  const convo = await store.getConversationRecord(account, topic);
+  if (!convo) throw new RpcError(ErrorCode.invalidParams, 'No such conversation');
+  const unread = await store.markRead(account, topic);
+  conversationsChanged(account, [topic]);
+  await updateBadge(account);
+  if (!(await getSettings()).readReceipts || convo.consent === 'denied') return;
+  const recent = await store.listMessages(account, topic, { limit: 50 });
+  const lastFromPeer = recent.find((m) => m.senderAddress !== account && m.contentType !== ContentTypes.readReceipt);
+  const lastReceipt = recent.find((m) => m.senderAddress === account && m.contentType === ContentTypes.readReceipt);
+  if (lastFromPeer && (unread > 0 || !lastReceipt || lastReceipt.sent < lastFromPeer.sent)) {
+    await outbox.enqueue(account, topic, { contentType: ContentTypes.readReceipt, content: {} });
+  }
+}
+
+/** Largest remote attachment we download. */
+const MAX_REMOTE_BYTES = 25 * 1024 * 1024;
+
+export async function loadRemoteAttachment(account: string, messageId: string): Promise<AttachmentContent> {
+  const m = await store.getMessage(account, messageId);
+  if (!m || m.contentType !== ContentTypes.remoteAttachment || !m.content) throw new RpcError(ErrorCode.invalidParams, 'That message has no remote attachment');
+  const r = m.content as RemoteAttachmentContent;
+  if (!r.url.startsWith('https://')) throw new RpcError(ErrorCode.internal, 'Remote attachments must be served over https', { reason: 'insecure-url' });
+  let payload: Uint8Array;
+  try {
+    const res = await fetch(r.url, { credentials: 'omit', referrerPolicy: 'no-referrer', signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const length = Number(res.headers.get('content-length') ?? 0);
+    if (length > MAX_REMOTE_BYTES) throw new Error('the file is too large');
+    payload = new Uint8Array(await res.arrayBuffer());
+    if (payload.length > MAX_REMOTE_BYTES) throw new Error('the file is too large');
+  } catch (e) {
+    throw new RpcError(ErrorCode.internal, `Could not download the attachment: ${e instanceof Error ? e.message : String(e)}`, { reason: 'download-failed' });
+  }
+  const a = await getClient();
+  let content: unknown;
+  try {
+    content = await decryptRemoteContent(
+      {
+        url: r.url,
+        contentDigest: r.contentDigest,
+        salt: hexToBytes(r.salt),
+        nonce: hexToBytes(r.nonce),
+        secret: hexToBytes(r.secret),
+        scheme: r.scheme,
+        contentLength: r.contentLength,
+        filename: r.filename,
+      },
+      payload,
+      a.client.registry,
+    );
+  } catch (e) {
+    throw new RpcError(ErrorCode.internal, `The attachment failed its integrity check: ${e instanceof Error ? e.message : String(e)}`, { reason: 'bad-attachment' });
+  }
+  const view = contentToView({ authorityId: 'xmtp.org', typeId: 'attachment', versionMajor: 1, versionMinor: 0 }, content) as AttachmentContent | undefined;
+  if (!view) throw new RpcError(ErrorCode.internal, 'The remote file is not an attachment', { reason: 'bad-attachment' });
+  return view;
+}
+
+/** A full catch-up now (popup "refresh", unlock, the minute alarm). */
+export async function syncNow(): Promise<SyncStats> {
+  const a = await getClient();
+  try {
+    const stats = await syncAll(a);
+    await updateBadge(a.account);
+    return stats;
+  } catch (e) {
+    throw unreachableOr(e);
+  }
+}

@@ -1,0 +1,112 @@
+// The live subscription, held while someone is looking: the popup is open or a page has an active
+// window.xmtp subscription. It covers our invite and intro topics (new conversations) and every
+// conversation topic, and it follows new conversations without reconnecting. Envelopes go through the
+// same idempotent path as catch-up sync, and a reconnect runs a catch-up, so nothing is lost or doubled.
+// When the last consumer leaves, the subscription stays a short while (the popup closes and reopens).
+import type { Subscription } from '../src/xmtp/api/api-client.ts';
+import type { Envelope } from '../src/xmtp/api/types.ts';
+import { introTopic, inviteTopic } from '../src/xmtp/topics.ts';
+import { ingest, syncAll, syncConversations } from './sync.ts';
+import type { ActiveClient } from './xmtp-session.ts';
+
+const LINGER_MS = 15_000;
+const log = (what: string) => (e: unknown) => console.warn(`[xmtp-inbox] live ${what}:`, e instanceof Error ? e.message : e);
+
+export class Live {
+  private consumers = 0;
+  private sub: Subscription | undefined;
+  private subFor: ActiveClient | undefined;
+  private lingering: ReturnType<typeof setTimeout> | undefined;
+  private starting: Promise<void> | undefined;
+  private conversationsDirty: Promise<void> | undefined;
+
+  constructor(private readonly client: () => Promise<ActiveClient>) {}
+
+  get active(): boolean {
+    return !!this.sub;
+  }
+
+  /** Holds the subscription until the returned release is called (once). */
+  acquire(): () => void {
+    this.consumers++;
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = undefined;
+    void this.ensure();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.consumers = Math.max(0, this.consumers - 1);
+      if (this.consumers === 0) {
+        if (this.lingering) clearTimeout(this.lingering);
+        this.lingering = setTimeout(() => this.stop(), LINGER_MS);
+      }
+    };
+  }
+
+  /** Starts the subscription if someone wants it and the inbox is unlocked (called on unlock too). */
+  ensure(): Promise<void> {
+    if (this.consumers === 0 || this.sub) return Promise.resolve();
+    this.starting ??= this.start().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async start(): Promise<void> {
+    let a: ActiveClient;
+    try {
+      a = await this.client();
+    } catch {
+      return; // locked: unlock calls ensure() again
+    }
+    if (this.sub || this.consumers === 0) return;
+    const topics = await this.topicsOf(a);
+    this.subFor = a;
+    this.sub = a.client.api.subscribe(topics, (env) => void this.onEnvelope(a, env).catch(log('envelope')), {
+      onReconnect: () => void syncAll(a).catch(log('catch-up after reconnect')),
+    });
+    await this.sub.ready;
+  }
+
+  /** Ends the subscription (lock, account switch, nobody watching). */
+  stop(): void {
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = undefined;
+    this.sub?.close();
+    this.sub = undefined;
+    this.subFor = undefined;
+  }
+
+  /** The client changed (lock, node URL): drop the subscription and start again for whoever is watching. */
+  restart(): void {
+    this.stop();
+    void this.ensure();
+  }
+
+  private async topicsOf(a: ActiveClient): Promise<string[]> {
+    const conversations = await a.client.conversations.listLocal();
+    return [inviteTopic(a.account), introTopic(a.account), ...conversations.map((c) => c.topic)];
+  }
+
+  /** New conversations appeared (sync, newConversation): follow their topics too. */
+  async conversationsChanged(): Promise<void> {
+    const a = this.subFor;
+    if (!this.sub || !a) return;
+    await this.sub.updateTopics(await this.topicsOf(a));
+  }
+
+  private async onEnvelope(a: ActiveClient, env: Envelope): Promise<void> {
+    if (env.contentTopic === inviteTopic(a.account) || env.contentTopic === introTopic(a.account)) {
+      // Coalesce bursts of invitations into one listing.
+      this.conversationsDirty ??= (async () => {
+        const before = new Set((await a.client.conversations.listLocal()).map((c) => c.topic));
+        await a.client.conversations.list();
+        const fresh = (await a.client.conversations.listLocal()).filter((c) => !before.has(c.topic));
+        await this.conversationsChanged();
+        if (fresh.length) await syncConversations(a, fresh);
+      })().finally(() => (this.conversationsDirty = undefined));
+      return this.conversationsDirty;
+    }
+    const conversation = await a.client.conversations.getByTopic(env.contentTopic);
+    if (conversation) await ingest(a, conversation, [env]);
+  }
+}
