@@ -1,0 +1,141 @@
+// The background in real browsers against a real node, with a user of the official SDK on the other
+// side: messages arrive while the popup is closed (minute alarm, worker asleep), a worker stopped in
+// the middle of a live stream loses nothing, a send made while the node is down is delivered after it
+// comes back, and the badge counts unread conversations. The main flow also runs in Firefox ESR.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium, launchFirefox, type ChromiumExt, type FirefoxExt } from './support/browsers.ts';
+import { rpc, storedMessages, fireTickAlarm, badgeText, waitFor } from './support/extension-rpc.ts';
+import { startNode, type XmtpNode } from '../../server/node.ts';
+import { createSdkClient } from '../support/sdk.ts';
+import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
+
+const key = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
+const PASSWORD = 'correct horse battery';
+const dir = mkdtempSync(path.join(os.tmpdir(), 'bg-e2e-'));
+let node: XmtpNode;
+let port = 0;
+async function startOurNode() {
+  node = await startNode({ port, db: path.join(dir, 'node.sqlite'), logLevel: 'error', rateLimits: false });
+  port = node.port;
+}
+before(startOurNode);
+after(async () => {
+  await node?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const contents = (msgs: { content: unknown }[]) => msgs.map((m) => m.content);
+
+describe('Chromium', () => {
+  let ext: ChromiumExt;
+  // An extension page that is not the popup app: it reads IndexedDB and fires alarms without holding
+  // the live subscription (only its short rpc() calls open a 'popup' port).
+  let probe: Page;
+  let me: string;
+  let sdk: any;
+  let convo: any;
+
+  before(async () => {
+    ext = await launchChromium();
+    probe = await ext.openPopup('prompt.html');
+    await rpc(probe, 'settings.update', { nodeUrl: node.url });
+    ({ address: me } = await rpc<{ address: string }>(probe, 'account.import', { privateKey: key(0xa1), password: PASSWORD }));
+    sdk = await createSdkClient(privateKeySigner(key(0xa2)), node.url);
+  });
+  after(async () => {
+    await ext?.close();
+  });
+
+  async function stopWorker() {
+    const cdp = await ext.context.newCDPSession(probe);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await cdp.detach();
+  }
+
+  test('a message sent while the popup is closed and the worker asleep is there after the next alarm; the badge counts it', async () => {
+    await stopWorker();
+    convo = await sdk.conversations.newConversation(me);
+    await convo.send('hello while you were away');
+    await fireTickAlarm(probe); // wakes the worker the way the browser's alarm does
+    const msgs = await waitFor(async () => (await storedMessages(probe)).filter((m) => m.content === 'hello while you were away').length === 1 && storedMessages(probe), 'the alarm catch-up');
+    assert.equal(msgs.length, 1);
+    assert.equal(msgs[0].senderAddress, sdk.address);
+    assert.equal(await waitFor(async () => (await badgeText(probe)) === '1' && '1', 'the badge'), '1');
+  });
+
+  test('stopping the worker in the middle of a live stream loses nothing and duplicates nothing', async () => {
+    const popup = await ext.openPopup(); // the popup being open holds the live subscription
+    await convo.send('live 1');
+    await waitFor(async () => contents(await storedMessages(probe)).includes('live 1'), 'live delivery');
+    await stopWorker();
+    await convo.send('gap 1');
+    await convo.send('gap 2');
+    await popup.reload(); // the popup reconnects, which starts the worker again
+    await convo.send('after restart');
+    const all = await waitFor(async () => {
+      const m = contents(await storedMessages(probe));
+      return ['gap 1', 'gap 2', 'after restart'].every((x) => m.includes(x)) && m;
+    }, 'the gap and the live message after the restart');
+    for (const text of ['hello while you were away', 'live 1', 'gap 1', 'gap 2', 'after restart']) {
+      assert.equal(all.filter((x) => x === text).length, 1, `exactly one "${text}"`);
+    }
+    await popup.close();
+  });
+
+  test('a send made while the node is down is delivered after it restarts', async () => {
+    const topic = convo.topic;
+    await node.close();
+    // rpc() opens a port named 'popup', as the popup does.
+    const pending = await rpc<{ status: string; localId: string }>(probe, 'messages.send', { topic, content: 'sent while the node was down' });
+    assert.equal(pending.status, 'pending');
+    await startOurNode();
+    await fireTickAlarm(probe);
+    const sent = await waitFor(
+      async () => (await storedMessages(probe)).find((m) => m.localId === pending.localId && m.status === 'sent'),
+      'delivery after the node came back',
+      30_000,
+    );
+    assert.equal(sent.content, 'sent while the node was down');
+    const theirs = (await convo.messages()).map((m: any) => m.content);
+    assert.equal(theirs.filter((x: string) => x === 'sent while the node was down').length, 1, 'the SDK user got it once');
+  });
+
+  test('opening the conversation clears the badge and sends a read receipt the SDK user can read', async () => {
+    await rpc(probe, 'conversations.markRead', { topic: convo.topic });
+    assert.equal(await waitFor(async () => (await badgeText(probe)) === '' && 'cleared', 'the badge to clear'), 'cleared');
+    const receipt = await waitFor(
+      async () => (await convo.messages()).find((m: any) => m.contentType.typeId === 'readReceipt' && m.senderAddress === me),
+      'the read receipt at the SDK',
+    );
+    assert.ok(receipt);
+  });
+});
+
+describe('Firefox ESR', () => {
+  let ext: FirefoxExt;
+  before(async () => {
+    ext = await launchFirefox();
+  });
+  after(() => ext?.close());
+
+  test('import, receive through the alarm, and send', async () => {
+    const probe = await ext.openPopup('prompt.html');
+    await rpc(probe, 'settings.update', { nodeUrl: node.url });
+    const { address: me } = await rpc<{ address: string }>(probe, 'account.import', { privateKey: key(0xb1), password: PASSWORD });
+    const sdk = await createSdkClient(privateKeySigner(key(0xb2)), node.url);
+    const convo = await sdk.conversations.newConversation(me);
+    await convo.send('hello firefox');
+    await fireTickAlarm(probe);
+    await waitFor(async () => contents(await storedMessages(probe)).includes('hello firefox'), 'the alarm catch-up in Firefox');
+    const sent = await rpc<{ localId: string }>(probe, 'messages.send', { topic: convo.topic, content: 'hello from firefox' });
+    await waitFor(async () => (await storedMessages(probe)).some((m) => m.localId === sent.localId && m.status === 'sent'), 'delivery');
+    assert.ok((await convo.messages()).some((m: any) => m.content === 'hello from firefox'));
+    await probe.close();
+  });
+});

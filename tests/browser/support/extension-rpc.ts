@@ -1,0 +1,98 @@
+// Talking to the background from an extension page the way the popup does, and reading its IndexedDB,
+// in the page itself (same code under playwright-core and puppeteer-core, via inPage()).
+import { inPage } from './in-page.ts';
+
+interface Evaluator {
+  evaluate(expression: string): Promise<unknown>;
+}
+
+export interface RpcFailure {
+  code: number;
+  message: string;
+  data?: { reason?: string };
+}
+
+/** One catalogue request over a fresh runtime.Port named `port` (default 'popup'). */
+export async function rpc<T = unknown>(page: Evaluator, method: string, params?: unknown, port = 'popup'): Promise<T> {
+  const r = (await page.evaluate(
+    inPage(
+      ({ method, params, port }) =>
+        new Promise((resolve) => {
+          const api = (globalThis as any).browser ?? (globalThis as any).chrome;
+          const p = api.runtime.connect({ name: port });
+          p.onMessage.addListener((m: any) => {
+            if (m.id !== 1) return;
+            p.disconnect();
+            resolve(m);
+          });
+          p.onDisconnect.addListener(() => resolve({ error: { code: 4900, message: 'disconnected' } }));
+          p.postMessage({ id: 1, method, params });
+        }),
+      { method, params, port },
+    ),
+  )) as { result?: T; error?: RpcFailure };
+  if (r.error) throw Object.assign(new Error(r.error.message), r.error);
+  return r.result as T;
+}
+
+export interface StoredMessage {
+  id: string;
+  conversation: string;
+  senderAddress: string;
+  content: unknown;
+  status: string;
+  localId?: string;
+}
+
+/** Every message in the extension's IndexedDB cache (read from an extension page: same origin). */
+export async function storedMessages(page: Evaluator): Promise<StoredMessage[]> {
+  return (await page.evaluate(
+    inPage(
+      () =>
+        new Promise((resolve, reject) => {
+          const req = indexedDB.open('xmtp-inbox');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const db = req.result;
+            if (!db.objectStoreNames.contains('messages')) return resolve([]);
+            const all = db.transaction('messages').objectStore('messages').getAll();
+            all.onsuccess = () => {
+              resolve(all.result.map((m: any) => ({ id: m.id, conversation: m.conversation, senderAddress: m.senderAddress, content: m.content, status: m.status, localId: m.localId })));
+              db.close();
+            };
+          };
+        }),
+    ),
+  )) as StoredMessage[];
+}
+
+/** Fires the background's minute alarm now (what the browser does every minute, worker asleep or not). */
+export async function fireTickAlarm(page: Evaluator): Promise<void> {
+  await page.evaluate(
+    inPage(async () => {
+      const api = (globalThis as any).browser ?? (globalThis as any).chrome;
+      await api.alarms.create('xmtp-inbox-tick', { when: Date.now() + 50, periodInMinutes: 1 });
+    }),
+  );
+}
+
+export async function badgeText(page: Evaluator): Promise<string> {
+  return (await page.evaluate(
+    inPage(async () => {
+      const api = (globalThis as any).browser ?? (globalThis as any).chrome;
+      return api.action.getBadgeText({});
+    }),
+  )) as string;
+}
+
+/** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
+export async function waitFor<T>(fn: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const t0 = Date.now();
+  let last: T | undefined;
+  while (Date.now() - t0 < timeoutMs) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
+}
