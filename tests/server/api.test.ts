@@ -180,7 +180,7 @@ describe('Message API v1 on SQLite', () => {
       waiters.splice(0).forEach((w) => w());
     });
     const next = async (pred: (f: any) => boolean) => {
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 15_000;
       for (;;) {
         const i = frames.findIndex(pred);
         if (i >= 0) return frames.splice(i, 1)[0];
@@ -355,7 +355,7 @@ describe('WebSocket keepalive', () => {
       ws.on('message', (d) => frames.push(JSON.parse(String(d))));
       ws.on('ping', () => protocolPings++);
       await new Promise((r) => ws.once('open', r));
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + 15_000;
       while ((frames.filter((f) => f.type === 'ping').length < 2 || protocolPings < 2) && Date.now() < deadline) await sleep(20);
       const pings = frames.filter((f) => f.type === 'ping');
       assert.ok(pings.length >= 2, `got ${pings.length} application pings`);

@@ -125,7 +125,7 @@ export class StreamReader {
   }
 
   /** Waits for n lines in total (fails after timeoutMs). */
-  async take(n: number, timeoutMs = 5000): Promise<any[]> {
+  async take(n: number, timeoutMs = 15_000): Promise<any[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.lines.length < n) {
       if (this.ended) throw new Error(`stream ended after ${this.lines.length} of ${n} lines`);
@@ -146,7 +146,7 @@ export class StreamReader {
     return this.lines;
   }
 
-  async waitEnd(timeoutMs = 5000): Promise<void> {
+  async waitEnd(timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.ended) {
       if (Date.now() > deadline) throw new Error('stream did not end');

@@ -124,7 +124,7 @@ async function crossProcess(a: ChildNode, b: ChildNode): Promise<void> {
   ws.send(JSON.stringify({ type: 'subscribe', id: 1, topics: [T] }));
   while (!frames.some((f) => f.type === 'ack')) await sleep(10);
   await post(b.url, '/message/v1/publish', { envelopes: [env(T, 5, 'from b')] }, auth());
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   while (!frames.some((f) => f.type === 'envelope') && Date.now() < deadline) await sleep(10);
   assert.deepEqual(frames.find((f) => f.type === 'envelope')?.result, { contentTopic: T, timestampNs: '5', message: Buffer.from('from b').toString('base64') });
   ws.close();

@@ -27,7 +27,7 @@ export function wallet(priv: Uint8Array = generatePrivateKey()) {
   };
 }
 
-async function next(it: AsyncIterator<any>, ms = 10_000): Promise<any> {
+async function next(it: AsyncIterator<any>, ms = 20_000): Promise<any> {
   let t: NodeJS.Timeout | undefined;
   const r = await Promise.race([
     it.next(),
