@@ -157,11 +157,12 @@ export async function putMessages(
     if (existing && existing.status === m.status && existing.error === m.error && existing.localId === m.localId && !local) continue;
     if (local && local !== m.id) await msgs.delete([account, local]);
     await msgs.put({ ...m, account });
+    const view = toMessageView({ ...m, account }); // what other contexts may see: never the payload or internal fields
     let convo = touched.get(m.conversation) ?? (await convos.get([account, m.conversation]));
     if (!convo) continue; // a message for a conversation we do not know (yet): kept, listed once it is
     touched.set(m.conversation, convo);
     if (!SILENT.has(m.contentType) && (m.sent >= convo.updatedAt || convo.lastMessage?.id === m.id || convo.lastMessage?.id === local)) {
-      convo = { ...convo, updatedAt: Math.max(convo.updatedAt, m.sent), lastMessage: previewOf(m) };
+      convo = { ...convo, updatedAt: Math.max(convo.updatedAt, m.sent), lastMessage: previewOf(view) };
       touched.set(m.conversation, convo);
     }
     const fromPeer = lower(m.senderAddress) !== lower(account);
@@ -170,7 +171,7 @@ export async function putMessages(
       touched.set(m.conversation, convo);
     }
     const list = changed.get(m.conversation) ?? [];
-    list.push(m);
+    list.push(view);
     changed.set(m.conversation, list);
   }
   for (const c of touched.values()) await convos.put(c);

@@ -3,7 +3,8 @@
 // to resume lives in IndexedDB and storage.session.
 import browser from 'webextension-polyfill';
 import { createRouter } from './router.ts';
-import { emit, setRouter } from './events.ts';
+import { setRouter } from './events.ts';
+import { wireBroadcasts } from './broadcast.ts';
 import { appHandlers } from './handlers.ts';
 import { providerHandlers } from './provider/index.ts';
 import { setPlatform } from './platform.ts';
@@ -50,13 +51,8 @@ router.onPortsChanged(() => {
   }
 });
 
-inbox.onMessages((_account, changed) => {
-  for (const [topic, messages] of changed) emit('messages', { topic, messages }, ['popup']);
-});
-inbox.onConversations((_account, topics) => emit('conversations', { topics }, ['popup']));
-
+wireBroadcasts();
 accounts.onStatus((status) => {
-  emit('status', status, ['popup', 'prompt']);
   if (status.state === 'unlocked') {
     inbox.live.restart();
     inbox.outbox.kick();

@@ -1,0 +1,17 @@
+// What the background tells connected contexts on its own: lock state changes (popup, prompt), and
+// conversation and message changes (popup). The provider tells pages through its own listeners.
+import { emit } from './events.ts';
+import * as accounts from './accounts.ts';
+import * as inbox from './inbox.ts';
+
+let wired = false;
+
+export function wireBroadcasts(): void {
+  if (wired) return;
+  wired = true;
+  inbox.onMessages((_account, changed) => {
+    for (const [topic, messages] of changed) emit('messages', { topic, messages }, ['popup']);
+  });
+  inbox.onConversations((_account, topics) => emit('conversations', { topics }, ['popup']));
+  accounts.onStatus((status) => emit('status', status, ['popup', 'prompt']));
+}
