@@ -20,8 +20,13 @@ const sources = ['message_contents.proto', 'message_api.proto'].map((f) => join(
 const common = ['-t', 'static-module', '-w', 'esm', '--force-long', '--no-verify', '--no-convert',
   '--no-delimited', '--no-typeurl', '--no-service', '-p', protoDir];
 
+// Loader hooks inherited through NODE_OPTIONS (the test runner's `--import tsx`) make jsdoc's
+// piped output end early, truncating the declarations: run the generator without them.
+const env = { ...process.env };
+delete env.NODE_OPTIONS;
+
 function pbjsRun(args) {
-  const r = spawnSync(process.execPath, [pbjs, ...common, ...args, ...sources], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [pbjs, ...common, ...args, ...sources], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`pbjs failed: ${r.stderr}`);
 }
 
