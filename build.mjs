@@ -29,6 +29,9 @@ export const ENTRIES = {
   inpage: 'content/inpage.ts',
 };
 const STATIC_FILES = ['popup/popup.html', 'popup/prompt.html', 'icons'];
+// libsecp256k1 compiled to WebAssembly (from tiny-secp256k1): the background verifies signatures with
+// it, about 6x faster than JavaScript. Loaded by the background from the package, never from the web.
+export const SECP256K1_WASM = 'node_modules/tiny-secp256k1/lib/secp256k1.wasm';
 
 // Globals that do not exist in a service worker. Referencing one from the background bundle is a
 // build error unless it is feature-detected in place (`typeof window < "u" && window`), which is how
@@ -110,6 +113,7 @@ function buildOptions(target, production) {
 async function writeStatic(target) {
   const out = path.join(root, 'dist', target);
   for (const f of STATIC_FILES) await cp(path.join(root, f), path.join(out, path.basename(f)), { recursive: true });
+  await cp(path.join(root, SECP256K1_WASM), path.join(out, 'secp256k1.wasm'));
   await writeFile(path.join(out, 'manifest.json'), JSON.stringify(manifestFor(target), null, 2) + '\n');
 }
 
@@ -121,6 +125,11 @@ function sizeTable(results) {
       const bytes = readFileSync(path.join(root, file));
       rows.push({ file, raw: info.bytes, gzip: gzipSync(bytes, { level: 9 }).length, target });
     }
+  }
+  for (const target of Object.keys(results)) {
+    const file = `dist/${target}/secp256k1.wasm`;
+    const bytes = readFileSync(path.join(root, file));
+    rows.push({ file, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, target });
   }
   const kb = (n) => (n / 1024).toFixed(1).padStart(7) + ' KB';
   return rows.map((r) => `  ${r.file.padEnd(34)} ${kb(r.raw)} raw ${kb(r.gzip)} gzip`).join('\n');

@@ -12,7 +12,8 @@ import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
 import { updateBadge } from './notify.ts';
 import { getSettings } from './settings.ts';
-import { currentAccount, getSession } from './xmtp-session.ts';
+import { currentAccount, ensureFastCrypto, getSession } from './xmtp-session.ts';
+import { getSignatureVerifier } from '../src/xmtp/crypto/verifier.ts';
 
 const TICK = 'xmtp-inbox-tick';
 
@@ -26,6 +27,7 @@ setPlatform({
     await browser.notifications.create(id, { type: 'basic', iconUrl: browser.runtime.getURL('icons/icon-128.png'), title, message });
   },
   popupOpen: () => router.ports('popup').length > 0,
+  secp256k1Wasm: async () => (await fetch(browser.runtime.getURL('secp256k1.wasm'))).arrayBuffer(),
 });
 
 const router = createRouter({ ...appHandlers, ...providerHandlers }, browser.runtime.getURL(''), {
@@ -89,4 +91,14 @@ browser.notifications.onClicked.addListener((id) => {
   void browser.notifications.clear(id);
   const topic = id.startsWith('msg:') ? id.slice(4) : '';
   void browser.windows.create({ url: browser.runtime.getURL(`popup.html${topic ? `#${encodeURIComponent(topic)}` : ''}`), type: 'popup', width: 380, height: 640 });
+});
+
+// Read-only diagnostics for DevTools and tests (only this extension's own contexts can reach them).
+Object.defineProperty(globalThis, 'xmtpInboxDiagnostics', {
+  value: Object.freeze({
+    cryptoBackend: async () => {
+      await ensureFastCrypto();
+      return getSignatureVerifier().name;
+    },
+  }),
 });

@@ -9,6 +9,8 @@ export interface Platform {
   notify(id: string, title: string, message: string): Promise<void>;
   /** Whether an extension view of this kind (the popup) is open right now. */
   popupOpen(): boolean;
+  /** The libsecp256k1 WebAssembly shipped in the package, if this platform has it. */
+  secp256k1Wasm?(): Promise<BufferSource>;
 }
 
 let current: Platform | undefined;

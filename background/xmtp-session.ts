@@ -13,6 +13,25 @@ import { openSecrets } from './keystore.ts';
 import { getSettings } from './settings.ts';
 import { platform } from './platform.ts';
 import { Session } from './session.ts';
+import { installWasmVerifier } from '../src/xmtp/crypto/wasm-verifier.ts';
+
+let fastCrypto: Promise<void> | undefined;
+/**
+ * Switches signature checks (and the core's other secp256k1 work) to libsecp256k1 in WebAssembly,
+ * once per worker. Until it is ready, or if it cannot load, the JavaScript implementation is used.
+ */
+export function ensureFastCrypto(): Promise<void> {
+  const load = platform().secp256k1Wasm;
+  fastCrypto ??= load
+    ? load()
+        .then((bytes) => installWasmVerifier(bytes))
+        .then(
+          () => {},
+          (e) => console.warn('[xmtp-inbox] WebAssembly secp256k1 unavailable, using JavaScript:', e instanceof Error ? e.message : e),
+        )
+    : Promise.resolve();
+  return fastCrypto;
+}
 
 export interface ActiveClient {
   account: string;
@@ -54,6 +73,7 @@ export async function getClient(): Promise<ActiveClient> {
   if (active && activeAccount === unlocked.account) return active;
   activeAccount = unlocked.account;
   const building = (async () => {
+    await ensureFastCrypto();
     const record = await (await db()).get('accounts', unlocked.account);
     if (!record) throw onboardingError();
     const { keyBundle } = await openSecrets(record, unlocked.key);

@@ -58,6 +58,13 @@ describe('Chromium', () => {
     await cdp.detach();
   }
 
+  test('the worker verifies signatures with libsecp256k1 in WebAssembly (the CSP allows it)', async () => {
+    const sw = await ext.worker();
+    const backend = await sw.evaluate(() => (globalThis as any).xmtpInboxDiagnostics.cryptoBackend());
+    assert.notEqual(backend, 'noble');
+    assert.match(String(backend), /wasm|secp256k1/i);
+  });
+
   test('a message sent while the popup is closed and the worker asleep is there after the next alarm; the badge counts it', async () => {
     await stopWorker();
     convo = await sdk.conversations.newConversation(me);
