@@ -71,6 +71,8 @@ export interface XmtpNode {
   log: Logger;
   /** Re-reads the allow/deny lists now. */
   reloadAcl(): Promise<void>;
+  /** Open subscriptions right now (HTTP streams and WebSockets), and how many are on `topic`. */
+  stats(topic?: string): { httpStreams: number; websockets: number; topicSubscribers: number };
   /** Graceful: stops accepting, ends streams and sockets, waits for requests, closes the database. */
   close(): Promise<void>;
 }
@@ -393,7 +395,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     return closed;
   }
 
-  return { url, host, port, id, store, metrics, log, reloadAcl: () => acl.reload(true), close };
+  return { url, host, port, id, store, metrics, log, reloadAcl: () => acl.reload(true), stats: (topic) => ({ httpStreams: streams.size, websockets: ws.size, topicSubscribers: topic ? dispatcher.count(topic) : 0 }), close };
 }
 
 function sleep(ms: number): Promise<void> {

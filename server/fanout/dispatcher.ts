@@ -62,6 +62,11 @@ export class Dispatcher {
     this.wildcard.delete(sub);
   }
 
+  /** Subscribers of one topic (SubscribeAll subscribers not included). */
+  count(topic: string): number {
+    return this.byTopic.get(topic)?.size ?? 0;
+  }
+
   get topicCount(): number {
     return this.byTopic.size;
   }

@@ -40,6 +40,15 @@ async function next(it: AsyncIterator<any>, ms = 20_000): Promise<any> {
   return r.value;
 }
 
+/** Waits until the node has exactly `n` subscribers on `topic` (the SDK does not wait for its subscriptions). */
+async function subscribers(node: XmtpNode, topic: string, n: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (node.stats(topic).topicSubscribers !== n) {
+    if (Date.now() > deadline) throw new Error(`expected ${n} subscribers on ${topic}, have ${node.stats(topic).topicSubscribers}`);
+    await sleep(10);
+  }
+}
+
 export function sdkSuite(getNode: () => XmtpNode): void {
   const opts = () => ({ env: 'local', apiUrl: getNode().url, persistConversations: false, appVersion: 'xmtp-inbox-tests/1' });
   const aliceWallet = wallet();
@@ -105,9 +114,9 @@ export function sdkSuite(getNode: () => XmtpNode): void {
   });
 
   test('live streams both ways (conversation stream and streamAllMessages)', async () => {
-    const aliceStream = await aliceConvo.streamMessages();
-    const bobAll = await bob.conversations.streamAllMessages();
-    await sleep(300); // the SDK does not wait for the subscription before returning
+    const aliceStream: any = await aliceConvo.streamMessages();
+    const bobAll: any = await bob.conversations.streamAllMessages();
+    await subscribers(getNode(), aliceConvo.topic, 2);
     await bobConvo.send('live from bob');
     assert.equal((await next(aliceStream)).content, 'live from bob');
     await aliceConvo.send('live from alice');
@@ -115,20 +124,22 @@ export function sdkSuite(getNode: () => XmtpNode): void {
     const seen: string[] = [];
     while (!seen.includes('live from alice')) seen.push((await next(bobAll)).content);
     assert.ok(seen.includes('live from alice'));
+    await aliceStream.return();
+    await bobAll.return();
     // A brand-new conversation (invitation) reaches bob's conversation stream.
-    const convoStream = await bob.conversations.stream();
-    await sleep(300);
+    const inviteTopic = `/xmtp/0/invite-${bob.address}/proto`;
+    await subscribers(getNode(), inviteTopic, 0);
+    const convoStream: any = await bob.conversations.stream();
+    await subscribers(getNode(), inviteTopic, 1);
     const c2 = await alice.conversations.newConversation(bob.address, { conversationId: 'xmtp-inbox.test/2', metadata: {} });
     const found = await next(convoStream);
     assert.equal(found.topic, c2.topic);
-    await aliceStream.return();
-    await bobAll.return();
     await convoStream.return();
   });
 
   test('ephemeral messages are streamed but never stored', async () => {
-    const eph = await bobConvo.streamEphemeral();
-    await sleep(300);
+    const eph: any = await bobConvo.streamEphemeral();
+    await subscribers(getNode(), bobConvo.ephemeralTopic, 1);
     await aliceConvo.send('typing…', { ephemeral: true });
     assert.equal((await next(eph)).content, 'typing…');
     await eph.return();
