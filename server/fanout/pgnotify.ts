@@ -40,7 +40,7 @@ export class PgNotifyBus implements Bus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.store.url });
+    const client = new pg.Client({ connectionString: this.store.url, application_name: 'xmtp-listen' });
     client.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
       this.chain = this.chain.then(() => this.receive(msg.payload!)).catch((err) => this.log.error('fan-out receive failed', { err: String(err) }));

@@ -13,6 +13,7 @@ import { PgStore } from '../../server/store/postgres.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { LATEST_VERSION } from '../../server/store/migrations.ts';
 import type { Store, StoredEnvelope } from '../../server/store/types.ts';
+import { startNode } from '../../server/node.ts';
 import { env, identity, mintToken, post, ROOT, sleep, spawnNode, StreamReader, type ChildNode } from './helpers.ts';
 
 const alice = identity(0x11, 0x21);
@@ -159,6 +160,33 @@ describe('two node processes on one PostgreSQL', () => {
       }
     } finally {
       await nats.stop();
+    }
+  });
+
+  test('a lost LISTEN connection is re-established and fan-out resumes', async () => {
+    const db = await cluster.createDatabase();
+    const a = await startNode({ port: 0, db, auth: false, rateLimits: false, logLevel: 'silent' });
+    const b = await startNode({ port: 0, db, auth: false, rateLimits: false, logLevel: 'silent' });
+    try {
+      const T = '/xmtp/0/m-relisten/proto';
+      const s = await StreamReader.open(b.url, '/message/v1/subscribe', { contentTopics: [T] });
+      const admin = new pg.Client({ connectionString: db });
+      await admin.connect();
+      const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'xmtp-listen'`);
+      assert.equal(killed.rowCount, 2);
+      // Wait until both listeners are back.
+      const deadline = Date.now() + 15_000;
+      while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'xmtp-listen' AND query LIKE 'LISTEN%'`)).rowCount! < 2) {
+        assert.ok(Date.now() < deadline, 'listeners did not reconnect');
+        await sleep(50);
+      }
+      await admin.end();
+      assert.equal((await post(a.url, '/message/v1/publish', { envelopes: [env(T, 1, 'after reconnect')] })).status, 200);
+      assert.equal(Buffer.from((await s.take(1))[0].result.message, 'base64').toString(), 'after reconnect');
+      s.close();
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 
