@@ -8,7 +8,7 @@ import {
   type Transport, type QueryRequest,
 } from '../../src/xmtp/index.ts';
 import { createSdkClient } from '../support/sdk.ts';
-import { startTestNode, newWallet, next, sleep } from './helpers.ts';
+import { startTestNode, newWallet, next, httpSubscribers, waitForSubscribers } from './helpers.ts';
 
 let node: XmtpNode;
 before(async () => {
@@ -103,8 +103,9 @@ test('ephemeral messages both ways are streamed, not stored', async () => {
   const [bconv] = await bob.conversations.list();
   const ours = conv.streamEphemeral();
   await ours.ready;
+  const base = await httpSubscribers(node);
   const theirs = await bconv.streamEphemeral();
-  await sleep(300);
+  await waitForSubscribers(node, base, 1);
   await bconv.send('typing…', { ephemeral: true });
   assert.equal((await next(ours)).content, 'typing…');
   await conv.send('also typing', { ephemeral: true });

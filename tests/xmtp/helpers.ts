@@ -41,3 +41,18 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): 
     await sleep(20);
   }
 }
+
+/** Open HTTP stream subscriptions on the node, from its metrics. */
+export async function httpSubscribers(node: { url: string }): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const m = /^xmtp_subscribers\{transport="http"\} (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * The official SDK gives no "subscribed" signal: wait until the node counts `extra` more HTTP
+ * stream subscriptions than `baseline`.
+ */
+export async function waitForSubscribers(node: { url: string }, baseline: number, extra: number, ms = 10_000): Promise<void> {
+  await until(async () => (await httpSubscribers(node)) >= baseline + extra, ms);
+}

@@ -13,7 +13,7 @@ import { consentProofText } from '../../src/xmtp/keys/signature-texts.ts';
 import { createSdkClient, sdk, ContentTypeReply as SdkReply, ContentTypeReaction as SdkReaction, ContentTypeReadReceipt as SdkReadReceipt,
   ContentTypeAttachment as SdkAttachment, ContentTypeRemoteAttachment as SdkRemoteAttachment, AttachmentCodec as SdkAttachmentCodec,
   RemoteAttachmentCodec as SdkRemoteAttachmentCodec, ContentTypeText as SdkText } from '../support/sdk.ts';
-import { startTestNode, newWallet, next, sleep } from './helpers.ts';
+import { startTestNode, newWallet, next, httpSubscribers, waitForSubscribers } from './helpers.ts';
 
 let node: XmtpNode;
 before(async () => {
@@ -87,7 +87,6 @@ test('live streams both ways: messages, conversations, all messages', async () =
   const bconv = await bob.conversations.newConversation(alice.address);
   const newConv = await next(convStream);
   assert.equal(newConv.topic, bconv.topic);
-  await sleep(100); // let the all-messages stream add the new topic
   await bconv.send('first');
   const first = await next(allStream);
   assert.equal(first.content, 'first');
@@ -99,15 +98,17 @@ test('live streams both ways: messages, conversations, all messages', async () =
   assert.equal((await next(allStream)).content, 'second');
 
   // the SDK streams what ours sends
+  const base = await httpSubscribers(node);
   const sdkStream = await bconv.streamMessages();
   const sdkAll = await bob.conversations.streamAllMessages();
-  await sleep(300); // the SDK gives no "subscribed" signal
+  await waitForSubscribers(node, base, 2);
   await conv.send('from ours, live');
   assert.equal((await next<any>(sdkStream)).content, 'from ours, live');
   assert.equal((await next<any>(sdkAll)).content, 'from ours, live');
   // the SDK's conversation stream sees ours inviting
+  const base2 = await httpSubscribers(node);
   const sdkConvs = await bob.conversations.stream();
-  await sleep(300);
+  await waitForSubscribers(node, base2, 1);
   const carol = await ours(newWallet());
   await carol.conversations.newConversation(bob.address);
   assert.equal((await next<any>(sdkConvs)).peerAddress, carol.address);
