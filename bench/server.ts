@@ -1,5 +1,6 @@
 // Benchmark of the XMTP node: `npm run bench -- server [--envelopes N] [--seconds S] [--subscribers N]
-// [--only sqlite|postgres] [--quick]`. The node runs in its own process (server/main.ts, as in
+// [--only sqlite|postgres] [--quick] [--fanout-only --rounds N]` (--fanout-only: just the
+// cross-process NATS vs LISTEN/NOTIFY comparison, N alternating rounds). The node runs in its own process (server/main.ts, as in
 // production); this process is the load generator, over loopback. Stores are seeded directly (bulk
 // insert), not through HTTP. PostgreSQL runs durable (fsync, synchronous_commit on).
 // Targets (2 cores): ≥ 5,000 durable publishes/s with concurrent clients, query p99 ≤ 20 ms at
@@ -25,6 +26,8 @@ const { values: a } = parseArgs({
     subscribers: { type: 'string' },
     only: { type: 'string' },
     quick: { type: 'boolean' },
+    'fanout-only': { type: 'boolean' },
+    rounds: { type: 'string' },
   },
 });
 const ENVELOPES = Number(a.envelopes ?? (a.quick ? 100_000 : 1_000_000));
@@ -32,7 +35,8 @@ const SECONDS = Number(a.seconds ?? (a.quick ? 2 : 5));
 const SUBSCRIBERS = Number(a.subscribers ?? 1000);
 const TOPICS = Math.max(1, Math.round(ENVELOPES / 100));
 const FANOUT_PUBLISHES = a.quick ? 20 : 50;
-const ROUNDS = a.quick ? 1 : 2;
+const ROUNDS = Number(a.rounds ?? (a.quick ? 1 : 2));
+const FANOUT_ONLY = !!a['fanout-only'];
 const SUBSCRIBER_PROCESSES = 2;
 
 const token = mintToken(identity(0x11, 0x21));
@@ -224,17 +228,19 @@ async function benchPostgres(): Promise<void> {
   const cluster = await startPostgres({ durable: true, settings: { shared_buffers: '256MB', max_wal_size: '2GB' } });
   try {
     const db = await cluster.createDatabase('xmtp_bench');
-    const store = await PgStore.open(db);
-    await seed(store);
-    await store.pool.query('ANALYZE envelopes');
-    await store.close();
-    const node = await spawnNode(nodeArgs(db));
-    try {
-      await publishes(node.url);
-      await queries(node.url);
-      await fanout(node.url, node.url, '(one process)');
-    } finally {
-      await stop([node]);
+    if (!FANOUT_ONLY) {
+      const store = await PgStore.open(db);
+      await seed(store);
+      await store.pool.query('ANALYZE envelopes');
+      await store.close();
+      const node = await spawnNode(nodeArgs(db));
+      try {
+        await publishes(node.url);
+        await queries(node.url);
+        await fanout(node.url, node.url, '(one process)');
+      } finally {
+        await stop([node]);
+      }
     }
     // Cross-process fan-out: subscribers on B, publishes on A, over each bus; rounds alternate
     // between the buses so that background load on a shared machine hits both alike.
@@ -265,6 +271,6 @@ async function benchPostgres(): Promise<void> {
 
 const t0 = performance.now();
 console.log(`XMTP node benchmark: ${ENVELOPES.toLocaleString('en')} stored envelopes, ${SECONDS} s per throughput run, ${SUBSCRIBERS} subscribers\n`);
-if (a.only !== 'postgres') await benchSqlite();
+if (a.only !== 'postgres' && !FANOUT_ONLY) await benchSqlite();
 if (a.only !== 'sqlite') await benchPostgres();
 console.log(`\nsummary (${fmt((performance.now() - t0) / 1000, 0)} s)\n${results.join('\n')}`);
