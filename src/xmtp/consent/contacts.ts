@@ -20,6 +20,7 @@ export class Contacts {
   private readonly entries = new Map<string, ConsentEntry>();
   private loaded: Promise<void> | null = null;
   private refreshing: Promise<void> | null = null;
+  private fetchedOnce = false;
 
   constructor(
     private readonly api: ApiClient,
@@ -41,6 +42,11 @@ export class Contacts {
     this.refreshing ??= this.refresh().finally(() => (this.refreshing = null));
     await this.refreshing;
     return this.consentMap();
+  }
+
+  /** Makes sure the network state was read at least once by this client (for automatic allows). */
+  async ensureFresh(): Promise<void> {
+    if (!this.fetchedOnce) await this.refreshConsentList();
   }
 
   private async refresh(): Promise<void> {
@@ -66,6 +72,7 @@ export class Contacts {
     }
     if (changed.length) await this.storage.putConsent(changed);
     if (newest > (cursor ?? 0n)) await this.storage.setCursors([[CURSOR_KEY, newest]]);
+    this.fetchedOnce = true;
   }
 
   private apply(action: PreferenceAction, ns: bigint): ConsentEntry[] {

@@ -193,7 +193,9 @@ export class Conversation {
     await ctx.api.publish(topics.map((contentTopic) => ({ contentTopic, timestampNs: sentNs, message: bytes })));
     if (this.version === 'v1' && !opts.ephemeral) ctx.introducedPeers.add(this.peerAddress);
     if (!opts.ephemeral) await ctx.storage.putMessages([stored]);
-    // Sending to someone we never decided about means we want to talk to them (spec 10.4).
+    // Sending to someone we never decided about means we want to talk to them (spec 10.4); decide
+    // on the network state, so an earlier deny from another device is not overridden.
+    await ctx.contacts.ensureFresh().catch(() => {});
     if (this.consentState() === 'unknown') await this.allow().catch(() => {});
     return this.toDecodedMessage(stored);
   }

@@ -338,7 +338,16 @@ export class Conversations {
       sub?.close();
     });
     stream.ready = (async () => {
-      for (const c of await this.list({ onError: opts.onError })) topics.add(c.topic);
+      // Retry the initial listing until it works or the stream is closed.
+      for (let attempt = 0; !closed; attempt++) {
+        try {
+          for (const c of await this.list({ onError: opts.onError })) topics.add(c.topic);
+          break;
+        } catch (e) {
+          opts.onConnectionLost?.(e);
+          await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 30_000)));
+        }
+      }
       if (closed) return;
       sub = this.ctx.api.subscribe(topics, handle, { onConnectionLost: opts.onConnectionLost });
       await sub.ready;
