@@ -129,3 +129,23 @@ test('errors: invalid or unknown peers, self, canMessage of junk', async () => {
   const restarted = await Client.create(null, { apiUrl: node.url, privateKeyOverride: alice.exportKeyBundle() });
   assert.equal(await restarted.directory.ensurePublished(restarted.keys), false);
 });
+
+test('sending does not override a deny made on another device', async () => {
+  const wallet = newWallet();
+  const alice = await Client.create(wallet, { apiUrl: node.url });
+  const bob = await Client.create(newWallet(), { apiUrl: node.url });
+  const conv = await bob.conversations.newConversation(alice.address);
+  await alice.contacts.deny([bob.address]);
+  // another device of Alice's, with fresh local state
+  const other = await Client.create(null, { apiUrl: node.url, privateKeyOverride: alice.exportKeyBundle() });
+  const [c] = await other.conversations.list();
+  await c!.send('still talking');
+  assert.equal(other.contacts.consentState(bob.address), 'denied');
+  // while an unknown peer is allowed on first send
+  const carol = await Client.create(newWallet(), { apiUrl: node.url });
+  await carol.conversations.newConversation(alice.address);
+  const convs = await other.conversations.list();
+  await convs.find((x) => x.peerAddress === carol.address)!.send('hello carol');
+  assert.equal(other.contacts.consentState(carol.address), 'allowed');
+  assert.ok(conv);
+});
