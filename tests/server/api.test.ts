@@ -345,6 +345,21 @@ describe('allow/deny lists and rate limits', () => {
   });
 });
 
+describe('client IP behind a trusted proxy', () => {
+  test('with trustProxy the last X-Forwarded-For entry picks the bucket; without it the header is ignored', async () => {
+    for (const trustProxy of [true, false]) {
+      const node = await startNode({ port: 0, auth: false, logLevel: 'silent', trustProxy, rateLimits: { query: { burst: 1, perMinute: 1, priorityMultiplier: 1 } } });
+      try {
+        const q = (xff: string) => post(node.url, '/message/v1/query', { contentTopics: ['/xmtp/0/m-ip/proto'] }, { 'X-Forwarded-For': xff });
+        const statuses = [(await q('1.1.1.1, 10.0.0.1')).status, (await q('1.1.1.1, 10.0.0.2')).status, (await q('9.9.9.9, 10.0.0.1')).status];
+        assert.deepEqual(statuses, trustProxy ? [200, 200, 429] : [200, 429, 429]);
+      } finally {
+        await node.close();
+      }
+    }
+  });
+});
+
 describe('WebSocket keepalive', () => {
   test('the server sends an application ping and a protocol ping every interval', async () => {
     const node = await startNode({ port: 0, auth: false, logLevel: 'silent', wsPingMs: 100 });
