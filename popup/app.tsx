@@ -1,7 +1,6 @@
 // The popup app: status decides the screen (onboarding, unlock, inbox); inside the inbox a small route
 // picks conversation, new conversation or settings. The inbox stays mounted underneath the other
 // screens, so coming back is instant and keeps its scroll position and tab.
-import type { TargetedKeyboardEvent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import type { AppStatus, ConversationView } from '../src/views.ts';
@@ -40,7 +39,6 @@ export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
   const [status, setStatus] = useState<AppStatus | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
   const [route, setRoute] = useState<Route>(() => routeFromHash(location.hash));
-  const [lastOpened, setLastOpened] = useState<string | undefined>();
   const [pageWallet, setPageWallet] = useState<PageWalletTarget | undefined>();
 
   const loadStatus = (p: Promise<AppStatus> = bg.call('app.status')) =>
@@ -79,6 +77,17 @@ export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
     if (state === 'onboarding') void findPageWallet().then(setPageWallet);
   }, [state, address]);
 
+  // Escape goes back to the inbox from any other screen (dialogs and pickers stop it first).
+  const inner = state === 'unlocked' && route.name !== 'inbox';
+  useEffect(() => {
+    if (!inner) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) setRoute({ name: 'inbox' });
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [inner]);
+
   if (!status) {
     return fatal ? <Fatal message={fatal} onRetry={() => void loadStatus()} /> : <Shell />;
   }
@@ -100,27 +109,24 @@ export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
   const toInbox = () => setRoute({ name: 'inbox' });
   const open = (topic: string) => {
     performance.mark('conversation-open');
-    setLastOpened(topic);
+    inbox.view.lastOpened = topic;
     setRoute({ name: 'conversation', topic });
   };
   const lock = () => bg.call('account.lock').then(setStatus, (e) => setFatal(errorText(e)));
-  const onKeyDown = (e: TargetedKeyboardEvent<HTMLElement>) => {
-    if (e.key === 'Escape' && route.name !== 'inbox' && !e.defaultPrevented) toInbox();
-  };
 
   return (
-    <main class="app" onKeyDown={onKeyDown}>
-      <Inbox
-        bg={bg}
-        inbox={inbox}
-        me={status.address}
-        covered={route.name !== 'inbox'}
-        lastOpened={lastOpened}
-        onOpen={open}
-        onNew={() => setRoute({ name: 'new' })}
-        onSettings={() => setRoute({ name: 'settings' })}
-        onLock={lock}
-      />
+    <main class="app">
+      {route.name === 'inbox' && (
+        <Inbox
+          bg={bg}
+          inbox={inbox}
+          me={status.address}
+          onOpen={open}
+          onNew={() => setRoute({ name: 'new' })}
+          onSettings={() => setRoute({ name: 'settings' })}
+          onLock={lock}
+        />
+      )}
       {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} topic={route.topic} me={status.address} onBack={toInbox} />}
       {route.name === 'new' && (
         <NewConversation

@@ -34,10 +34,23 @@ export interface InboxState {
   /** sorted by updatedAt, newest first; null until the first answer */
   conversations: ConversationView[] | null;
   error: string | null;
+  /** the last sync failed (node unreachable…): the list is the cache */
+  offline: string | null;
+}
+
+/** Where the inbox screen was left, so coming back from a conversation restores it. */
+export interface InboxView {
+  tab: 'allowed' | 'unknown' | 'denied';
+  query: string;
+  scroll: Record<'allowed' | 'unknown' | 'denied', { top: number }>;
+  /** topic of the conversation last opened: its row gets focus back */
+  lastOpened?: string;
 }
 
 export class Inbox {
-  readonly store = new Store<InboxState>({ conversations: null, error: null });
+  readonly store = new Store<InboxState>({ conversations: null, error: null, offline: null });
+  readonly view: InboxView = { tab: 'allowed', query: '', scroll: { allowed: { top: 0 }, unknown: { top: 0 }, denied: { top: 0 } } };
+  private synced = false;
   private byTopic = new Map<string, ConversationView>();
   private loading: Promise<void> | null = null;
 
@@ -64,12 +77,24 @@ export class Inbox {
 
   replace(list: ConversationView[]): void {
     this.byTopic = new Map(list.map((c) => [c.id, c]));
-    this.store.set({ conversations: sortConversations(list), error: null });
+    this.store.set({ ...this.store.get(), conversations: sortConversations(list), error: null });
   }
 
   upsert(c: ConversationView): void {
     this.byTopic.set(c.id, c);
-    this.store.set({ conversations: sortConversations([...this.byTopic.values()]), error: null });
+    this.store.set({ ...this.store.get(), conversations: sortConversations([...this.byTopic.values()]), error: null });
+  }
+
+  /** Asks the background to sync now (once per popup unless `again`); only a failure is worth a word. */
+  sync(again = false): Promise<void> {
+    if (this.synced && !again) return Promise.resolve();
+    this.synced = true;
+    return this.bg.call('sync.now').then(
+      () => this.store.set({ ...this.store.get(), offline: null }),
+      (e: { code?: number }) => {
+        if (e?.code !== 4200) this.store.set({ ...this.store.get(), offline: errorText(e) });
+      },
+    );
   }
 
   patch(topic: string, p: Partial<ConversationView>): void {
@@ -87,12 +112,17 @@ export class Inbox {
     if (!this.store.get().conversations || topics.length === 0 || topics.length > 20) return this.load();
     const got = await Promise.all(topics.map((topic) => this.bg.call('conversations.get', { topic }).catch(() => null)));
     for (const c of got) if (c) this.byTopic.set(c.id, c);
-    this.store.set({ conversations: sortConversations([...this.byTopic.values()]), error: null });
+    this.store.set({ ...this.store.get(), conversations: sortConversations([...this.byTopic.values()]), error: null });
   }
 
   clear(): void {
     this.byTopic.clear();
-    this.store.set({ conversations: null, error: null });
+    this.synced = false;
+    this.view.tab = 'allowed';
+    this.view.query = '';
+    this.view.lastOpened = undefined;
+    for (const s of Object.values(this.view.scroll)) s.top = 0;
+    this.store.set({ conversations: null, error: null, offline: null });
   }
 }
 

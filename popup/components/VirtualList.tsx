@@ -31,6 +31,8 @@ export interface VirtualListProps<T> {
   focusSelector?: string;
   class?: string;
   id?: string;
+  /** survives unmounting: the list reopens where it was left (not for chat mode) */
+  scrollMemory?: { top: number };
   /** viewport height to assume before the first layout */
   initialViewport?: number;
   overscan?: number;
@@ -55,6 +57,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const firstRowsSeen = useRef(false);
   const lastBottomSignal = useRef(props.bottomSignal);
   const range = useRef({ start: 0, end: 0 });
+  const mounted = useRef(false);
 
   if (props.bottomSignal !== lastBottomSignal.current) {
     lastBottomSignal.current = props.bottomSignal;
@@ -76,7 +79,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     const a = anchor.current;
     const i = a ? indexOfKey.get(a.key) : undefined;
     if (a && i !== undefined) return Math.min(max, Math.max(0, offsets[i] - a.delta));
-    return Math.min(max, scroller.current?.scrollTop ?? 0);
+    return Math.min(max, mounted.current ? (scroller.current?.scrollTop ?? 0) : (props.scrollMemory?.top ?? 0));
   };
   const top = effectiveTop();
   const { start, end } = visibleRange(offsets, top, viewport, overscan);
@@ -116,6 +119,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       }
     }
     const want = top;
+    mounted.current = true;
     if (Math.abs(el.scrollTop - want) > 0.5) el.scrollTop = want;
     if (!atBottom.current) setAnchorFrom(el.scrollTop);
     if (changed) {
@@ -181,6 +185,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     const max = Math.max(0, total - viewport);
     const bottom = el.scrollTop >= max - 4;
     const wasBottom = atBottom.current;
+    if (props.scrollMemory) props.scrollMemory.top = el.scrollTop;
     atBottom.current = !!stickToBottom && bottom;
     setAnchorFrom(el.scrollTop);
     const r = visibleRange(offsets, el.scrollTop, viewport, overscan);

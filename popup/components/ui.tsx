@@ -2,7 +2,7 @@
 import type { ComponentChildren, InputHTMLAttributes, PartialInputHTMLAttributes, RefObject, TargetedMouseEvent } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { Icon, type IconName } from './Icon.tsx';
-import { addressHue, shortAddress } from '../lib/format.ts';
+import { addressColor, shortAddress } from '../lib/format.ts';
 
 export function IconButton(props: {
   icon: IconName;
@@ -78,12 +78,11 @@ export function CopyButton({ text, label = 'Copy address', withText = false }: {
 }
 
 export function Avatar({ address, size = 36 }: { address: string; size?: number }) {
-  const hue = addressHue(address);
   return (
     <span
       class="avatar"
       aria-hidden="true"
-      style={{ width: `${size}px`, height: `${size}px`, background: `hsl(${hue} 55% 45%)`, fontSize: `${Math.round(size * 0.36)}px` }}
+      style={{ width: `${size}px`, height: `${size}px`, background: addressColor(address), fontSize: `${Math.round(size * 0.36)}px` }}
     >
       {address.slice(2, 4).toUpperCase()}
     </span>

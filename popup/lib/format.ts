@@ -28,11 +28,14 @@ export function sameAddress(a: string | undefined, b: string | undefined): boole
   return !!a && !!b && a.toLowerCase() === b.toLowerCase();
 }
 
-/** A stable hue (0-359) for an address, for its avatar. */
-export function addressHue(address: string): number {
+/** Avatar colours: each carries white text at ≥ 4.5:1 contrast. */
+export const AVATAR_COLORS = ['#1d4ed8', '#7c3aed', '#be185d', '#b91c1c', '#c2410c', '#a16207', '#15803d', '#0f766e', '#0e7490', '#4338ca', '#9d174d', '#475569'];
+
+/** A stable avatar colour for an address. */
+export function addressColor(address: string): string {
   let h = 0;
   for (let i = 2; i < address.length; i++) h = (h * 31 + address.toLowerCase().charCodeAt(i)) >>> 0;
-  return h % 360;
+  return AVATAR_COLORS[h % AVATAR_COLORS.length];
 }
 
 // ---------------------------------------------------------------- times

@@ -214,9 +214,6 @@ export function Conversation(props: ConversationProps) {
     <section
       class="screen conversation"
       aria-labelledby="conv-title"
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && !confirmBlock && !pickerFor && !e.defaultPrevented) props.onBack();
-      }}
     >
       <header class="bar">
         <IconButton icon="back" label="Back to inbox" onClick={props.onBack} />

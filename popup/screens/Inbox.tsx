@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ConversationView } from '../../src/views.ts';
 import type { Bg, Inbox as InboxModel } from '../state.ts';
 import { useStore } from '../state.ts';
-import { errorText, formatFull, formatListTime, listPreview, matchesSearch, shortAddress, tabCounts, type Tab } from '../lib/format.ts';
+import { formatListTime, listPreview, matchesSearch, shortAddress, tabCounts, type Tab } from '../lib/format.ts';
 import { markAfterPaint } from '../lib/perf.ts';
 import { VirtualList } from '../components/VirtualList.tsx';
 import { Avatar, ErrorNote, IconButton } from '../components/ui.tsx';
@@ -22,10 +22,6 @@ export interface InboxProps {
   bg: Bg;
   inbox: InboxModel;
   me: string | undefined;
-  /** the screen is covered by another one (kept mounted to keep its place) */
-  covered: boolean;
-  /** topic of the conversation last opened, to give focus back on return */
-  lastOpened?: string;
   onOpen: (topic: string) => void;
   onNew: () => void;
   onSettings: () => void;
@@ -33,23 +29,18 @@ export interface InboxProps {
 }
 
 export function Inbox(props: InboxProps) {
-  const { conversations, error } = useStore(props.inbox.store);
-  const [tab, setTab] = useState<Tab>('allowed');
-  const [query, setQuery] = useState('');
-  const [offline, setOffline] = useState<string | null>(null);
+  const { conversations, error, offline } = useStore(props.inbox.store);
+  const view = props.inbox.view;
+  const [tab, setTabState] = useState<Tab>(view.tab);
+  const [query, setQueryState] = useState(view.query);
+  const setTab = (t: Tab) => setTabState((view.tab = t));
+  const setQuery = (q: string) => setQueryState((view.query = q));
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const root = useRef<HTMLElement>(null);
 
-  // Sync in the background while the list shows the cache; only a failure is worth a word.
-  const sync = () =>
-    props.bg.call('sync.now').then(
-      () => setOffline(null),
-      (e: { code?: number }) => {
-        if (e?.code !== 4200) setOffline(errorText(e));
-      },
-    );
+  // Sync in the background while the list shows the cache.
   useEffect(() => {
-    void sync();
+    void props.inbox.sync();
   }, []);
 
   useEffect(() => {
@@ -58,9 +49,8 @@ export function Inbox(props: InboxProps) {
 
   // Back from a conversation: focus its row again.
   useEffect(() => {
-    if (props.covered || !props.lastOpened) return;
-    root.current?.querySelector<HTMLElement>(`[data-topic="${CSS.escape(props.lastOpened)}"]`)?.focus();
-  }, [props.covered]);
+    if (view.lastOpened) root.current?.querySelector<HTMLElement>(`[data-topic="${CSS.escape(view.lastOpened)}"]`)?.focus();
+  }, []);
 
   const counts = useMemo(() => tabCounts(conversations ?? []), [conversations]);
   const shown = useMemo(() => (conversations ?? []).filter((c) => c.consent === tab && matchesSearch(c, query)), [conversations, tab, query]);
@@ -87,7 +77,7 @@ export function Inbox(props: InboxProps) {
   };
 
   return (
-    <section ref={root} class={`screen inbox ${props.covered ? 'covered' : ''}`} aria-labelledby="inbox-title" aria-hidden={props.covered || undefined}>
+    <section ref={root} class="screen inbox" aria-labelledby="inbox-title">
       <header class="bar">
         <img src="icons/icon-32.png" width={24} height={24} alt="" />
         <h1 id="inbox-title">XMTP Inbox</h1>
@@ -100,7 +90,7 @@ export function Inbox(props: InboxProps) {
         <Icon name="search" size={16} />
         <input
           type="search"
-          aria-label="Search by address"
+          aria-label="Search conversations"
           placeholder="Search by address"
           value={query}
           spellcheck={false}
@@ -132,7 +122,7 @@ export function Inbox(props: InboxProps) {
       {offline && (
         <div class="banner warn" role="alert">
           <span>Offline: {offline} Showing saved messages.</span>
-          <button type="button" class="btn small" onClick={() => void sync()}>
+          <button type="button" class="btn small" onClick={() => void props.inbox.sync(true)}>
             Retry
           </button>
         </div>
@@ -157,6 +147,7 @@ export function Inbox(props: InboxProps) {
             estimate={() => ROW_HEIGHT}
             fixed
             label={`${TABS.find((t) => t.id === tab)!.label}: conversations`}
+            scrollMemory={query ? undefined : view.scroll[tab]}
             focusSelector="[data-focus]"
             initialViewport={600 - 48 - 48 - 41}
             overscan={ROW_HEIGHT * 4}
@@ -173,21 +164,26 @@ function ConversationRow({ c, me, now, onOpen }: { c: ConversationView; me?: str
   const time = formatListTime(c.updatedAt, now);
   const short = shortAddress(c.peerAddress);
   const unread = c.unreadCount > 0;
-  const label = `${short}${unread ? `, ${c.unreadCount} unread` : ''}, ${preview}, ${time}`;
+  // The accessible name is the visible text, in reading order: address, site, time, preview, unread.
   return (
-    <button type="button" class={`crow ${unread ? 'unread' : ''}`} data-focus data-topic={c.id} title={c.peerAddress} aria-label={label} onClick={() => onOpen(c.id)}>
+    <button type="button" class={`crow ${unread ? 'unread' : ''}`} data-focus data-topic={c.id} title={c.peerAddress} onClick={() => onOpen(c.id)}>
       <Avatar address={c.peerAddress} />
       <span class="crow-main">
         <span class="crow-top">
           <span class="crow-name">{short}</span>
           {c.context?.conversationId && <span class="crow-ctx">{c.context.conversationId.split('/')[0]}</span>}
-          <time class="crow-time" dateTime={new Date(c.updatedAt).toISOString()} title={formatFull(c.updatedAt)}>
+          <time class="crow-time" dateTime={new Date(c.updatedAt).toISOString()}>
             {time}
           </time>
         </span>
         <span class="crow-bottom">
           <span class="crow-preview">{preview}</span>
-          {unread && <span class="unread-count">{c.unreadCount > 99 ? '99+' : c.unreadCount}</span>}
+          {unread && (
+            <span class="unread-count">
+              {c.unreadCount > 99 ? '99+' : c.unreadCount}
+              <span class="sr-only"> unread</span>
+            </span>
+          )}
         </span>
       </span>
     </button>

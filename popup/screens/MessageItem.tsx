@@ -134,7 +134,12 @@ function Meta({ row, a }: { row: Extract<Row, { kind: 'message' }>; a: MessageAc
   return (
     <div class="meta">
       <time dateTime={new Date(m.sent).toISOString()}>{formatClock(m.sent)}</time>
-      {row.read && <span class="read"> · Read</span>}
+      {row.read && (
+        <>
+          <span aria-hidden="true">·</span>
+          <span class="read">Read</span>
+        </>
+      )}
     </div>
   );
 }

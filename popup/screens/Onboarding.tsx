@@ -267,7 +267,7 @@ function ImportStep(props: OnboardingProps & { onBack?: () => void }) {
   };
   return (
     <StepFrame
-      title="Import a private key"
+      title="Import your wallet"
       onBack={props.onBack}
       onSubmit={submit}
       busy={busy}

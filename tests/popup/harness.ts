@@ -14,17 +14,14 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 
 export interface Harness {
   browser: Browser;
-  context: BrowserContext;
+  /** a fresh context (own clock, storage) per page */
   open(seed: FakeSeed, opts?: { hash?: string; colorScheme?: 'light' | 'dark'; fixedClock?: boolean }): Promise<Page>;
+  /** closes every page opened so far */
+  closePages(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function launchHarness(): Promise<Harness> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage', '--font-render-hinting=none'],
-  });
+async function newContext(browser: Browser): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 360, height: 600 }, deviceScaleFactor: 1, locale: 'en-GB', timezoneId: 'UTC' });
   await context.route(`${ORIGIN}/**`, async (route) => {
     const rel = new URL(route.request().url()).pathname.replace(/^\//, '') || 'popup.html';
@@ -36,16 +33,28 @@ export async function launchHarness(): Promise<Harness> {
       await route.fulfill({ status: 404, body: 'not found' });
     }
   });
+  return context;
+}
+
+export async function launchHarness(): Promise<Harness> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage', '--font-render-hinting=none'],
+  });
   return {
     browser,
-    context,
     async open(seed, opts = {}) {
+      const context = await newContext(browser);
       const page = await context.newPage();
       if (opts.fixedClock) await page.clock.setFixedTime(NOW);
       await page.emulateMedia({ colorScheme: opts.colorScheme ?? 'light', reducedMotion: 'reduce' });
       await page.addInitScript(inPage(fakeBackground, seed));
       await page.goto(`${ORIGIN}/popup.html${opts.hash ?? ''}`);
       return page;
+    },
+    async closePages() {
+      for (const c of browser.contexts()) await c.close().catch(() => {});
     },
     async close() {
       await browser.close().catch(() => {});
