@@ -4,7 +4,6 @@
 import $protobuf from 'protobufjs/minimal.js';
 import { mc, decode } from '../proto.ts';
 import { XmtpError } from '../errors.ts';
-import { plainBytes } from '../crypto/bytes.ts';
 import type { ContentTypeId } from './content-type.ts';
 
 export enum Compression {
@@ -21,7 +20,7 @@ export interface EncodedContent {
 }
 
 export function encodeEncodedContent(ec: EncodedContent): Uint8Array {
-  const w = $protobuf.Writer.create();
+  const w = new $protobuf.Writer();
   mc.ContentTypeId.encode(
     { authorityId: ec.type.authorityId, typeId: ec.type.typeId, versionMajor: ec.type.versionMajor, versionMinor: ec.type.versionMinor },
     w.uint32(10).fork(),
@@ -36,7 +35,7 @@ export function encodeEncodedContent(ec: EncodedContent): Uint8Array {
   if (ec.fallback !== undefined) w.uint32(26).string(ec.fallback);
   if (ec.compression !== undefined) w.uint32(40).int32(ec.compression);
   if (ec.content && ec.content.length) w.uint32(34).bytes(ec.content);
-  return plainBytes(w.finish());
+  return w.finish();
 }
 
 export function decodeEncodedContent(bytes: Uint8Array): EncodedContent {

@@ -104,8 +104,25 @@ export function fromBase64(s: string): Uint8Array {
   return out;
 }
 
+// CSPRNG output is drawn in blocks: one getRandomValues call per 4 KiB instead of two per
+// message (each call is a comparatively expensive native round trip). Bytes are never reused.
+const POOL_SIZE = 4096;
+let pool = new Uint8Array(0);
+let poolOffset = 0;
+
 export function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  globalThis.crypto.getRandomValues(out);
+  if (n > POOL_SIZE / 4) {
+    const out = new Uint8Array(n);
+    globalThis.crypto.getRandomValues(out);
+    return out;
+  }
+  if (poolOffset + n > pool.length) {
+    pool = new Uint8Array(POOL_SIZE);
+    globalThis.crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  const out = pool.slice(poolOffset, poolOffset + n);
+  pool.fill(0, poolOffset, poolOffset + n);
+  poolOffset += n;
   return out;
 }

@@ -3,7 +3,7 @@
 // verified once per distinct bundle (cached by bytes) and only the message signature per message.
 import $protobuf from 'protobufjs/minimal.js';
 import { mc, encode, decode, u64, toBigInt } from '../proto.ts';
-import { bytesToHex, concatBytes, equalBytes, plainBytes } from '../crypto/bytes.ts';
+import { bytesToHex, concatBytes, equalBytes } from '../crypto/bytes.ts';
 import { sha256 } from '../crypto/hashes.ts';
 import { verifyDigest } from '../crypto/secp256k1.ts';
 import { decryptAesGcmHkdf, encryptAesGcmHkdf, hkdfHmacKey, hmacSha256Sign, checkCiphertext } from '../crypto/aes-gcm.ts';
@@ -57,11 +57,11 @@ export async function encodeV2Message(p: EncodeV2Params): Promise<EncodedMessage
   const headerBytes = encode(mc.MessageHeaderV2, { createdNs: u64(p.createdNs), topic: p.topic });
   const sig = p.keys.signWithPreKey(sha256(concatBytes(headerBytes, p.payload)));
   // SignedContent, assembled around the pre-encoded sender bundle (identical bytes to encode()).
-  const w = $protobuf.Writer.create();
+  const w = new $protobuf.Writer();
   if (p.payload.length) w.uint32(10).bytes(p.payload);
   w.uint32(18).bytes(p.keys.signedPublicBundleBytes);
   mc.Signature.encode({ ecdsaCompact: { bytes: sig.bytes, recovery: sig.recovery } }, w.uint32(26).fork()).ldelim();
-  const signed = plainBytes(w.finish());
+  const signed = w.finish();
   const c = await encryptAesGcmHkdf(p.keyMaterial, signed, headerBytes, p.salt, p.nonce);
   const senderHmac = hmacSha256Sign(senderHmacKey(p.keyMaterial, hmacPeriod(p.nowMs ?? Date.now()), p.keys.walletAddress), headerBytes);
   const bytes = encode(mc.Message, {
