@@ -311,3 +311,46 @@ test('XIP-43 consent proofs, both ways', async () => {
   await carol.conversations.list();
   assert.equal(carol.contacts.consentState(erin.address), 'unknown');
 });
+
+test('unknown content types travel with their fallback, both ways', async () => {
+  const { ContentTypeId: SdkContentTypeId } = await import('../support/sdk.ts');
+  const pollType = { authorityId: 'example.com', typeId: 'poll', versionMajor: 1, versionMinor: 0 };
+  const sdkPollType = new SdkContentTypeId(pollType);
+  const sdkPollCodec = {
+    contentType: sdkPollType,
+    encode: (c: { q: string }) => ({ type: sdkPollType, parameters: {}, content: utf8(JSON.stringify(c)) }),
+    decode: (e: { content: Uint8Array }) => JSON.parse(new TextDecoder().decode(e.content)),
+    fallback: (c: { q: string }) => `Poll: ${c.q}`,
+    shouldPush: () => true,
+  };
+  const alice = await ours(newWallet());
+  const bobWallet = newWallet();
+  const bob = await createSdkClient(bobWallet, node.url, { codecs: [sdkPollCodec] });
+  const bconv = await bob.conversations.newConversation(alice.address);
+  await bconv.send({ q: 'lunch?' }, { contentType: sdkPollType });
+  const [conv] = await alice.conversations.list();
+  const [m] = await conv!.messages();
+  assert.equal(m!.content, undefined);
+  assert.equal(m!.contentFallback, 'Poll: lunch?');
+  assert.equal(m!.error?.code, 'unknown_content_type');
+  assert.deepEqual(messageToJson(m!), { id: m!.id, conversation: conv!.topic, senderAddress: bob.address, sent: m!.sent.getTime(), contentType: 'example.com/poll:1.0', content: null, fallback: 'Poll: lunch?' });
+  // ours registers the codec and sends; an SDK client without it gets the fallback
+  alice.registerCodec({
+    contentType: pollType,
+    encode: (c: { q: string }) => ({ type: pollType, parameters: {}, content: utf8(JSON.stringify(c)) }),
+    decode: (e) => JSON.parse(new TextDecoder().decode(e.content)),
+    fallback: (c: { q: string }) => `Poll: ${c.q}`,
+    shouldPush: () => true,
+  });
+  await conv!.send({ q: 'dinner?' }, { contentType: pollType });
+  assert.deepEqual((await conv!.messages())[1]!.content, { q: 'dinner?' });
+  const [, theirs] = await bconv.messages();
+  assert.deepEqual(theirs.content, { q: 'dinner?' });
+  // the same user on an SDK client without the codec sees the fallback
+  const bobKeys = await sdk.Client.getKeys(bobWallet, { env: 'local', apiUrl: node.url });
+  const plainBob = await createSdkClient(null, node.url, { privateKeyOverride: bobKeys });
+  const pconv = (await plainBob.conversations.list()).find((c: any) => c.topic === conv!.topic);
+  const [, fallbackOnly] = await pconv.messages();
+  assert.equal(fallbackOnly.content, undefined);
+  assert.equal(fallbackOnly.contentFallback, 'Poll: dinner?');
+});
