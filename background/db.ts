@@ -62,10 +62,20 @@ export interface MessageRecord extends MessageView {
 
 export interface CursorRecord {
   account: string;
-  /** a topic, or a sync job's name */
+  /** a topic or a sync job's name (the client core's cursors), or `position:<topic>` (sync.ts) */
   key: string;
   /** the newest envelope's sender time (ns) processed */
   ns: bigint;
+  position?: SyncPosition;
+}
+
+/** Where the sync engine is in a topic, in the node's own paging order. */
+export interface SyncPosition {
+  /** newest envelope read: its timestamp and paging digest sha256(topic ‖ message) */
+  ns: bigint;
+  digest: Uint8Array;
+  /** when we last read the topic to its end (ns, our clock) */
+  lookedAtNs: bigint;
 }
 
 export interface OutboxRecord {

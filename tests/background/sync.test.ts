@@ -61,19 +61,20 @@ test('a cold sync fetches every conversation and message; the next one fetches n
   assert.equal((await store.listConversations(me)).find((c) => c.peerAddress === bob.address)!.unreadCount, 121);
 });
 
-test('a message that arrives later with an older timestamp (within the overlap) is still found', async () => {
+test('a message published after a sync with a timestamp before it (sender clock behind) is still found', async () => {
   ({ address: me } = await accounts.importWallet(key(0x51), PASSWORD));
   const bob = await peer(0x52);
   const convo = await bob.conversations.newConversation(me);
   await convo.send('now');
   const a = await getClient();
   await syncAll(a);
-  // A sender whose clock is two minutes behind publishes after our sync.
-  await convo.send('from a slow clock', { timestamp: new Date(Date.now() - 2 * 60_000) });
+  // A sender whose clock is 5 s behind (within the 10 s skew the protocol assumes) publishes after our sync.
+  await convo.send('from a slow clock', { timestamp: new Date(Date.now() - 5_000) });
   const r = await syncAll(a);
   assert.equal(r.newMessages, 1);
   const msgs = await store.listMessages(me, convo.topic);
   assert.deepEqual(msgs.map((m) => m.content), ['now', 'from a slow clock'], 'listed by sent time, newest first');
+  assert.equal((await syncAll(a)).newMessages, 0, 'and it is not counted again');
 });
 
 test('a restarted worker resumes from the stored cursors, still unlocked', async () => {
@@ -103,4 +104,34 @@ test('consent written by the peer side of our own account on another device reac
   await syncAll(await getClient());
   assert.equal(await store.consentOf(me, bob.address), 'denied');
   assert.equal((await store.listConversations(me, { consent: 'denied' })).length, 1);
+});
+
+test('once the skew window has passed, an incremental sync asks only for what follows the newest envelope', async () => {
+  ({ address: me } = await accounts.importWallet(key(0x81), PASSWORD));
+  const bob = await peer(0x82);
+  const convo = await bob.conversations.newConversation(me);
+  for (let i = 0; i < 30; i++) await convo.send(`m${i}`);
+  const a = await getClient();
+  await syncAll(a);
+  // As if our last look had been a minute after the newest message (well beyond the 10 s skew): no
+  // envelope published since can carry a time before that message.
+  const d = await db();
+  const rec = (await d.get('cursors', [me, `position:${convo.topic}`]))!;
+  await d.put('cursors', { ...rec, position: { ...rec.position!, lookedAtNs: rec.position!.ns + 60_000_000_000n } });
+  let returned = 0;
+  const original = a.client.api.batchQuery.bind(a.client.api);
+  a.client.api.batchQuery = async (reqs) => {
+    const res = await original(reqs);
+    returned += res.reduce((n, r) => n + r.envelopes.length, 0);
+    return res;
+  };
+  try {
+    assert.equal((await syncAll(a)).newMessages, 0);
+    assert.equal(returned, 0, 'nothing already read is downloaded again');
+    await convo.send('new one');
+    assert.equal((await syncAll(a)).newMessages, 1);
+    assert.equal(returned, 1, 'only the new envelope');
+  } finally {
+    a.client.api.batchQuery = original;
+  }
 });
