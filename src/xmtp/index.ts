@@ -20,7 +20,7 @@ export type { Reaction } from './content/reaction.ts';
 export type { ReadReceipt } from './content/read-receipt.ts';
 export type { Attachment } from './content/attachment.ts';
 export { encryptRemoteContent, decryptRemoteContent, type RemoteAttachment, type EncryptedAttachment } from './content/remote-attachment.ts';
-export { messageToJson, contentToJson, contentFromJson, type MessageJson } from './json-view.ts';
+export { messageToJson, conversationToJson, contentToJson, contentFromJson, type MessageJson, type ConversationJson } from './json-view.ts';
 
 export type { XmtpStorage, StoredConversation, StoredMessage, MessageQuery, ConsentEntry, ConversationVersion } from './storage/types.ts';
 export { MemoryStorage } from './storage/memory.ts';

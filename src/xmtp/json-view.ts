@@ -11,6 +11,8 @@ import type { Attachment } from './content/attachment.ts';
 import type { RemoteAttachment } from './content/remote-attachment.ts';
 import type { Reply } from './content/reply.ts';
 import type { DecodedMessage } from './conversations/decoded-message.ts';
+import type { Conversation } from './conversations/conversation.ts';
+import type { ConsentState } from './consent/contacts.ts';
 
 export interface MessageJson {
   id: string;
@@ -114,5 +116,29 @@ export function messageToJson(m: DecodedMessage): MessageJson {
     content: contentToJson(m.contentType, m.content),
   };
   if (m.contentFallback !== undefined) out.fallback = m.contentFallback;
+  return out;
+}
+
+export interface ConversationJson {
+  /** the topic */
+  id: string;
+  peerAddress: string;
+  /** ms */
+  createdAt: number;
+  version: 'v1' | 'v2';
+  context?: { conversationId: string; metadata: Record<string, string> };
+  consent: ConsentState;
+}
+
+/** DESIGN.md `Conversation` (consent from the client's loaded consent list). */
+export function conversationToJson(c: Conversation): ConversationJson {
+  const out: ConversationJson = {
+    id: c.topic,
+    peerAddress: c.peerAddress,
+    createdAt: Number(c.createdNs / 1_000_000n),
+    version: c.version,
+    consent: c.consentState(),
+  };
+  if (c.context) out.context = { conversationId: c.context.conversationId, metadata: { ...c.context.metadata } };
   return out;
 }

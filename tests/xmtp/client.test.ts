@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { XmtpNode } from '../../server/node.ts';
 import {
-  Client, MemoryStorage, HttpTransport, messageToJson, contentFromJson, isXmtpError, ContentTypeReply, ContentTypeText,
+  Client, MemoryStorage, HttpTransport, messageToJson, conversationToJson, contentFromJson, isXmtpError, ContentTypeReply, ContentTypeText,
   type Transport, type QueryRequest,
 } from '../../src/xmtp/index.ts';
 import { createSdkClient } from '../support/sdk.ts';
@@ -89,6 +89,7 @@ test('JSON views round-trip every standard type', async () => {
   assert.equal(views[1]!.fallback, 'Replied with “replying” to an earlier message');
   assert.equal(views[0]!.senderAddress, alice.address);
   assert.equal(views[0]!.conversation, conv.topic);
+  assert.deepEqual(conversationToJson(bconv!), { id: conv.topic, peerAddress: alice.address, createdAt: conv.createdAt.getTime(), version: 'v2', consent: 'unknown' });
   assert.throws(() => contentFromJson('xmtp.org/text:1.0', 42), (e) => isXmtpError(e, 'invalid_content'));
   assert.throws(() => contentFromJson('xmtp.org/reaction:1.0', { reference: 'x', action: 'maybe', content: 'y' }), (e) => isXmtpError(e, 'invalid_content'));
   assert.deepEqual(contentFromJson('xmtp.org/reply:1.0', { reference: 'r', content: 'c' }).content, { reference: 'r', contentType: ContentTypeText, content: 'c' });
