@@ -23,6 +23,8 @@ export class PgNotifyBus implements Bus {
   private listener: pg.Client | null = null;
   private onEnvelopes: ((envs: OutEnvelope[]) => void) | null = null;
   private chain: Promise<void> = Promise.resolve();
+  private pending: string[] = [];
+  private draining = false;
   private stopped = false;
   private purgeTimer: NodeJS.Timeout | undefined;
   private reconnectDelay = 100;
@@ -43,7 +45,8 @@ export class PgNotifyBus implements Bus {
     const client = new pg.Client({ connectionString: this.store.url, application_name: 'xmtp-listen' });
     client.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
-      this.chain = this.chain.then(() => this.receive(msg.payload!)).catch((err) => this.log.error('fan-out receive failed', { err: String(err) }));
+      this.pending.push(msg.payload);
+      if (!this.draining) this.chain = this.drain();
     });
     client.on('error', (err) => {
       this.log.error('LISTEN connection lost; reconnecting', { err: String(err) });
@@ -71,17 +74,55 @@ export class PgNotifyBus implements Bus {
     setTimeout(retry, this.reconnectDelay).unref();
   }
 
-  private async receive(payload: string): Promise<void> {
-    const note = JSON.parse(payload) as Note;
-    if (note.n === this.nodeId || !this.onEnvelopes) return;
-    let rows: StoredEnvelope[];
-    if ('s' in note) rows = await this.store.rowsBySeq(note.s.map((s) => BigInt(s)));
-    else if ('e' in note) rows = [{ topic: note.e[0], ts: BigInt(note.e[1]), message: Buffer.from(note.e[2], 'base64'), digest: Buffer.alloc(0) }];
-    else {
-      const r = await this.store.pool.query<{ topic: string; ts: string; message: Buffer }>('SELECT topic, ts, message FROM relay WHERE id = $1', [note.r]);
-      rows = r.rows.map((x) => ({ topic: x.topic, ts: BigInt(x.ts), message: x.message, digest: Buffer.alloc(0) }));
+  /**
+   * Handles notifications in arrival order. Everything that arrived while the previous read was in
+   * flight is handled together, with one read for all announced rows, so a slow database never
+   * builds a growing backlog of one-row reads.
+   */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pending.length) {
+        const notes: Note[] = [];
+        for (const p of this.pending.splice(0)) {
+          try {
+            const note = JSON.parse(p) as Note;
+            if (note.n !== this.nodeId) notes.push(note);
+          } catch (err) {
+            this.log.error('bad fan-out notification', { err: String(err) });
+          }
+        }
+        try {
+          await this.deliver(notes);
+        } catch (err) {
+          this.log.error('fan-out receive failed', { err: String(err) });
+        }
+      }
+    } finally {
+      this.draining = false;
     }
-    if (rows.length) this.onEnvelopes(rows.map((r) => new OutEnvelope(r.topic, r.ts, r.message)));
+  }
+
+  private async deliver(notes: Note[]): Promise<void> {
+    if (!notes.length || !this.onEnvelopes) return;
+    const seqs = notes.flatMap((n) => ('s' in n ? n.s.map((s) => BigInt(s)) : []));
+    const bySeq = new Map<bigint, StoredEnvelope>();
+    if (seqs.length) for (const r of await this.store.rowsBySeq(seqs)) bySeq.set(r.seq, r);
+    const out: OutEnvelope[] = [];
+    for (const note of notes) {
+      if ('s' in note) {
+        for (const s of note.s) {
+          const r = bySeq.get(BigInt(s));
+          if (r) out.push(new OutEnvelope(r.topic, r.ts, r.message));
+        }
+      } else if ('e' in note) {
+        out.push(new OutEnvelope(note.e[0], BigInt(note.e[1]), Buffer.from(note.e[2], 'base64')));
+      } else {
+        const r = await this.store.pool.query<{ topic: string; ts: string; message: Buffer }>('SELECT topic, ts, message FROM relay WHERE id = $1', [note.r]);
+        for (const x of r.rows) out.push(new OutEnvelope(x.topic, BigInt(x.ts), x.message));
+      }
+    }
+    if (out.length) this.onEnvelopes(out);
   }
 
   async publish(stored: BusEnvelope[], ephemeral: BusEnvelope[]): Promise<void> {

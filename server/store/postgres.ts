@@ -204,13 +204,13 @@ export class PgStore implements Store {
   }
 
   /** Rows by store id, in id order (for the LISTEN/NOTIFY fan-out). */
-  async rowsBySeq(seqs: bigint[]): Promise<StoredEnvelope[]> {
-    const res = await this.pool.query<{ topic: string; ts: string; digest: Buffer; message: Buffer }>({
+  async rowsBySeq(seqs: bigint[]): Promise<PgStored[]> {
+    const res = await this.pool.query<{ seq: string; topic: string; ts: string; digest: Buffer; message: Buffer }>({
       name: 'xmtp_by_seq',
-      text: 'SELECT topic, ts, digest, message FROM envelopes WHERE seq = ANY($1::bigint[]) ORDER BY seq',
+      text: 'SELECT seq, topic, ts, digest, message FROM envelopes WHERE seq = ANY($1::bigint[]) ORDER BY seq',
       values: [seqs.map(String)],
     });
-    return res.rows.map((r) => ({ topic: r.topic, ts: BigInt(r.ts), digest: r.digest, message: r.message }));
+    return res.rows.map((r) => ({ seq: BigInt(r.seq), topic: r.topic, ts: BigInt(r.ts), digest: r.digest, message: r.message }));
   }
 
   async bulkInsert(envelopes: StoredEnvelope[]): Promise<void> {
