@@ -83,3 +83,22 @@ test('installed WASM verifier decodes the known V2 message; noble is restored wi
   const dg = sha256(priv);
   assert.ok(fromModule.verify(dg, signDigest(dg, priv).bytes, getPublicKey(priv)));
 });
+
+test('noble fallback with a precomputed table for repeated keys agrees with plain noble', () => {
+  const priv = randomBytes(32);
+  const pub = getPublicKey(priv);
+  for (let i = 0; i < 30; i++) {
+    // from the 8th use on, the key's table is used
+    const digest = sha256(new Uint8Array([i]));
+    const sig = signDigest(digest, priv).bytes;
+    assert.equal(nobleVerifier.verify(digest, sig, pub), true);
+    assert.equal(nobleVerifier.verify(sha256(digest), sig, pub), false);
+    const s = BigInt('0x' + bytesToHex(sig.subarray(32)));
+    const high = new Uint8Array(64);
+    high.set(sig.subarray(0, 32));
+    high.set(hexToBytes((N - s).toString(16).padStart(64, '0')), 32);
+    assert.equal(nobleVerifier.verify(digest, high, pub), false);
+    assert.equal(nobleVerifier.verify(digest, new Uint8Array(64), pub), false);
+    assert.equal(nobleVerifier.verify(digest, sig, getPublicKey(randomBytes(32))), false);
+  }
+});
