@@ -85,13 +85,15 @@ export async function badgeText(page: Evaluator): Promise<string> {
   )) as string;
 }
 
+type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
+
 /** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function waitFor<T>(fn: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(fn: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<Truthy<T>> {
   const t0 = Date.now();
   let last: T | undefined;
   while (Date.now() - t0 < timeoutMs) {
     last = await fn();
-    if (last) return last as NonNullable<T>;
+    if (last) return last as Truthy<T>;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
