@@ -21,8 +21,9 @@ Options:
   --port PORT            listen port (default 5555; 0 = any free port)
   --db DB                SQLite file (default ./data/xmtp.sqlite, created if missing), ':memory:',
                          or postgres://user@host:port/dbname
-  --bus none|pg-notify|nats
-                         cross-process fan-out with PostgreSQL (default pg-notify)
+  --bus nats|pg-notify|none
+                         fan-out between node processes sharing a PostgreSQL database (default nats;
+                         pg-notify = PostgreSQL LISTEN/NOTIFY, no extra server; none = one process)
   --nats-url URL         NATS server for --bus nats (default nats://127.0.0.1:4222)
   --no-auth              accept publishes without auth tokens (local development only)
   --no-rate-limit        disable per-IP rate limits
@@ -32,7 +33,7 @@ Options:
   --log-level LEVEL      debug|info|warn|error|silent (default info)
   -h, --help
 
-Environment: XMTP_DB, XMTP_HOST, XMTP_PORT, XMTP_LOG_LEVEL are used when the option is absent.
+Environment: XMTP_DB, XMTP_HOST, XMTP_PORT, XMTP_NATS_URL, XMTP_LOG_LEVEL are used when the option is absent.
 Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP reloads the allow/deny lists.`;
 
 function fail(msg: string): never {

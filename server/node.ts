@@ -38,9 +38,9 @@ export interface NodeOptions {
   aclReloadMs?: number;
   /** Wallets allowed to publish to other wallets' contact-/privatestore- topics. */
   privilegedAddresses?: string[];
-  /** Cross-process fan-out (PostgreSQL only). Default: 'pg-notify' with PostgreSQL, 'none' with SQLite. */
+  /** Cross-process fan-out (PostgreSQL only). Default: 'nats' with PostgreSQL, 'none' with SQLite. */
   bus?: BusKind;
-  /** NATS server URL for bus 'nats' (default nats://127.0.0.1:4222). */
+  /** NATS server URL for bus 'nats' (default $XMTP_NATS_URL or nats://127.0.0.1:4222). */
   natsUrl?: string;
   /** Trust X-Forwarded-For (the entry appended by our proxy) for the client IP. */
   trustProxy?: boolean;

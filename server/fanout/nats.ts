@@ -1,41 +1,62 @@
-// Cross-process fan-out over NATS (core pub/sub): one subject, envelopes carried whole (no database
-// read on the receiving side). The server's max_payload must exceed the largest envelope (set it to
-// at least 2 MB; nats-server's default is 1 MB).
+// Cross-process fan-out over NATS (core pub/sub): one subject, envelopes carried whole, so the
+// receiving processes need no database read. A frame larger than the server's max_payload (a
+// near-1 MiB envelope with the default 1 MB limit) is split into parts and reassembled; parts of
+// one frame come from one connection, and NATS keeps their order.
+import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from '../log.ts';
 import type { Bus, BusEnvelope } from './bus.ts';
 import { OutEnvelope } from './dispatcher.ts';
 
 export const SUBJECT = 'xmtp.envelopes';
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
-// Frame: header JSON {"n": nodeId, "e": [[topic, ts, length], ...]} + "\n" + the messages back to back.
-function encode(nodeId: string, envs: BusEnvelope[]): Uint8Array {
-  const header = Buffer.from(JSON.stringify({ n: nodeId, e: envs.map((e) => [e.topic, e.ts.toString(), e.message.length]) }) + '\n');
-  return Buffer.concat([header, ...envs.map((e) => e.message)]);
+// Frame: header JSON + "\n" + body.
+//   {"n": nodeId, "e": [[topic, ts, length], ...]}  body = the messages back to back
+//   {"n": nodeId, "p": [frameId, index, count]}      body = one slice of an encoded frame of the first kind
+function frame(header: object, body: Buffer[]): Buffer {
+  return Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), ...body]);
 }
 
-function decode(data: Uint8Array): { n: string; envs: OutEnvelope[] } {
+function parse(data: Uint8Array): { h: { n: string; e?: Array<[string, string, number]>; p?: [string, number, number] }; body: Buffer } {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const nl = buf.indexOf(10);
-  const h = JSON.parse(buf.subarray(0, nl).toString()) as { n: string; e: Array<[string, string, number]> };
-  let off = nl + 1;
-  const envs = h.e.map(([topic, ts, len]) => {
-    const msg = Buffer.from(buf.subarray(off, off + len));
-    off += len;
-    return new OutEnvelope(topic, BigInt(ts), msg);
-  });
-  return { n: h.n, envs };
+  return { h: JSON.parse(buf.subarray(0, nl).toString()), body: buf.subarray(nl + 1) };
 }
 
 export class NatsBus implements Bus {
   readonly name = 'nats';
   private nc: NatsConnection | null = null;
   private sub: Subscription | null = null;
+  private parts = new Map<string, Buffer[]>();
 
   constructor(private url: string, private nodeId: string, private log: Logger) {}
 
   async start(onEnvelopes: (envs: OutEnvelope[]) => void): Promise<void> {
     this.nc = await connect({ servers: this.url, name: `xmtp-node-${this.nodeId.slice(0, 8)}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const deliver = (data: Uint8Array) => {
+      const { h, body } = parse(data);
+      if (h.n === this.nodeId) return;
+      if (h.p) {
+        const [id, index, count] = h.p;
+        const got = this.parts.get(id) ?? [];
+        got[index] = Buffer.from(body);
+        this.parts.set(id, got);
+        if (got.filter(Boolean).length === count) {
+          this.parts.delete(id);
+          deliver(Buffer.concat(got));
+        }
+        return;
+      }
+      let off = 0;
+      onEnvelopes(
+        (h.e ?? []).map(([topic, ts, len]) => {
+          const msg = Buffer.from(body.subarray(off, off + len));
+          off += len;
+          return new OutEnvelope(topic, BigInt(ts), msg);
+        }),
+      );
+    };
     this.sub = this.nc.subscribe(SUBJECT, {
       callback: (err, msg) => {
         if (err) {
@@ -43,8 +64,7 @@ export class NatsBus implements Bus {
           return;
         }
         try {
-          const { n, envs } = decode(msg.data);
-          if (n !== this.nodeId) onEnvelopes(envs);
+          deliver(msg.data);
         } catch (e) {
           this.log.error('bad NATS fan-out frame', { err: String(e) });
         }
@@ -60,17 +80,16 @@ export class NatsBus implements Bus {
     const nc = this.nc;
     if (!nc) throw new Error('NATS bus not started');
     const all = [...stored, ...ephemeral];
+    const f = frame({ n: this.nodeId, e: all.map((e) => [e.topic, e.ts.toString(), e.message.length]) }, all.map((e) => e.message));
     const max = nc.info?.max_payload ?? 1024 * 1024;
-    const frame = encode(this.nodeId, all);
-    if (frame.length <= max) {
-      nc.publish(SUBJECT, frame);
+    if (f.length <= max) {
+      nc.publish(SUBJECT, f);
       return;
     }
-    for (const e of all) {
-      const f = encode(this.nodeId, [e]);
-      if (f.length > max) throw new Error(`envelope of ${e.message.length} bytes exceeds the NATS max_payload ${max}`);
-      nc.publish(SUBJECT, f);
-    }
+    const id = randomUUID();
+    const size = max - 256; // room for the part header
+    const count = Math.ceil(f.length / size);
+    for (let i = 0; i < count; i++) nc.publish(SUBJECT, frame({ n: this.nodeId, p: [id, i, count] }, [f.subarray(i * size, (i + 1) * size)]));
   }
 
   async close(): Promise<void> {

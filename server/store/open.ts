@@ -1,6 +1,6 @@
 // Opens the store named by a --db value, and the fan-out bus that goes with it.
 import type { Bus } from '../fanout/bus.ts';
-import { NatsBus } from '../fanout/nats.ts';
+import { DEFAULT_NATS_URL, NatsBus } from '../fanout/nats.ts';
 import { CHANNEL, PgNotifyBus } from '../fanout/pgnotify.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -21,9 +21,11 @@ export async function openStore(
     if (o.bus && o.bus !== 'none') throw new Error(`fan-out bus ${o.bus} needs a PostgreSQL database (several processes cannot share SQLite)`);
     return { store: new SqliteStore(db, { onCommit }), bus: null };
   }
-  const kind = o.bus ?? 'pg-notify';
+  // NATS measured better than LISTEN/NOTIFY under the fan-out benchmark (server/README.md), so it is
+  // the default; pg-notify remains for deployments that cannot run a NATS server.
+  const kind = o.bus ?? 'nats';
   const store = await PgStore.open(db, { onCommit, notify: kind === 'pg-notify' ? { channel: CHANNEL, nodeId: o.nodeId } : undefined });
   if (kind === 'none') return { store, bus: null };
-  if (kind === 'nats') return { store, bus: new NatsBus(o.natsUrl ?? 'nats://127.0.0.1:4222', o.nodeId, o.log) };
+  if (kind === 'nats') return { store, bus: new NatsBus(o.natsUrl ?? process.env.XMTP_NATS_URL ?? DEFAULT_NATS_URL, o.nodeId, o.log) };
   return { store, bus: new PgNotifyBus(store, o.nodeId, o.log) };
 }

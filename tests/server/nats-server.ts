@@ -1,5 +1,5 @@
 // Throwaway nats-server (Debian package `nats-server`) on a free loopback port, for tests and
-// benchmarks of the NATS fan-out. max_payload is raised so whole envelopes (up to 1 MiB) fit.
+// benchmarks of the NATS fan-out. Default settings (max_payload 1 MB), as a stock server has.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -16,7 +16,7 @@ export async function startNats(): Promise<{ url: string; stop(): Promise<void> 
   const dir = mkdtempSync(join(tmpdir(), 'xmtp-nats-'));
   const port = await freePort();
   const conf = join(dir, 'nats.conf');
-  writeFileSync(conf, `listen: "127.0.0.1:${port}"\nmax_payload: 8MB\nmax_pending: 64MB\n`);
+  writeFileSync(conf, `listen: "127.0.0.1:${port}"\n`);
   const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
