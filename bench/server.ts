@@ -224,8 +224,9 @@ async function benchSqlite(): Promise<void> {
 }
 
 async function benchPostgres(): Promise<void> {
-  report(`PostgreSQL (pg, fsync + synchronous_commit on)`);
+  report(`PostgreSQL (pg, fsync + synchronous_commit on; NATS fan-out unless noted)`);
   const cluster = await startPostgres({ durable: true, settings: { shared_buffers: '256MB', max_wal_size: '2GB' } });
+  const nats = await startNats();
   try {
     const db = await cluster.createDatabase('xmtp_bench');
     if (!FANOUT_ONLY) {
@@ -233,7 +234,7 @@ async function benchPostgres(): Promise<void> {
       await seed(store);
       await store.pool.query('ANALYZE envelopes');
       await store.close();
-      const node = await spawnNode(nodeArgs(db));
+      const node = await spawnNode(nodeArgs(db, ['--nats-url', nats.url]));
       try {
         await publishes(node.url);
         await queries(node.url);
@@ -247,17 +248,12 @@ async function benchPostgres(): Promise<void> {
     const delays: Record<string, number[]> = { 'pg-notify': [], nats: [] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const bus of ['pg-notify', 'nats'] as const) {
-        const nats = bus === 'nats' ? await startNats() : null;
+        const extra = ['--bus', bus, ...(bus === 'nats' ? ['--nats-url', nats.url] : [])];
+        const [a, b] = await Promise.all([spawnNode(nodeArgs(db, extra)), spawnNode(nodeArgs(db, extra))]);
         try {
-          const extra = ['--bus', bus, ...(nats ? ['--nats-url', nats.url] : [])];
-          const [a, b] = await Promise.all([spawnNode(nodeArgs(db, extra)), spawnNode(nodeArgs(db, extra))]);
-          try {
-            delays[bus]!.push(...(await fanout(a.url, b.url, `across 2 processes via ${bus === 'nats' ? 'NATS' : 'LISTEN/NOTIFY'} (round ${round + 1})`)));
-          } finally {
-            await stop([a, b]);
-          }
+          delays[bus]!.push(...(await fanout(a.url, b.url, `across 2 processes via ${bus === 'nats' ? 'NATS' : 'LISTEN/NOTIFY'} (round ${round + 1})`)));
         } finally {
-          await nats?.stop();
+          await stop([a, b]);
         }
       }
     }
@@ -265,6 +261,7 @@ async function benchPostgres(): Promise<void> {
     const nt = summary(delays.nats!);
     report(`  cross-process fan-out, all rounds: LISTEN/NOTIFY p50 ${fmt(pn.p50)} ms p99 ${fmt(pn.p99)} ms; NATS p50 ${fmt(nt.p50)} ms p99 ${fmt(nt.p99)} ms`);
   } finally {
+    await nats.stop();
     await cluster.stop();
   }
 }
