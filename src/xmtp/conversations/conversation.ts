@@ -38,6 +38,7 @@ export interface StreamOptions {
 }
 
 const toMs = (t: Date | number) => (t instanceof Date ? t.getTime() : t);
+const DECODE_CONCURRENCY = 64;
 
 export class Conversation {
   readonly topic: string;
@@ -108,14 +109,22 @@ export class Conversation {
 
   /** Decodes envelopes, reporting each rejected one to onError; returns the valid ones in order. */
   async decodeEnvelopes(envelopes: Envelope[], onError?: OnMessageError): Promise<StoredMessage[]> {
-    const results = await Promise.all(
-      envelopes.map((envelope) =>
-        this.decodeEnvelope(envelope).catch((e) => {
+    const results: Array<StoredMessage | null> = new Array(envelopes.length).fill(null);
+    // A bounded number in flight: enough to keep WebCrypto busy while signatures are checked on
+    // this thread, without queueing every decryption (and its garbage) up front.
+    let next = 0;
+    const worker = async () => {
+      while (next < envelopes.length) {
+        const i = next++;
+        const envelope = envelopes[i]!;
+        try {
+          results[i] = await this.decodeEnvelope(envelope);
+        } catch (e) {
           onError?.({ error: asXmtpError(e), envelope });
-          return null;
-        }),
-      ),
-    );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, envelopes.length) }, worker));
     return results.filter((m): m is StoredMessage => m !== null);
   }
 
