@@ -1,7 +1,7 @@
 // Background entry (Chrome service worker / Firefox event page). Every listener is registered
 // synchronously at top level so a restarted worker receives the event that woke it; all state needed
 // to resume lives in IndexedDB and storage.session.
-import browser from 'webextension-polyfill';
+import browser from '../src/browser.ts';
 import { createRouter } from './router.ts';
 import { setRouter } from './events.ts';
 import { wireBroadcasts } from './broadcast.ts';

@@ -1,7 +1,7 @@
 // Calls the background over a runtime.Port from an extension page (popup, prompt). Reconnects when the
 // background restarts (an MV3 worker can be stopped at any time) and re-sends nothing: a request that
 // was in flight when the port dropped fails with 4900 and the caller decides whether to retry.
-import browser, { type Runtime } from 'webextension-polyfill';
+import browser, { type Runtime } from './browser.ts';
 import { ErrorCode, RpcError, type RpcEvent, type RpcResponse } from './rpc.ts';
 import type { Caller, Method, Params, Result } from './messages.ts';
 
