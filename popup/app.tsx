@@ -94,7 +94,7 @@ export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
   if (status.state === 'onboarding') {
     return (
       <main class="app">
-        <Onboarding bg={bg} pageWallet={pageWallet} onDone={() => void loadStatus()} />
+        <Onboarding bg={bg} pageWallet={pageWallet} nodeSettings onDone={() => void loadStatus()} />
       </main>
     );
   }

@@ -217,7 +217,7 @@ export function mergeMessages(current: MessageView[], incoming: MessageView[]): 
   if (!incoming.length) return current;
   const byId = new Map(current.map((m) => [m.id, m]));
   for (const m of incoming) {
-    const localId = (m as MessageView & { localId?: string }).localId;
+    const localId = m.localId;
     if (localId && localId !== m.id) byId.delete(localId);
     byId.set(m.id, m);
   }

@@ -54,8 +54,13 @@ export function Conversation(props: ConversationProps) {
   const known = useRef(new Set<string>());
   const olderBusy = useRef(false);
 
+  // Only an allowed conversation is marked read: the background may send the peer a read receipt, which
+  // must not tell an unknown sender (a request, perhaps spam) that this inbox is alive. A request stays
+  // unread until the user allows or blocks it.
+  const consentRef = useRef(conv?.consent);
+  consentRef.current = conv?.consent;
   const markRead = () => {
-    if (document.visibilityState !== 'visible') return;
+    if (document.visibilityState !== 'visible' || consentRef.current !== 'allowed') return;
     inbox.patch(topic, { unreadCount: 0 });
     bg.call('conversations.markRead', { topic }).catch(() => {});
   };
@@ -96,7 +101,7 @@ export function Conversation(props: ConversationProps) {
         (e) => setError(errorText(e)),
       );
     }
-    void loadLatest().then(markRead);
+    void loadLatest();
     const offMessages = bg.on('messages', (d) => {
       const data = d as { topic: string; messages: MessageView[] };
       if (data.topic === topic) apply(data.messages, true);
@@ -114,6 +119,11 @@ export function Conversation(props: ConversationProps) {
   useEffect(() => {
     if (loaded && !messages.some(isShown)) markAfterPaint('conversation-painted');
   }, [loaded]);
+
+  // The conversation became known (fetched) or allowed: now it may be marked read.
+  useEffect(() => {
+    if (loaded && conv?.consent === 'allowed') markRead();
+  }, [loaded, conv?.consent]);
 
   const loadOlder = async () => {
     if (olderBusy.current || !hasMore || !messages.length) return;

@@ -34,6 +34,8 @@ export interface OnboardingProps {
   initialStep?: Step;
   /** heading level 1 text of the first step */
   title?: string;
+  /** offer to change the XMTP node before the identity is made (needs settings.get/update: popup only) */
+  nodeSettings?: boolean;
 }
 
 export type Step = 'choose' | 'create' | 'import' | 'page';
@@ -75,7 +77,68 @@ function Choose(props: OnboardingProps & { onPick: (s: Step) => void }) {
         )}
       </div>
       <SignatureExplainer />
+      {props.nodeSettings && <NodeChoice bg={props.bg} />}
     </section>
+  );
+}
+
+/** The XMTP node the identity will live on, changeable before onboarding (self-hosted or local nodes). */
+function NodeChoice({ bg }: { bg: Bg }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState('');
+  useEffect(() => {
+    bg.call('settings.get').then(
+      (s) => {
+        setUrl(s.nodeUrl);
+        setSaved(s.nodeUrl);
+      },
+      () => {},
+    );
+  }, []);
+  if (url === null) return null;
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    const next = url.trim();
+    if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(next)) {
+      setError('Enter an http:// or https:// URL, for example http://localhost:5555.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setNote('Checking the node…');
+    try {
+      const s = await bg.call('settings.update', { nodeUrl: next });
+      setSaved(s.nodeUrl);
+      setUrl(s.nodeUrl);
+      setNote('Saved.');
+    } catch (err) {
+      setNote('');
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <details class="node-choice">
+      <summary>
+        XMTP node: <span class="mono">{saved}</span>
+      </summary>
+      <form class="stack" onSubmit={save} noValidate aria-busy={busy}>
+        <Field label="Node URL" type="url" value={url} onValue={setUrl} error={error} spellcheck={false} autocomplete="off" disabled={busy} />
+        <div class="row">
+          <button type="submit" class="btn small" disabled={busy}>
+            Save
+          </button>
+          <span class="status-line" role="status">
+            {note}
+          </span>
+        </div>
+      </form>
+    </details>
   );
 }
 
