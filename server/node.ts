@@ -285,7 +285,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     const t0 = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
     inflight++;
-    let name = path;
+    let name = ROUTES.has(path) ? path.slice('/message/v1/'.length) : 'other'; // bounded label set
     let code = 0;
     try {
       name = await route(req, res, path);
