@@ -2,7 +2,7 @@
 // picks conversation, new conversation or settings. The inbox stays mounted underneath the other
 // screens, so coming back is instant and keeps its scroll position and tab.
 import { useEffect, useState } from 'preact/hooks';
-import browser from 'webextension-polyfill';
+import browser from '../src/browser.ts';
 import type { AppStatus, ConversationView } from '../src/views.ts';
 import type { Bg, Inbox as InboxModel } from './state.ts';
 import { errorText } from './lib/format.ts';

@@ -1,5 +1,6 @@
 // Popup entry: the inbox a person opens from the toolbar. The first two requests (status and the
 // cached conversation list) leave before the first render, so the list paints as soon as they answer.
+import './lib/start-mark.ts';
 import { render } from 'preact';
 import { PortClient } from '../src/port-client.ts';
 import { Inbox } from './state.ts';

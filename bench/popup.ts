@@ -1,0 +1,184 @@
+// `npm run bench -- popup`: how fast the popup paints from the cache, with the built extension in
+// headless Chromium (the same launcher as the browser tests).
+//
+//   1. builds dist/, starts a node (in memory) and the extension;
+//   2. onboards through the real path: `settings.update` (node URL) and `account.create` over the
+//      popup's port, so the account, its keys and its database exist exactly as for a user;
+//   3. seeds the background's IndexedDB (`xmtp-inbox`, schema background/db.ts) from an extension page —
+//      same origin as the background — with N conversations and M messages: records of the
+//      `conversations` and `messages` stores keyed by the account address, as the sync engine writes
+//      them (lastMessage preview, updatedAt, unread count). One conversation, the newest, has 500
+//      messages; the others share the rest;
+//   4. opens popup.html R times and reads the popup's performance marks:
+//        list:          navigation start → `list-painted` (first frame painted with the conversations)
+//        conversation:  `conversation-open` (click on the 500-message conversation) → `conversation-painted`
+//      The marks are set after the frame is painted (requestAnimationFrame, then a task). The list time
+//      is also split at `popup-start` (the popup's first line of code runs): before it is the browser
+//      making the page and loading the bundle, after it the popup's own work (two requests to the
+//      background, answered from IndexedDB, and the first render).
+//
+// Options: --conversations N (1000) --messages M (20000) --big K (500) --runs R (15).
+// Targets (issue 6): list ≤ 100 ms, conversation ≤ 150 ms (medians).
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { startNode } from '../server/node.ts';
+import { launchChromium, ROOT } from '../tests/browser/support/browsers.ts';
+import { inPage } from '../tests/browser/support/in-page.ts';
+import { rpc } from '../tests/browser/support/extension-rpc.ts';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const CONVERSATIONS = arg('conversations', 1000);
+const MESSAGES = arg('messages', 20_000);
+const BIG = arg('big', 500);
+const RUNS = arg('runs', 15);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const fmt = (n: number) => `${n.toFixed(1).padStart(6)} ms`;
+
+export interface SeedPlan {
+  account: string;
+  conversations: number;
+  messages: number;
+  big: number;
+  now: number;
+}
+
+/** Runs in an extension page: writes the records with plain IndexedDB, in a few large transactions. */
+export async function seed(plan: SeedPlan): Promise<{ topics: string[]; bigPeer: string; stored: { conversations: number; messages: number } }> {
+  const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
+  const db: IDBDatabase = await new Promise((resolve, reject) => {
+    const r = indexedDB.open('xmtp-inbox');
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  const done = (tx: IDBTransaction) =>
+    new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  const MIN = 60_000;
+  const topics: string[] = [];
+  const peers: string[] = [];
+  for (let i = 0; i < plan.conversations; i++) {
+    topics.push(`/xmtp/0/m-${hex(0xbe0c0000 + i, 64)}/proto`);
+    peers.push(`0x${hex(0xbe0c + i + 1, 40)}`);
+  }
+  // message counts: conversation 0 gets `big`, the others share the rest
+  const counts = topics.map((_, i) => (i === 0 ? plan.big : 0));
+  const rest = plan.messages - plan.big;
+  for (let k = 0; k < rest; k++) counts[1 + (k % (plan.conversations - 1))]++;
+  const texts = ['gm', 'Are you around later?', 'Sure, 5 pm works for me', 'Sent you the doc 📄', 'lol', 'Let me check and get back to you. The deploy is scheduled for Thursday, right after the audit report lands.'];
+  let storedMessages = 0;
+  const BATCH = 100; // conversations per transaction
+  for (let start = 0; start < topics.length; start += BATCH) {
+    const tx = db.transaction(['conversations', 'messages'], 'readwrite');
+    const cs = tx.objectStore('conversations');
+    const ms = tx.objectStore('messages');
+    for (let i = start; i < Math.min(topics.length, start + BATCH); i++) {
+      const topic = topics[i];
+      const newest = plan.now - i * 13 * MIN; // conversation 0 is the newest
+      let last: Record<string, unknown> | undefined;
+      for (let j = 0; j < counts[i]; j++) {
+        const mine = j % 3 === 1;
+        const m = {
+          account: plan.account,
+          id: hex(i, 8) + hex(j, 8) + 'f'.repeat(48),
+          conversation: topic,
+          senderAddress: mine ? plan.account : peers[i],
+          sent: newest - (counts[i] - 1 - j) * 4 * MIN,
+          contentType: 'xmtp.org/text:1.0',
+          content: `${texts[(i + j) % texts.length]}${j % 11 === 0 ? ` (#${j})` : ''}`,
+          status: 'sent',
+        };
+        ms.put(m);
+        last = m;
+        storedMessages++;
+      }
+      const { account: _a, ...lastView } = (last ?? {}) as Record<string, unknown>;
+      cs.put({
+        account: plan.account,
+        topic,
+        peerAddress: peers[i],
+        createdAt: newest - 30 * 86_400_000,
+        createdNs: BigInt(newest - 30 * 86_400_000) * 1_000_000n,
+        version: 'v2',
+        consent: i % 50 === 49 ? 'unknown' : 'allowed',
+        updatedAt: newest,
+        ...(last ? { lastMessage: lastView } : {}),
+        readUpTo: i % 7 === 0 ? 0 : newest,
+        unreadCount: i % 7 === 0 ? 2 : 0,
+      });
+    }
+    await done(tx);
+  }
+  const count = (store: string) =>
+    new Promise<number>((resolve) => {
+      const r = db.transaction(store).objectStore(store).count();
+      r.onsuccess = () => resolve(r.result);
+    });
+  const stored = { conversations: await count('conversations'), messages: await count('messages') };
+  db.close();
+  void storedMessages;
+  return { topics, bigPeer: peers[0], stored };
+}
+
+async function main() {
+  console.log(`popup bench: ${CONVERSATIONS} conversations, ${MESSAGES} messages (one conversation with ${BIG}), ${RUNS} runs`);
+  const b = spawnSync(process.execPath, ['build.mjs', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+  if (b.status !== 0) throw new Error('build failed');
+
+  const node = await startNode({ port: 0, db: ':memory:', logLevel: 'error', rateLimits: false });
+  const ext = await launchChromium();
+  try {
+    const probe = await ext.openPopup('prompt.html'); // an extension page that is not the popup app
+    await rpc(probe, 'settings.update', { nodeUrl: node.url });
+    const { address } = await rpc<{ address: string }>(probe, 'account.create', { password: 'bench password 123' });
+    const t0 = performance.now();
+    const seeded = (await probe.evaluate(inPage(seed, { account: address, conversations: CONVERSATIONS, messages: MESSAGES, big: BIG, now: Date.now() }))) as Awaited<ReturnType<typeof seed>>;
+    console.log(`seeded ${seeded.stored.conversations} conversations and ${seeded.stored.messages} messages into IndexedDB in ${((performance.now() - t0) / 1000).toFixed(1)} s (account ${address})`);
+    const listed = await rpc<unknown[]>(probe, 'conversations.list');
+    if (listed.length !== CONVERSATIONS) throw new Error(`the background lists ${listed.length} conversations, expected ${CONVERSATIONS}`);
+    await probe.close();
+
+    const short = `${seeded.bigPeer.slice(0, 6)}…${seeded.bigPeer.slice(-4)}`;
+    const list: number[] = [];
+    const load: number[] = [];
+    const conversation: number[] = [];
+    const rows: number[] = [];
+    for (let run = 0; run <= RUNS; run++) {
+      const page = await ext.context.newPage();
+      await page.goto(ext.base + 'popup.html');
+      await page.waitForFunction(() => performance.getEntriesByName('list-painted').length > 0, undefined, { timeout: 30_000 });
+      const [listMs, startMs] = await page.evaluate(() => [performance.getEntriesByName('list-painted')[0]!.startTime, performance.getEntriesByName('popup-start')[0]!.startTime]);
+      await page.getByRole('list', { name: /conversations$/ }).getByRole('button', { name: new RegExp(`^${short}`) }).click();
+      await page.waitForFunction(() => performance.getEntriesByName('conversation-painted').length > 0, undefined, { timeout: 30_000 });
+      const convMs = await page.evaluate(
+        () => performance.getEntriesByName('conversation-painted')[0]!.startTime - performance.getEntriesByName('conversation-open')[0]!.startTime,
+      );
+      rows.push(await page.locator('.messages .vrow').count());
+      await page.close();
+      if (run === 0) continue; // warm-up: first start of the popup's code in this profile
+      list.push(listMs);
+      load.push(startMs);
+      conversation.push(convMs);
+    }
+    console.log('');
+    console.log(`                                   median      p90      min   target`);
+    const own = list.map((x, i) => x - load[i]);
+    console.log(`open → list painted            ${fmt(median(list))} ${fmt(pct(list, 0.9))} ${fmt(Math.min(...list))}   ≤ 100 ms`);
+    console.log(`  open → popup code starts     ${fmt(median(load))} ${fmt(pct(load, 0.9))} ${fmt(Math.min(...load))}   (browser: page + bundle load)`);
+    console.log(`  popup code → list painted    ${fmt(median(own))} ${fmt(pct(own, 0.9))} ${fmt(Math.min(...own))}   (popup: 2 requests + render)`);
+    console.log(`click → ${BIG}-message conversation ${fmt(median(conversation))} ${fmt(pct(conversation, 0.9))} ${fmt(Math.min(...conversation))}   ≤ 150 ms`);
+    console.log(`(message rows in the DOM: ${median(rows)} of ${BIG}; the list is windowed)`);
+  } finally {
+    await ext.close();
+    await node.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
