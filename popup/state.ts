@@ -56,6 +56,10 @@ export class Inbox {
 
   constructor(private readonly bg: Bg) {
     bg.on('conversations', (d) => void this.refresh((d as { topics: string[] }).topics ?? []));
+    // The background restarted (MV3): events sent meanwhile are lost, so read the list again.
+    bg.on('reconnect', () => {
+      if (this.store.get().conversations) void this.load();
+    });
   }
 
   get(topic: string): ConversationView | undefined {

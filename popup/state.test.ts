@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Inbox, type Bg } from './state.ts';
+import type { ConversationView } from '../src/views.ts';
+
+function fakeBg(answers: Record<string, (p: any) => unknown>) {
+  const listeners = new Map<string, ((d: unknown) => void)[]>();
+  const calls: string[] = [];
+  const bg = {
+    call: async (method: string, params?: unknown) => {
+      calls.push(method);
+      const a = answers[method];
+      if (!a) throw Object.assign(new Error(`${method} is not supported`), { code: 4200 });
+      return a(params);
+    },
+    on: (event: string, fn: (d: unknown) => void) => {
+      listeners.set(event, [...(listeners.get(event) ?? []), fn]);
+      return () => {};
+    },
+  } as unknown as Bg;
+  const emit = (event: string, data: unknown) => listeners.get(event)?.forEach((fn) => fn(data));
+  return { bg, emit, calls };
+}
+const conv = (id: string, updatedAt: number, p: Partial<ConversationView> = {}): ConversationView => ({
+  id,
+  peerAddress: '0x' + id.padStart(40, '0'),
+  createdAt: 0,
+  consent: 'allowed',
+  version: 'v2',
+  updatedAt,
+  unreadCount: 0,
+  ...p,
+});
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test('loads sorted, refreshes changed topics from events, reloads after a reconnect', async () => {
+  let list = [conv('a', 1), conv('b', 3), conv('c', 2)];
+  const { bg, emit, calls } = fakeBg({
+    'conversations.list': () => list,
+    'conversations.get': ({ topic }) => ({ ...list.find((c) => c.id === topic)!, updatedAt: 10, unreadCount: 1 }),
+  });
+  const inbox = new Inbox(bg);
+  let renders = 0;
+  inbox.store.subscribe(() => renders++);
+  await inbox.load();
+  assert.deepEqual(inbox.store.get().conversations!.map((c) => c.id), ['b', 'c', 'a']);
+  emit('conversations', { topics: ['a'] });
+  await tick();
+  assert.deepEqual(inbox.store.get().conversations!.map((c) => c.id), ['a', 'b', 'c']);
+  assert.equal(inbox.get('a')!.unreadCount, 1);
+  list = [conv('z', 5)];
+  emit('reconnect', undefined);
+  await tick();
+  assert.deepEqual(inbox.store.get().conversations!.map((c) => c.id), ['z']);
+  assert.ok(renders >= 3);
+  assert.deepEqual(calls, ['conversations.list', 'conversations.get', 'conversations.list']);
+});
+
+test('a failed load keeps the error; sync failures mark the list offline, not 4200', async () => {
+  const { bg } = fakeBg({
+    'conversations.list': () => {
+      throw Object.assign(new Error('The inbox is locked'), { code: -32603, data: { reason: 'locked' } });
+    },
+  });
+  const inbox = new Inbox(bg);
+  await inbox.load();
+  assert.equal(inbox.store.get().conversations, null);
+  assert.equal(inbox.store.get().error, 'The inbox is locked. Unlock it and try again.');
+  await inbox.sync();
+  assert.equal(inbox.store.get().offline, null, 'sync.now unsupported (4200) says nothing');
+
+  const down = fakeBg({ 'conversations.list': () => [], 'sync.now': () => Promise.reject(Object.assign(new Error('Cannot reach the XMTP node'), { code: -32603 })) });
+  const inbox2 = new Inbox(down.bg);
+  await inbox2.sync();
+  assert.equal(inbox2.store.get().offline, 'Cannot reach the XMTP node.');
+  await inbox2.sync();
+  assert.equal(down.calls.filter((c) => c === 'sync.now').length, 1, 'once per popup unless asked again');
+  inbox2.clear();
+  assert.deepEqual(inbox2.store.get(), { conversations: null, error: null, offline: null });
+});
+
+test('patch and noteMessage update one conversation in place', async () => {
+  const { bg } = fakeBg({ 'conversations.list': () => [conv('a', 1), conv('b', 2)] });
+  const inbox = new Inbox(bg);
+  await inbox.load();
+  inbox.patch('a', { consent: 'denied' });
+  assert.equal(inbox.get('a')!.consent, 'denied');
+  inbox.noteMessage({ id: 'm', conversation: 'a', senderAddress: '0x1', sent: 9, contentType: 'xmtp.org/text:1.0', content: 'hi', status: 'pending' });
+  assert.deepEqual(inbox.store.get().conversations!.map((c) => c.id), ['a', 'b']);
+  assert.equal(inbox.get('a')!.lastMessage?.content, 'hi');
+});
