@@ -3,13 +3,13 @@
 import './lib/start-mark.ts';
 import { render } from 'preact';
 import { PortClient } from '../src/port-client.ts';
-import { Inbox } from './state.ts';
+import { Inbox, firstPageParams } from './state.ts';
 import { App } from './app.tsx';
 import './styles.css';
 
 const bg = new PortClient('popup');
 const firstStatus = bg.call('app.status');
-const firstList = bg.call('conversations.list', undefined);
+const firstList = bg.call('conversations.list', firstPageParams);
 firstList.catch(() => {}); // locked or not ready: the app asks again when it can
 const inbox = new Inbox(bg);
 

@@ -76,7 +76,28 @@ test('a failed load keeps the error; sync failures mark the list offline, not 42
   await inbox2.sync();
   assert.equal(down.calls.filter((c) => c === 'sync.now').length, 1, 'once per popup unless asked again');
   inbox2.clear();
-  assert.deepEqual(inbox2.store.get(), { conversations: null, error: null, offline: null });
+  assert.deepEqual(inbox2.store.get(), { conversations: null, error: null, offline: null, complete: false });
+});
+
+test('a first page that may not be all is completed by a second request', async () => {
+  const all = Array.from({ length: 100 }, (_, i) => conv(`c${i}`, i));
+  const { bg, calls } = fakeBg({ 'conversations.list': () => all });
+  const inbox = new Inbox(bg);
+  const page = Promise.resolve(all.slice(60)); // 40 = FIRST_PAGE
+  await inbox.load(page);
+  assert.equal(inbox.store.get().complete, false);
+  assert.equal(inbox.store.get().conversations!.length, 40);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(inbox.store.get().complete, true);
+  assert.equal(inbox.store.get().conversations!.length, 100);
+  assert.deepEqual(calls, ['conversations.list']);
+  // a background without `limit` answers everything at once: complete, no second request
+  const old = fakeBg({ 'conversations.list': () => all });
+  const inbox2 = new Inbox(old.bg);
+  await inbox2.load(Promise.resolve(all));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(inbox2.store.get().complete, true);
+  assert.deepEqual(old.calls, []);
 });
 
 test('patch and noteMessage update one conversation in place', async () => {

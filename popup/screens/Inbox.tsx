@@ -29,7 +29,7 @@ export interface InboxProps {
 }
 
 export function Inbox(props: InboxProps) {
-  const { conversations, error, offline } = useStore(props.inbox.store);
+  const { conversations, error, offline, complete } = useStore(props.inbox.store);
   const view = props.inbox.view;
   const [tab, setTabState] = useState<Tab>(view.tab);
   const [query, setQueryState] = useState(view.query);
@@ -66,6 +66,7 @@ export function Inbox(props: InboxProps) {
   };
 
   const badge = (t: Tab) => {
+    if (!complete) return null;
     const n = t === 'allowed' ? counts.unread.allowed : counts.total[t];
     if (!n) return null;
     return (
@@ -135,7 +136,7 @@ export function Inbox(props: InboxProps) {
               Try again
             </button>
           </div>
-        ) : !conversations ? (
+        ) : !conversations || (!complete && shown.length === 0) ? (
           <ListSkeleton />
         ) : shown.length === 0 ? (
           <EmptyTab tab={tab} query={query} onNew={props.onNew} />

@@ -346,6 +346,9 @@ describe('performance (windowed lists)', () => {
     const page = await h.open({ ...seed, latencyMs: 0 });
     await page.waitForFunction(() => performance.getEntriesByName('list-painted').length > 0);
     const listMs = await page.evaluate(() => performance.getEntriesByName('list-painted')[0].startTime);
+    const calls0 = (await calls(page)).filter((c) => c.method === 'conversations.list').map((c) => c.params);
+    assert.deepEqual(calls0.slice(0, 2), [{ limit: 40 }, undefined], 'a first page, then the rest after it is painted');
+    await page.getByRole('tab', { name: /Requests/ }).waitFor(); // counts appear once the list is complete
     const rows = await conversationsList(page).getByRole('listitem').count();
     assert.ok(rows < 30, `only the visible rows are in the DOM (${rows})`);
     assert.equal(await conversationsList(page).getByRole('listitem').first().getAttribute('aria-setsize'), '1000');

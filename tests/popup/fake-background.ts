@@ -129,9 +129,11 @@ export function fakeBackground(seed: FakeSeed): void {
       if (p.nodeUrl) state.status = { ...state.status, nodeUrl: p.nodeUrl };
       return state.settings;
     },
-    'conversations.list': () => {
+    // with `limit` as proposed in popup/NEEDS.md (newest first)
+    'conversations.list': (p?: { consent?: string; limit?: number }) => {
       requireUnlocked();
-      return state.conversations;
+      const list = state.conversations.filter((c) => !p?.consent || c.consent === p.consent).sort((a, b) => b.updatedAt - a.updatedAt);
+      return p?.limit ? list.slice(0, p.limit) : list;
     },
     'conversations.get': (p: { topic: string }) => conv(p.topic),
     'conversations.new': (p: { peerAddress: string }) => {
