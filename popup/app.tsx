@@ -9,7 +9,7 @@ import { errorText } from './lib/format.ts';
 import { Onboarding, type PageWalletTarget } from './screens/Onboarding.tsx';
 import { Unlock } from './screens/Unlock.tsx';
 import { Inbox, ROW_HEIGHT } from './screens/Inbox.tsx';
-import { Conversation } from './screens/Conversation.tsx';
+import { Conversation, prefetchMessages } from './screens/Conversation.tsx';
 import { NewConversation } from './screens/NewConversation.tsx';
 import { Settings } from './screens/Settings.tsx';
 import { ErrorNote } from './components/ui.tsx';
@@ -40,6 +40,7 @@ export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
   const [fatal, setFatal] = useState<string | null>(null);
   const [route, setRoute] = useState<Route>(() => routeFromHash(location.hash));
   const [pageWallet, setPageWallet] = useState<PageWalletTarget | undefined>();
+  const [prefetched, setPrefetched] = useState<ReturnType<typeof prefetchMessages> | undefined>();
 
   const loadStatus = (p: Promise<AppStatus> = bg.call('app.status')) =>
     p.then(
@@ -109,6 +110,7 @@ export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
   const toInbox = () => setRoute({ name: 'inbox' });
   const open = (topic: string) => {
     performance.mark('conversation-open');
+    setPrefetched(prefetchMessages(bg, topic));
     inbox.view.lastOpened = topic;
     setRoute({ name: 'conversation', topic });
   };
@@ -127,7 +129,7 @@ export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
           onLock={lock}
         />
       )}
-      {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} topic={route.topic} me={status.address} onBack={toInbox} />}
+      {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} topic={route.topic} me={status.address} onBack={toInbox} prefetched={prefetched} />}
       {route.name === 'new' && (
         <NewConversation
           bg={bg}

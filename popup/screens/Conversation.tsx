@@ -26,12 +26,21 @@ import { Composer } from './Composer.tsx';
 
 export const PAGE = 100;
 
+/** Asks for a conversation's newest page at once (on the click, before the screen renders). */
+export function prefetchMessages(bg: Bg, topic: string): { topic: string; page: Promise<MessageView[]> } {
+  const page = bg.call('messages.list', { topic, limit: PAGE });
+  page.catch(() => {});
+  return { topic, page };
+}
+
 export interface ConversationProps {
   bg: Bg;
   inbox: Inbox;
   topic: string;
   me: string | undefined;
   onBack: () => void;
+  /** the first page, already asked for (prefetchMessages) */
+  prefetched?: { topic: string; page: Promise<MessageView[]> };
 }
 
 export function Conversation(props: ConversationProps) {
@@ -78,8 +87,8 @@ export function Conversation(props: ConversationProps) {
     }
   };
 
-  const loadLatest = () =>
-    bg.call('messages.list', { topic, limit: PAGE }).then(
+  const loadLatest = (first?: Promise<MessageView[]>) =>
+    (first ?? bg.call('messages.list', { topic, limit: PAGE })).then(
       (page) => {
         apply(page, false);
         setHasMore(page.length >= PAGE);
@@ -101,7 +110,7 @@ export function Conversation(props: ConversationProps) {
         (e) => setError(errorText(e)),
       );
     }
-    void loadLatest();
+    void loadLatest(props.prefetched?.topic === topic ? props.prefetched.page : undefined);
     const offMessages = bg.on('messages', (d) => {
       const data = d as { topic: string; messages: MessageView[] };
       if (data.topic === topic) apply(data.messages, true);
