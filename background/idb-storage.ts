@@ -5,10 +5,10 @@
 import type { ConsentEntry, MessageQuery, StoredConversation, StoredMessage, XmtpStorage } from '../src/xmtp/storage/types.ts';
 import { ContentRegistry } from '../src/xmtp/content/registry.ts';
 import { contentTypeToString } from '../src/xmtp/content/content-type.ts';
+import { contentToJson } from '../src/xmtp/json-view.ts';
 import { bytesToHex, hexToBytes } from '../src/xmtp/crypto/bytes.ts';
 import type { MessageView } from '../src/views.ts';
 import { db, type ConversationRecord, type MessageRecord } from './db.ts';
-import { contentToView } from './content-view.ts';
 import { open, seal } from './keystore.ts';
 import * as inbox from './inbox-store.ts';
 
@@ -29,7 +29,7 @@ export async function messageView(registry: ContentRegistry, m: StoredMessage): 
     senderAddress: m.senderAddress,
     sent: nsToMs(m.sentNs),
     contentType: decoded ? contentTypeToString(decoded.contentType) : 'unknown/unknown:0.0',
-    content: decoded ? contentToView(decoded.contentType, decoded.content) : undefined,
+    content: decoded && decoded.content !== undefined ? contentToJson(decoded.contentType, decoded.content) : undefined,
     status: 'sent',
   };
   if (decoded?.fallback !== undefined) view.fallback = decoded.fallback;

@@ -8,7 +8,8 @@ import { isXmtpError } from '../src/xmtp/errors.ts';
 import { toChecksumAddress, isAddress } from '../src/xmtp/crypto/address.ts';
 import { decryptRemoteContent } from '../src/xmtp/content/remote-attachment.ts';
 import { hexToBytes } from '../src/xmtp/crypto/bytes.ts';
-import { contentToView } from './content-view.ts';
+import { contentToJson } from '../src/xmtp/json-view.ts';
+import { ContentTypeAttachment } from '../src/xmtp/content/content-type.ts';
 import * as store from './inbox-store.ts';
 import { Outbox } from './outbox.ts';
 import { Live } from './live.ts';
@@ -211,7 +212,7 @@ export async function loadRemoteAttachment(account: string, messageId: string): 
   } catch (e) {
     throw new RpcError(ErrorCode.internal, `The attachment failed its integrity check: ${e instanceof Error ? e.message : String(e)}`, { reason: 'bad-attachment' });
   }
-  const view = contentToView({ authorityId: 'xmtp.org', typeId: 'attachment', versionMajor: 1, versionMinor: 0 }, content) as AttachmentContent | undefined;
+  const view = (content ? contentToJson(ContentTypeAttachment, content) : undefined) as AttachmentContent | undefined;
   if (!view) throw new RpcError(ErrorCode.internal, 'The remote file is not an attachment', { reason: 'bad-attachment' });
   return view;
 }

@@ -9,7 +9,9 @@ import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { ApiError } from '../src/xmtp/api/types.ts';
 import { XmtpError } from '../src/xmtp/errors.ts';
 import { db, type OutboxRecord } from './db.ts';
-import { contentFromView } from './content-view.ts';
+import { contentFromJson } from '../src/xmtp/json-view.ts';
+import { isXmtpError } from '../src/xmtp/errors.ts';
+import { ContentTypes } from '../src/views.ts';
 import * as inbox from './inbox-store.ts';
 import { ingest } from './sync.ts';
 import type { ActiveClient } from './xmtp-session.ts';
@@ -17,6 +19,20 @@ import type { ActiveClient } from './xmtp-session.ts';
 const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 /** Attempts after this long use the delivery time rather than the time the user pressed Send. */
 const KEEP_ORIGINAL_TIME_MS = 60_000;
+
+const SENDABLE = new Set<string>(Object.values(ContentTypes));
+
+/** Content as the client core sends it; refuses what the user or a page got wrong with -32602. */
+export function parseOutgoing(contentType: string | undefined, content: unknown) {
+  const type = contentType ?? ContentTypes.text;
+  if (!SENDABLE.has(type)) throw new RpcError(ErrorCode.invalidParams, `content type ${type} is not supported for sending`);
+  try {
+    return contentFromJson(type, content);
+  } catch (e) {
+    if (isXmtpError(e, 'invalid_content')) throw new RpcError(ErrorCode.invalidParams, e.message);
+    throw e;
+  }
+}
 
 export const backoffMs = (attempts: number) => BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)];
 
@@ -54,6 +70,7 @@ export class Outbox {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private delivering: Promise<void> | undefined;
   private again = false;
+  private stopped = false;
 
   constructor(
     private readonly client: () => Promise<ActiveClient>,
@@ -63,12 +80,12 @@ export class Outbox {
 
   /** Queues a send and returns its pending view; delivery starts right away. */
   async enqueue(account: string, topic: string, outgoing: OutgoingContent): Promise<MessageView> {
-    const { contentType } = contentFromView(outgoing.contentType, outgoing.content); // refuse bad content now
+    parseOutgoing(outgoing.contentType, outgoing.content); // refuse bad content before queueing it
     const record: OutboxRecord = {
       account,
       localId: `local-${crypto.randomUUID()}`,
       topic,
-      contentType: outgoing.contentType ?? `${contentType.authorityId}/${contentType.typeId}:${contentType.versionMajor}.${contentType.versionMinor}`,
+      contentType: outgoing.contentType ?? ContentTypes.text,
       content: outgoing.content,
       createdAt: this.now(),
       attempts: 0,
@@ -108,7 +125,15 @@ export class Outbox {
 
   /** Starts delivery now (in the background). */
   kick(): void {
+    if (this.stopped) return;
     void this.deliverDue();
+  }
+
+  /** No more deliveries from this instance (the worker is going away; tests). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /**
@@ -152,7 +177,7 @@ export class Outbox {
     const next = (await d.getAllFromIndex('outbox', 'byNextAttempt', IDBKeyRange.bound([a.account, -Infinity], [a.account, Infinity]))).filter(
       (r) => r.state === 'pending',
     );
-    if (next.length) {
+    if (next.length && !this.stopped) {
       const wait = Math.max(0, Math.min(...next.map((r) => r.nextAttemptAt)) - this.now());
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => this.kick(), wait);
@@ -177,7 +202,7 @@ export class Outbox {
       }
       const when = this.now() - r.createdAt < KEEP_ORIGINAL_TIME_MS ? r.createdAt : this.now();
       const sentNs = BigInt(when) * 1_000_000n;
-      const { contentType, content } = contentFromView(r.contentType, r.content);
+      const { contentType, content } = parseOutgoing(r.contentType, r.content);
       a.storage.expectSend(r.topic, sentNs, r.localId);
       try {
         await conversation.send(content, { contentType, timestamp: new Date(when) });

@@ -61,45 +61,82 @@ function toPlainJson(v: unknown): unknown {
   return v;
 }
 
-/** JSON content (as produced by contentToJson) → native content for `send`. */
+/** Largest inline attachment accepted from JSON: bigger files belong in a remote attachment. */
+export const MAX_INLINE_ATTACHMENT = 1_000_000;
+
+/**
+ * JSON content (as produced by contentToJson) → native content for `send`. This is the door for
+ * untrusted input (pages, the popup), so every field is checked and each refusal says what is wrong
+ * (XmtpError 'invalid_content').
+ */
 export function contentFromJson(typeString: string | undefined, json: unknown): { contentType: ContentTypeId; content: unknown } {
-  const type = typeString ? parseContentType(typeString) : ContentTypeText;
   const bad = (msg: string) => new XmtpError('invalid_content', msg);
-  const obj = (json && typeof json === 'object' ? json : null) as Record<string, unknown> | null;
+  let type: ContentTypeId;
+  try {
+    type = typeString ? parseContentType(typeString) : ContentTypeText;
+  } catch {
+    throw bad(`contentType "${typeString}" is not of the form authority/type:major.minor`);
+  }
+  const obj = (json && typeof json === 'object' && !Array.isArray(json) ? json : null) as Record<string, unknown> | null;
+  const str = (k: string, what = 'string') => {
+    const v = obj?.[k];
+    if (typeof v !== 'string' || !v) throw bad(`content.${k} must be a non-empty ${what}`);
+    return v;
+  };
+  const hex = (k: string, bytes: number) => {
+    const v = obj?.[k];
+    if (typeof v !== 'string' || !new RegExp(`^(0x)?[0-9a-fA-F]{${bytes * 2}}$`).test(v)) throw bad(`content.${k} must be ${bytes} bytes of hex`);
+    return hexToBytes(v.replace(/^0x/, ''));
+  };
   if (is(type, ContentTypeText)) {
-    if (typeof json !== 'string') throw bad('text content must be a string');
+    if (typeof json !== 'string' || !json) throw bad('text content must be a non-empty string');
     return { contentType: type, content: json };
   }
   if (is(type, ContentTypeReply)) {
-    if (!obj || typeof obj.reference !== 'string') throw bad('reply needs reference and content');
+    if (!obj) throw bad('reply content must be { reference, content, contentType? }');
+    const reference = str('reference', 'message id');
     const inner = contentFromJson(typeof obj.contentType === 'string' ? obj.contentType : undefined, obj.content);
-    return { contentType: type, content: { reference: obj.reference, contentType: inner.contentType, content: inner.content } satisfies Reply };
+    if (is(inner.contentType, ContentTypeReply)) throw bad('a reply cannot contain another reply');
+    return { contentType: type, content: { reference, contentType: inner.contentType, content: inner.content } satisfies Reply };
   }
   if (is(type, ContentTypeReaction)) {
-    if (!obj || typeof obj.reference !== 'string' || typeof obj.content !== 'string') throw bad('reaction needs reference and content');
-    if (obj.action !== 'added' && obj.action !== 'removed') throw bad('reaction action must be added or removed');
+    if (!obj) throw bad('reaction content must be { reference, action, schema, content }');
+    const action = obj.action ?? 'added';
     const schema = obj.schema ?? 'unicode';
-    if (schema !== 'unicode' && schema !== 'shortcode' && schema !== 'custom') throw bad('invalid reaction schema');
-    return { contentType: type, content: { reference: obj.reference, action: obj.action, schema, content: obj.content } };
+    if (action !== 'added' && action !== 'removed') throw bad('content.action must be "added" or "removed"');
+    if (schema !== 'unicode' && schema !== 'shortcode' && schema !== 'custom') throw bad('content.schema must be "unicode", "shortcode" or "custom"');
+    return { contentType: type, content: { reference: str('reference', 'message id'), action, schema, content: str('content') } };
   }
   if (is(type, ContentTypeReadReceipt)) return { contentType: type, content: {} };
   if (is(type, ContentTypeAttachment)) {
-    if (!obj || typeof obj.filename !== 'string' || typeof obj.mimeType !== 'string' || typeof obj.data !== 'string') {
-      throw bad('attachment needs filename, mimeType and base64 data');
+    if (!obj) throw bad('attachment content must be { filename, mimeType, data (base64) }');
+    let data: Uint8Array;
+    try {
+      data = fromBase64(str('data', 'base64 string'));
+    } catch (e) {
+      if (e instanceof XmtpError) throw e;
+      throw bad('content.data must be base64');
     }
-    return { contentType: type, content: { filename: obj.filename, mimeType: obj.mimeType, data: fromBase64(obj.data) } satisfies Attachment };
+    if (data.length > MAX_INLINE_ATTACHMENT) throw bad(`attachments are limited to ${MAX_INLINE_ATTACHMENT / 1_000_000} MB; send a remote attachment instead`);
+    return { contentType: type, content: { filename: str('filename'), mimeType: str('mimeType'), data } satisfies Attachment };
   }
   if (is(type, ContentTypeRemoteAttachment)) {
-    if (!obj || typeof obj.url !== 'string') throw bad('remote attachment needs url');
-    const s = (k: string) => {
-      if (typeof obj[k] !== 'string') throw bad(`remote attachment needs ${k}`);
-      return obj[k] as string;
-    };
+    if (!obj) throw bad('remote attachment content must be an object');
+    const url = str('url');
+    if (!url.startsWith('https://')) throw bad('content.url must be an https:// URL');
+    const contentLength = obj.contentLength;
+    if (typeof contentLength !== 'number' || !Number.isSafeInteger(contentLength) || contentLength < 0) throw bad('content.contentLength must be a byte count');
     return {
       contentType: type,
       content: {
-        url: obj.url, filename: s('filename'), contentDigest: s('contentDigest'), scheme: s('scheme'),
-        contentLength: Number(obj.contentLength), secret: hexToBytes(s('secret')), salt: hexToBytes(s('salt')), nonce: hexToBytes(s('nonce')),
+        url,
+        filename: str('filename'),
+        contentLength,
+        contentDigest: bytesToHex(hex('contentDigest', 32)),
+        scheme: typeof obj.scheme === 'string' ? obj.scheme : 'https://',
+        secret: hex('secret', 32),
+        salt: hex('salt', 32),
+        nonce: hex('nonce', 12),
       } satisfies RemoteAttachment,
     };
   }
