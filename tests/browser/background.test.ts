@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, launchFirefox, type ChromiumExt, type FirefoxExt } from './support/browsers.ts';
 import { rpc, storedMessages, fireTickAlarm, badgeText, waitFor } from './support/extension-rpc.ts';
+import { inPage } from './support/in-page.ts';
 import { startNode, type XmtpNode } from '../../server/node.ts';
 import { createSdkClient } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
@@ -121,6 +122,27 @@ describe('Chromium', () => {
       'the read receipt at the SDK',
     );
     assert.ok(receipt);
+  });
+
+  test('a new message in an allowed conversation raises a notification while the popup is closed; a blocked sender never does', async () => {
+    const listNotifications = async () =>
+      Object.keys(
+        (await probe.evaluate(inPage(async () => ((globalThis as any).chrome.notifications.getAll()) as Promise<Record<string, unknown>>))) as Record<string, unknown>,
+      );
+    await rpc(probe, 'consent.set', { peerAddress: sdk.address, state: 'allowed' });
+    await convo.send('ping for a notification');
+    await fireTickAlarm(probe);
+    await waitFor(async () => (await listNotifications()).includes(`msg:${convo.topic}`), 'the notification');
+    await probe.evaluate(inPage(async (id: string) => (globalThis as any).chrome.notifications.clear(id), `msg:${convo.topic}`));
+
+    const spammer = await createSdkClient(privateKeySigner(key(0xa3)), node.url);
+    const spam = await spammer.conversations.newConversation(me);
+    await rpc(probe, 'consent.set', { peerAddress: spammer.address, state: 'denied' });
+    await spam.send('buy now');
+    await fireTickAlarm(probe);
+    await waitFor(async () => contents(await storedMessages(probe)).includes('buy now'), 'the blocked message to be stored');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(!(await listNotifications()).includes(`msg:${spam.topic}`), 'no notification for a blocked sender');
   });
 });
 
