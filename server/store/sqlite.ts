@@ -39,6 +39,7 @@ const db = new Database(workerData.path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
+db.pragma('cache_size = -65536');
 const stmt = db.prepare(${JSON.stringify(INSERT_SQL)});
 const run = db.transaction((groups, now) => groups.map((rows) => rows.map((r) => stmt.run(r[0], r[1], r[2], r[3], now).changes > 0)));
 parentPort.on('message', (m) => {
