@@ -17,7 +17,8 @@
 //      making the page and loading the bundle, after it the popup's own work (two requests to the
 //      background, answered from IndexedDB, and the first render).
 //
-// Options: --conversations N (1000) --messages M (20000) --big K (500) --runs R (15).
+// Options: --conversations N (1000) --messages M (20000) --big K (500) --runs R (15)
+//          --ext DIR: measure this already built Chrome extension directory instead of building dist/.
 // Targets (issue 6): list ≤ 100 ms, conversation ≤ 150 ms (medians).
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +35,7 @@ const CONVERSATIONS = arg('conversations', 1000);
 const MESSAGES = arg('messages', 20_000);
 const BIG = arg('big', 500);
 const RUNS = arg('runs', 15);
+const EXT = process.argv.includes('--ext') ? process.argv[process.argv.indexOf('--ext') + 1] : undefined;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
@@ -129,11 +131,13 @@ export async function seed(plan: SeedPlan): Promise<{ topics: string[]; bigPeer:
 
 async function main() {
   console.log(`popup bench: ${CONVERSATIONS} conversations, ${MESSAGES} messages (one conversation with ${BIG}), ${RUNS} runs`);
-  const b = spawnSync(process.execPath, ['build.mjs', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
-  if (b.status !== 0) throw new Error('build failed');
+  if (!EXT) {
+    const b = spawnSync(process.execPath, ['build.mjs', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('build failed');
+  }
 
   const node = await startNode({ port: 0, db: ':memory:', logLevel: 'error', rateLimits: false });
-  const ext = await launchChromium();
+  const ext = await launchChromium(EXT);
   try {
     const probe = await ext.openPopup('prompt.html'); // an extension page that is not the popup app
     await rpc(probe, 'settings.update', { nodeUrl: node.url });

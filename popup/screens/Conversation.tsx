@@ -1,7 +1,7 @@
 // A conversation: messages grouped by day and sender in a windowed list that sticks to the newest,
 // older pages loaded on scroll, live updates from the background, replies, reactions, attachments,
 // consent (Allow / Block) and read state.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ContentTypes, type ConversationView, type MessageView } from '../../src/views.ts';
 import type { Bg, Inbox } from '../state.ts';
 import { useStore } from '../state.ts';
@@ -125,7 +125,7 @@ export function Conversation(props: ConversationProps) {
     };
   }, [topic]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (loaded && !messages.some(isShown)) markAfterPaint('conversation-painted');
   }, [loaded]);
 

@@ -1,7 +1,7 @@
 // The inbox: conversations newest first, in three tabs by consent (Messages = allowed, Requests =
 // unknown, Blocked = denied), searchable by address, windowed so 1,000 conversations paint at once.
 import type { TargetedKeyboardEvent } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ConversationView } from '../../src/views.ts';
 import type { Bg, Inbox as InboxModel } from '../state.ts';
 import { useStore } from '../state.ts';
@@ -43,7 +43,9 @@ export function Inbox(props: InboxProps) {
     void props.inbox.sync();
   }, []);
 
-  useEffect(() => {
+  // A layout effect runs before the browser paints this commit: the mark lands right after that paint
+  // (useEffect would run after it, a frame late).
+  useLayoutEffect(() => {
     if (conversations) markAfterPaint('list-painted', { onlyOnce: true });
   }, [conversations !== null]);
 
