@@ -210,6 +210,11 @@ describe('conversation', () => {
     await failed.getByText('Not sent: the node did not answer').waitFor();
     await failed.getByRole('button', { name: 'Retry' }).click();
     await page.getByText('fail (retried)').waitFor();
+    await box.fill('fail');
+    await box.press('Enter');
+    await failed.getByRole('button', { name: 'Discard' }).click();
+    await failed.waitFor({ state: 'detached' });
+    assert.deepEqual((await calls(page)).filter((c) => c.method.startsWith('outbox.')).map((c) => c.method), ['outbox.retry', 'outbox.discard']);
     await page.close();
   });
 
@@ -254,9 +259,13 @@ describe('conversation', () => {
     await page.close();
   });
 
-  test('attachments: an image shows inline from a blob: URL, files over 1 MB are refused', async () => {
+  test('attachments: an image shows inline from a blob: URL, files over 1 MB are refused, a remote one loads', async () => {
     const page = await h.open(sampleSeed(), { hash: '#/c/' + encodeURIComponent(TOPICS.bob) });
     await page.getByText('need one more signer').waitFor();
+    await page.locator('.messages').evaluate((el) => (el.scrollTop = 0));
+    await page.getByRole('button', { name: 'Load minutes.txt' }).click();
+    await page.getByRole('link', { name: 'Download remote.txt' }).waitFor();
+    assert.deepEqual((await calls(page)).find((c) => c.method === 'attachments.loadRemote')?.params, { messageId: 'msg-13' });
     const input = page.locator('input[type=file]');
     await input.setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1024 * 1024 + 1) });
     await page.getByRole('alert').filter({ hasText: 'Files up to 1.0 MB can be sent' }).waitFor();

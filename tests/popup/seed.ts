@@ -94,7 +94,21 @@ export function sampleSeed(over: Partial<FakeSeed> = {}): FakeSeed {
   alice.push(a1, a2, a3, a4, a5, a6, r1, r2, a7, a8, a9, rr);
 
   const tb = topic('bob');
-  const bob = [m(tb, BOB, NOW - 3 * 60 * MIN, 'gm! did the multisig tx go through?'), m(tb, BOB, NOW - 2.9 * 60 * MIN, 'need one more signer')];
+  const remote = {
+    url: 'https://files.example/abc',
+    filename: 'minutes.txt',
+    contentLength: 19,
+    contentDigest: '00',
+    scheme: 'https://',
+    secret: '00',
+    salt: '00',
+    nonce: '00',
+  };
+  const bob = [
+    m(tb, BOB, NOW - 3.1 * 60 * MIN, remote, ContentTypes.remoteAttachment),
+    m(tb, BOB, NOW - 3 * 60 * MIN, 'gm! did the multisig tx go through?'),
+    m(tb, BOB, NOW - 2.9 * 60 * MIN, 'need one more signer'),
+  ];
   const tc = topic('carol');
   const carol = [m(tc, ME, NOW - 3 * 24 * 60 * MIN, 'Thanks for the intro!'), m(tc, CAROL, NOW - 3 * 24 * 60 * MIN + 5 * MIN, { reference: 'x', action: 'added', schema: 'unicode', content: '❤️' }, ContentTypes.reaction)];
   const td = topic('dave');
