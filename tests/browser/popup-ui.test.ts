@@ -141,6 +141,30 @@ describe('inbox', () => {
     await page.close();
   });
 
+  test('keyboard only: open a conversation, send, go back to the same row', async () => {
+    const page = await h.open(sampleSeed());
+    await conversationsList(page).waitFor();
+    // header buttons, search, the selected tab, then the first row
+    const order: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.getAttribute('role') ?? document.activeElement?.tagName ?? ''));
+    }
+    assert.deepEqual(order.slice(0, 5), ['New conversation', 'Settings', 'Lock', 'Search conversations', 'tab']);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('title')), ALICE, 'Tab reaches the first conversation');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'solid', 'focus is visible');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: '0xB0B0…0b0b' }).waitFor();
+    await page.getByRole('textbox', { name: 'Message' }).focus();
+    await page.keyboard.type('typed with the keyboard');
+    await page.keyboard.press('Enter');
+    await page.getByText('typed with the keyboard').waitFor();
+    await page.keyboard.press('Escape');
+    await conversationsList(page).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('title')), '0xB0B0000000000000000000000000000000000b0b', 'focus is back on the row');
+  });
+
   test('a request moves to Messages with Allow; another is blocked', async () => {
     const page = await h.open(sampleSeed());
     await page.getByRole('tab', { name: /Requests/ }).click();
