@@ -89,17 +89,28 @@ export async function getConversationRecord(account: string, topic: string): Pro
   return (await db()).get('conversations', [account, topic]);
 }
 
-export async function listConversations(account: string, opts: { consent?: ConsentState; search?: string } = {}): Promise<ConversationView[]> {
+export async function listConversations(
+  account: string,
+  opts: { consent?: ConsentState; search?: string; limit?: number } = {},
+): Promise<ConversationView[]> {
   const d = await db();
   const range = IDBKeyRange.bound([account, -Infinity], [account, Infinity]);
-  const records = await d.getAllFromIndex('conversations', 'byUpdated', range);
   const search = opts.search?.trim().toLowerCase();
+  const limit = opts.limit ?? Infinity;
   const out: ConversationView[] = [];
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i];
-    if (opts.consent && r.consent !== opts.consent) continue;
-    if (search && !r.peerAddress.toLowerCase().includes(search) && !r.context?.conversationId.toLowerCase().includes(search)) continue;
-    out.push(toConversationView(r));
+  const matches = (r: ConversationRecord) =>
+    (!opts.consent || r.consent === opts.consent) &&
+    (!search || r.peerAddress.toLowerCase().includes(search) || !!r.context?.conversationId.toLowerCase().includes(search));
+  if (limit === Infinity) {
+    // Everything: one bulk read is much faster than a cursor walk.
+    const records = await d.getAllFromIndex('conversations', 'byUpdated', range);
+    for (let i = records.length - 1; i >= 0; i--) if (matches(records[i]!)) out.push(toConversationView(records[i]!));
+    return out;
+  }
+  let cursor = await d.transaction('conversations').store.index('byUpdated').openCursor(range, 'prev');
+  while (cursor && out.length < limit) {
+    if (matches(cursor.value)) out.push(toConversationView(cursor.value));
+    cursor = await cursor.continue();
   }
   return out;
 }

@@ -68,7 +68,7 @@ export async function unlockedAccount(): Promise<string> {
   return (await getClient()).account;
 }
 
-export function listConversations(account: string, opts?: { consent?: ConsentState; search?: string }): Promise<ConversationView[]> {
+export function listConversations(account: string, opts?: { consent?: ConsentState; search?: string; limit?: number }): Promise<ConversationView[]> {
   return store.listConversations(account, opts);
 }
 
@@ -156,7 +156,7 @@ export async function setConsent(account: string, peerAddress: string, state: Ex
 
 /**
  * The user opened the conversation: everything in it is read. Sends a read receipt (if the setting is
- * on) when the peer's newest message has not been acknowledged yet.
+ * on and the conversation is allowed) when the peer's newest message has not been acknowledged yet.
  */
 export async function markRead(account: string, topic: string): Promise<void> {
   const convo = await store.getConversationRecord(account, topic);
@@ -164,7 +164,9 @@ export async function markRead(account: string, topic: string): Promise<void> {
   const unread = await store.markRead(account, topic);
   conversationsChanged(account, [topic]);
   await updateBadge(account);
-  if (!(await getSettings()).readReceipts || convo.consent === 'denied') return;
+  // Receipts only to people the user chose to talk to: a receipt to a request (maybe spam) would tell
+  // its sender this inbox is alive, and sending to an unknown peer would allow them.
+  if (!(await getSettings()).readReceipts || convo.consent !== 'allowed') return;
   const recent = await store.listMessages(account, topic, { limit: 50 });
   const lastFromPeer = recent.find((m) => m.senderAddress !== account && m.contentType !== ContentTypes.readReceipt);
   const lastReceipt = recent.find((m) => m.senderAddress === account && m.contentType === ContentTypes.readReceipt);

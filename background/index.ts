@@ -44,8 +44,10 @@ let popupHold: (() => void) | undefined;
 router.onPortsChanged(() => {
   const open = router.ports('popup').length > 0;
   if (open && !popupHold) {
-    popupHold = inbox.live.acquire();
-    void inbox.syncNow().catch(() => {}); // the popup shows the cache at once; this brings it up to date
+    popupHold = inbox.live.acquire({ start: false });
+    // The popup paints from the cache first; the client, the live stream and a catch-up start just
+    // after, so the popup's first requests are not queued behind them.
+    setTimeout(() => void inbox.live.ensure().then(() => inbox.syncNow()).catch(() => {}), 150);
   }
   if (!open && popupHold) {
     popupHold();

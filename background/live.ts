@@ -26,12 +26,12 @@ export class Live {
     return !!this.sub;
   }
 
-  /** Holds the subscription until the returned release is called (once). */
-  acquire(): () => void {
+  /** Holds the subscription until the returned release is called (once); `start: false` defers starting it to ensure(). */
+  acquire(opts: { start?: boolean } = {}): () => void {
     this.consumers++;
     if (this.lingering) clearTimeout(this.lingering);
     this.lingering = undefined;
-    void this.ensure();
+    if (opts.start !== false) void this.ensure();
     let released = false;
     return () => {
       if (released) return;

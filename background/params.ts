@@ -28,7 +28,8 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
     notifications: optional(bool),
     readReceipts: optional(bool),
   }),
-  'conversations.list': (v, path) => (v === undefined ? undefined : obj({ consent: optional(consent), search: optional(str({ max: 100 })) })(v, path)),
+  'conversations.list': (v, path) =>
+    v === undefined ? undefined : obj({ consent: optional(consent), search: optional(str({ max: 100 })), limit: optional(int({ min: 1, max: 100_000 })) })(v, path),
   'conversations.get': obj({ topic }),
   'conversations.new': obj({
     peerAddress: address,

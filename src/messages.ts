@@ -60,7 +60,8 @@ export interface Catalogue {
   'settings.update': { params: Partial<Settings>; result: Settings };
 
   // --- inbox (all answered from the local cache; the background syncs in the background) ---
-  'conversations.list': { params: { consent?: ConsentState; search?: string } | undefined; result: ConversationView[] };
+  /** Newest first; `limit` returns only the first page (a screenful paints fastest). */
+  'conversations.list': { params: { consent?: ConsentState; search?: string; limit?: number } | undefined; result: ConversationView[] };
   'conversations.get': { params: { topic: string }; result: ConversationView };
   'conversations.new': {
     params: { peerAddress: string; conversationId?: string; metadata?: Record<string, string> };

@@ -140,3 +140,11 @@ test('deleting the newest message restores the previous preview; previews never 
   c = (await store.listConversations(ME)).find((x) => x.id === TOPIC)!;
   assert.equal(c.lastMessage?.id, 'm1');
 });
+
+test('a limited listing returns the newest conversations first, stopping at the limit', async () => {
+  await seed();
+  await store.putMessages(ME, [msg('m1', 3000)]);
+  assert.deepEqual((await store.listConversations(ME, { limit: 1 })).map((c) => c.id), [TOPIC]);
+  assert.deepEqual((await store.listConversations(ME, { limit: 5 })).map((c) => c.id), [TOPIC, TOPIC2]);
+  assert.deepEqual((await store.listConversations(ME, { limit: 1, search: 'app.example' })).map((c) => c.id), [TOPIC2], 'the limit counts matches');
+});
