@@ -42,11 +42,10 @@ export interface InboxState {
 
 /**
  * How many conversations the popup asks for first: enough to fill the screen. The rest follows right
- * after the first paint. (`limit` is proposed in popup/NEEDS.md; a background without it ignores the
- * field — params validation drops unknown keys — and answers the whole list, which is then complete.)
+ * after the first paint. (A first answer shorter than this is the whole list.)
  */
 export const FIRST_PAGE = 40;
-export const firstPageParams = { limit: FIRST_PAGE } as unknown as undefined;
+export const firstPageParams = { limit: FIRST_PAGE };
 
 /** Where the inbox screen was left, so coming back from a conversation restores it. */
 export interface InboxView {

@@ -63,13 +63,10 @@ export function Conversation(props: ConversationProps) {
   const known = useRef(new Set<string>());
   const olderBusy = useRef(false);
 
-  // Only an allowed conversation is marked read: the background may send the peer a read receipt, which
-  // must not tell an unknown sender (a request, perhaps spam) that this inbox is alive. A request stays
-  // unread until the user allows or blocks it.
-  const consentRef = useRef(conv?.consent);
-  consentRef.current = conv?.consent;
+  // Opening a conversation marks it read. (The background sends a read receipt, if the setting is on,
+  // only to allowed conversations: a request's sender does not learn that this inbox is alive.)
   const markRead = () => {
-    if (document.visibilityState !== 'visible' || consentRef.current !== 'allowed') return;
+    if (document.visibilityState !== 'visible') return;
     inbox.patch(topic, { unreadCount: 0 });
     bg.call('conversations.markRead', { topic }).catch(() => {});
   };
@@ -129,10 +126,9 @@ export function Conversation(props: ConversationProps) {
     if (loaded && !messages.some(isShown)) markAfterPaint('conversation-painted');
   }, [loaded]);
 
-  // The conversation became known (fetched) or allowed: now it may be marked read.
   useEffect(() => {
-    if (loaded && conv?.consent === 'allowed') markRead();
-  }, [loaded, conv?.consent]);
+    if (loaded) markRead();
+  }, [loaded]);
 
   const loadOlder = async () => {
     if (olderBusy.current || !hasMore || !messages.length) return;
