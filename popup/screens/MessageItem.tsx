@@ -65,7 +65,7 @@ export function MessageItem({ row, a }: { row: Extract<Row, { kind: 'message' }>
           <Body bg={a.bg} m={m} contentType={reply ? reply.contentType : m.contentType} content={reply ? reply.content : m.content} />
         </div>
         {canAct && (
-          <div class="msg-actions">
+          <div class={`msg-actions ${a.pickerFor === m.id ? 'open' : ''}`}>
             <button
               type="button"
               class="icon-btn small"
