@@ -1,31 +1,24 @@
-// Adapts the background's inbox service, session and accounts to what the provider needs
-// (backend.ts). Until the inbox service is wired, the extension reports "no identity yet": every
-// site can still connect-prompt (and onboard from the prompt), and nothing else answers.
-import { ErrorCode, RpcError } from '../../src/rpc.ts';
+// Adapts the background's inbox service (inbox.ts) and accounts (accounts.ts) to what the provider
+// needs (backend.ts).
+import * as accounts from '../accounts.ts';
+import * as inbox from '../inbox.ts';
 import type { ProviderBackend } from './backend.ts';
-
-const unavailable = () => new RpcError(ErrorCode.internal, 'XMTP Inbox has no identity yet', { reason: 'onboarding' });
 
 export function createBackend(): ProviderBackend {
   return {
-    status: async () => ({ state: 'onboarding' }),
-    listConversations: async () => [],
-    getConversation: async () => undefined,
-    newConversation: async () => {
-      throw unavailable();
+    status: async () => {
+      const s = await accounts.status();
+      return s.address ? { state: s.state, address: s.address } : { state: s.state };
     },
-    listMessages: async () => [],
-    sendMessage: async () => {
-      throw unavailable();
-    },
-    canMessage: async () => {
-      throw unavailable();
-    },
-    setConsent: async () => {
-      throw unavailable();
-    },
-    onMessages: () => {},
-    onStatus: () => {},
-    acquireLive: () => () => {},
+    listConversations: (account) => inbox.listConversations(account),
+    getConversation: (account, topic) => inbox.getConversation(account, topic),
+    newConversation: (account, peer, context) => inbox.newConversation(account, peer, context),
+    listMessages: (account, topic, opts) => inbox.listMessages(account, topic, opts),
+    sendMessage: (account, topic, content) => inbox.sendMessage(account, topic, content),
+    canMessage: (account, addresses) => inbox.canMessage(account, addresses),
+    setConsent: (account, peer, state) => inbox.setConsent(account, peer, state),
+    onMessages: (fn) => inbox.onMessages((account, changed) => fn(account, [...changed.values()].flat())),
+    onStatus: (fn) => accounts.onStatus((s) => fn(s.address ? { state: s.state, address: s.address } : { state: s.state })),
+    acquireLive: () => inbox.live.acquire(),
   };
 }
