@@ -3,9 +3,8 @@
 // screens, so coming back is instant and keeps its scroll position and tab.
 import { useEffect, useState } from 'preact/hooks';
 import browser from '../src/browser.ts';
-import type { AppStatus, ConversationView } from '../src/views.ts';
-import type { Bg, Inbox as InboxModel } from './state.ts';
-import { errorText } from './lib/format.ts';
+import type { AppStatus } from '../src/views.ts';
+import { useStore, type Bg, type Inbox as InboxModel, type Session } from './state.ts';
 import { Onboarding, type PageWalletTarget } from './screens/Onboarding.tsx';
 import { Unlock } from './screens/Unlock.tsx';
 import { Inbox, ROW_HEIGHT } from './screens/Inbox.tsx';
@@ -28,50 +27,27 @@ export function routeFromHash(hash: string): Route {
 export interface AppProps {
   bg: Bg;
   inbox: InboxModel;
-  /** app.status and conversations.list, already asked for while the page loaded */
-  firstStatus: Promise<AppStatus>;
-  firstList: Promise<ConversationView[]>;
+  session: Session;
 }
 
-let firstListUsed = false;
-
-export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
-  const [status, setStatus] = useState<AppStatus | null>(null);
-  const [fatal, setFatal] = useState<string | null>(null);
+export function App({ bg, inbox, session }: AppProps) {
+  const { status, fatal } = useStore(session.store);
+  const setStatus = (s: AppStatus) => session.set(s);
+  const setFatal = (e: unknown) => session.fail(e);
   const [route, setRoute] = useState<Route>(() => routeFromHash(location.hash));
   const [pageWallet, setPageWallet] = useState<PageWalletTarget | undefined>();
   const [prefetched, setPrefetched] = useState<ReturnType<typeof prefetchMessages> | undefined>();
 
-  const loadStatus = (p: Promise<AppStatus> = bg.call('app.status')) =>
-    p.then(
-      (s) => {
-        setStatus(s);
-        setFatal(null);
-      },
-      (e) => setFatal(errorText(e)),
-    );
-
-  useEffect(() => {
-    void loadStatus(firstStatus);
-    const offStatus = bg.on('status', (s) => setStatus(s as AppStatus));
-    const offReconnect = bg.on('reconnect', () => void loadStatus());
-    return () => {
-      offStatus();
-      offReconnect();
-    };
-  }, []);
+  const loadStatus = () => session.refresh();
 
   const state = status?.state;
   const address = status?.address;
   useEffect(() => {
     if (state === 'unlocked') {
-      if (!firstListUsed) {
-        firstListUsed = true;
-        void inbox.load(firstList.catch(() => bg.call('conversations.list', undefined)));
-      } else void inbox.load();
+      // usually already there: the first page was asked for before the first render
+      if (!inbox.store.get().conversations) void inbox.load();
     } else if (state) {
       // Locked or signed out: nothing of the inbox stays on screen or in memory.
-      firstListUsed = true;
       inbox.clear();
       setRoute({ name: 'inbox' });
     }
@@ -114,7 +90,7 @@ export function App({ bg, inbox, firstStatus, firstList }: AppProps) {
     inbox.view.lastOpened = topic;
     setRoute({ name: 'conversation', topic });
   };
-  const lock = () => bg.call('account.lock').then(setStatus, (e) => setFatal(errorText(e)));
+  const lock = () => bg.call('account.lock').then(setStatus, setFatal);
 
   return (
     <main class="app">

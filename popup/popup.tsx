@@ -1,16 +1,17 @@
-// Popup entry: the inbox a person opens from the toolbar. The first two requests (status and the
-// cached conversation list) leave before the first render, so the list paints as soon as they answer.
+// Popup entry: the inbox a person opens from the toolbar. The first two requests (status and the first
+// page of the cached conversation list) leave before the first render, and their answers go straight
+// into the stores, so the inbox paints with its list as soon as both are in.
 import './lib/start-mark.ts';
 import { render } from 'preact';
 import { PortClient } from '../src/port-client.ts';
-import { Inbox, firstPageParams } from './state.ts';
+import { Inbox, Session, firstPageParams } from './state.ts';
 import { App } from './app.tsx';
 import './styles.css';
 
 const bg = new PortClient('popup');
-const firstStatus = bg.call('app.status');
-const firstList = bg.call('conversations.list', firstPageParams);
-firstList.catch(() => {}); // locked or not ready: the app asks again when it can
+const session = new Session(bg, bg.call('app.status'));
 const inbox = new Inbox(bg);
+// Locked or no account: this fails quietly and the app asks again once unlocked.
+void inbox.load(bg.call('conversations.list', firstPageParams), { quiet: true });
 
-render(<App bg={bg} inbox={inbox} firstStatus={firstStatus} firstList={firstList} />, document.getElementById('app')!);
+render(<App bg={bg} inbox={inbox} session={session} />, document.getElementById('app')!);

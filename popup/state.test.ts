@@ -110,3 +110,22 @@ test('patch and noteMessage update one conversation in place', async () => {
   assert.deepEqual(inbox.store.get().conversations!.map((c) => c.id), ['a', 'b']);
   assert.equal(inbox.get('a')!.lastMessage?.content, 'hi');
 });
+
+test('session: first answer, status events, a failure, reconnect', async () => {
+  const status = { version: '0.1.0', target: 'chrome' as const, state: 'locked' as const, address: '0x1', nodeUrl: 'http://x' };
+  let answer: () => unknown = () => ({ ...status, state: 'unlocked' });
+  const { bg, emit } = fakeBg({ 'app.status': () => answer() });
+  const { Session } = await import('./state.ts');
+  const s = new Session(bg, Promise.resolve(status));
+  await tick();
+  assert.equal(s.store.get().status?.state, 'locked');
+  emit('status', { ...status, state: 'unlocked' });
+  assert.equal(s.store.get().status?.state, 'unlocked');
+  answer = () => {
+    throw Object.assign(new Error('disconnected'), { code: 4900 });
+  };
+  emit('reconnect', undefined);
+  await tick();
+  assert.equal(s.store.get().fatal, 'The extension restarted. Please try again.');
+  assert.equal(s.store.get().status?.state, 'unlocked', 'the last known status stays');
+});

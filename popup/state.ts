@@ -1,8 +1,8 @@
 // The inbox's shared state: the conversation list, kept current from the background's events. Screens
 // read it with `useStore`; it outlives screen changes, so going back to the inbox never reloads it.
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import type { PortClient } from '../src/port-client.ts';
-import type { ConversationView, MessageView } from '../src/views.ts';
+import type { AppStatus, ConversationView, MessageView } from '../src/views.ts';
 import { errorText, sortConversations } from './lib/format.ts';
 
 /** What the screens need of the background connection (the popup's or the prompt's PortClient). */
@@ -26,8 +26,15 @@ export class Store<T> {
 
 export function useStore<T>(store: Store<T>): T {
   const [, force] = useState(0);
-  useEffect(() => store.subscribe(() => force((n) => n + 1)), [store]);
-  return store.get();
+  const value = store.get();
+  // a layout effect: subscribed before the first paint, so no answer waits for a frame
+  useLayoutEffect(() => {
+    const off = store.subscribe(() => force((n) => n + 1));
+    // changed between this render and the subscription (an answer that arrived meanwhile)
+    if (store.get() !== value) force((n) => n + 1);
+    return off;
+  }, [store]);
+  return value;
 }
 
 export interface InboxState {
@@ -79,7 +86,7 @@ export class Inbox {
    * Loads the whole list (from the background's cache). `first` is a call already in flight for the
    * first page (FIRST_PAGE): when it may not be everything, the rest is loaded after it is painted.
    */
-  load(first?: Promise<ConversationView[]>): Promise<void> {
+  load(first?: Promise<ConversationView[]>, { quiet = false } = {}): Promise<void> {
     if (this.loading && !first) return this.loading;
     const p = (first ?? this.bg.call('conversations.list', undefined))
       .then((list) => {
@@ -87,7 +94,9 @@ export class Inbox {
         this.replace(list, !partial);
         if (partial) afterPaint(() => void this.load());
       })
-      .catch((e) => this.store.set({ ...this.store.get(), error: errorText(e) }))
+      .catch((e) => {
+        if (!quiet) this.store.set({ ...this.store.get(), error: errorText(e) });
+      })
       .finally(() => {
         if (this.loading === p) this.loading = null;
       });
@@ -143,6 +152,45 @@ export class Inbox {
     this.view.lastOpened = undefined;
     for (const s of Object.values(this.view.scroll)) s.top = 0;
     this.store.set({ conversations: null, error: null, offline: null, complete: false });
+  }
+}
+
+export interface SessionState {
+  /** null until the background first answers */
+  status: AppStatus | null;
+  /** the background could not be reached */
+  fatal: string | null;
+}
+
+/**
+ * Lock state and account, from `app.status` and the background's `status` events. Lives outside the
+ * component tree so the first answer is applied the moment it arrives, not after the first paint.
+ */
+export class Session {
+  readonly store = new Store<SessionState>({ status: null, fatal: null });
+
+  constructor(
+    private readonly bg: Bg,
+    first?: Promise<AppStatus>,
+  ) {
+    bg.on('status', (s) => this.set(s as AppStatus));
+    bg.on('reconnect', () => void this.refresh());
+    void this.refresh(first);
+  }
+
+  set(status: AppStatus): void {
+    this.store.set({ status, fatal: null });
+  }
+
+  fail(e: unknown): void {
+    this.store.set({ ...this.store.get(), fatal: errorText(e) });
+  }
+
+  refresh(p: Promise<AppStatus> = this.bg.call('app.status')): Promise<void> {
+    return p.then(
+      (s) => this.set(s),
+      (e) => this.fail(e),
+    );
   }
 }
 
