@@ -3,7 +3,7 @@
 // drive window.xmtp the same way in Chromium and Firefox. Also: prompt-window helpers.
 import * as esbuild from 'esbuild';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { ROOT } from './browsers.ts';
 
 let walletJs: string | undefined;
@@ -102,13 +102,21 @@ export const call = (page: Page, method: string, params?: unknown): Promise<Sett
 export const events = (page: Page, name: string): Promise<unknown[]> =>
   page.evaluate((n) => (window as unknown as { t: { named(n: string): unknown[] } }).t.named(n), name);
 
+type Falsy = false | 0 | '' | null | undefined;
 /** Polls until `fn` returns a truthy value. */
-export async function until<T>(fn: () => Promise<T> | T, what: string, timeout = 15_000): Promise<NonNullable<T>> {
+export async function until<T>(fn: () => Promise<T | Falsy> | T | Falsy, what: string, timeout = 15_000): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await fn();
-    if (v) return v as NonNullable<T>;
+    if (v) return v as T;
     if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Clicks a button that makes its window close (the prompt's Allow / Deny): the close is expected. */
+export async function clickClosing(button: Locator): Promise<void> {
+  await button.click({ noWaitAfter: true }).catch((e: Error) => {
+    if (!/closed/i.test(e.message)) throw e;
+  });
 }
