@@ -140,6 +140,8 @@ export class Inbox {
   async refresh(topics: string[]): Promise<void> {
     if (!this.store.get().conversations || topics.length === 0 || topics.length > 20) return this.load();
     const got = await Promise.all(topics.map((topic) => this.bg.call('conversations.get', { topic }).catch(() => null)));
+    // one could not be read (not stored yet, worker restarting): read the whole list instead
+    if (got.some((c) => !c)) return this.load();
     for (const c of got) if (c) this.byTopic.set(c.id, c);
     this.store.set({ ...this.store.get(), conversations: sortConversations([...this.byTopic.values()]), error: null });
   }

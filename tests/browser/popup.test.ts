@@ -153,7 +153,13 @@ describe('Chromium', () => {
     await (await carol.conversations.newConversation(me)).send('buy my token');
     await popup.getByRole('button', { name: 'Back to inbox' }).click();
     const requests = popup.getByRole('tab', { name: /Requests/ });
-    await popup.waitForFunction(() => /Requests\s*2/.test(document.querySelector('#tab-unknown')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await popup
+      .waitForFunction(() => /Requests\s*2/.test(document.querySelector('#tab-unknown')?.textContent ?? ''), undefined, { timeout: 30_000 })
+      .catch(async (e) => {
+        const listed = await rpc<{ peerAddress: string; consent: string }[]>(popup, 'conversations.list').catch((x) => x);
+        console.log('requests did not reach 2:', await popup.locator('main').innerText(), JSON.stringify(listed));
+        throw e;
+      });
     await requests.click();
     await list().getByRole('button', { name: new RegExp(`^${short(bob.address)}`) }).click();
     await popup.getByRole('button', { name: 'Allow' }).click();
