@@ -12,7 +12,7 @@ import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
 import { updateBadge } from './notify.ts';
 import { getSettings } from './settings.ts';
-import { currentAccount, ensureFastCrypto, getSession } from './xmtp-session.ts';
+import { currentAccount, ensureFastCrypto, getSession, runningClient } from './xmtp-session.ts';
 import { getSignatureVerifier } from '../src/xmtp/crypto/verifier.ts';
 
 const TICK = 'xmtp-inbox-tick';
@@ -101,6 +101,12 @@ Object.defineProperty(globalThis, 'xmtpInboxDiagnostics', {
     cryptoBackend: async () => {
       await ensureFastCrypto();
       return getSignatureVerifier().name;
+    },
+    /** 'websocket' | 'http' | 'none': how the live subscription reaches the node right now */
+    liveTransport: async () => {
+      const a = await runningClient();
+      if (!a || !inbox.live.active) return 'none';
+      return a.subscriptions.usingWebSocket ? 'websocket' : 'http';
     },
   }),
 });

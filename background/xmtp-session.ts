@@ -4,7 +4,7 @@
 import { Client } from '../src/xmtp/client.ts';
 import { ApiClient } from '../src/xmtp/api/api-client.ts';
 import { HttpTransport } from '../src/xmtp/api/http-transport.ts';
-import { WebSocketTransport } from '../src/xmtp/api/ws-transport.ts';
+import { WebSocketTransport, type WebSocketConstructor } from '../src/xmtp/api/ws-transport.ts';
 import type { StreamConnection, SubscribeTransport, Envelope } from '../src/xmtp/api/types.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { db } from './db.ts';
@@ -37,6 +37,8 @@ export interface ActiveClient {
   account: string;
   client: Client;
   storage: IdbStorage;
+  /** how live subscriptions reach the node */
+  subscriptions: PreferWebSocket;
 }
 
 let session: Session | undefined;
@@ -79,14 +81,15 @@ export async function getClient(): Promise<ActiveClient> {
     const { keyBundle } = await openSecrets(record, unlocked.key);
     const { nodeUrl } = await getSettings();
     const storage = new IdbStorage(unlocked.account, unlocked.key, undefined, keyBundle);
+    const subscriptions = new PreferWebSocket(nodeUrl);
     const client = await Client.create(null, {
       apiUrl: nodeUrl,
       privateKeyOverride: keyBundle,
       storage,
       skipContactPublishing: true, // published when the identity was created or restored
-      subscribeTransport: new PreferWebSocket(nodeUrl),
+      subscribeTransport: subscriptions,
     });
-    const c: ActiveClient = { account: unlocked.account, client, storage };
+    const c: ActiveClient = { account: unlocked.account, client, storage, subscriptions };
     for (const fn of clientListeners) fn(c);
     return c;
   })();
@@ -134,10 +137,10 @@ export class PreferWebSocket implements SubscribeTransport {
   private readonly http: HttpTransport;
   private readonly ws: WebSocketTransport | undefined;
 
-  constructor(apiUrl: string) {
+  constructor(apiUrl: string, WebSocket?: WebSocketConstructor) {
     this.http = new HttpTransport({ apiUrl });
     try {
-      this.ws = new WebSocketTransport({ apiUrl });
+      this.ws = new WebSocketTransport({ apiUrl, WebSocket });
     } catch {
       this.mode = 'http'; // no WebSocket in this environment
     }
@@ -150,6 +153,7 @@ export class PreferWebSocket implements SubscribeTransport {
   openStream(topics: string[], onEnvelope: (envelope: Envelope) => void): StreamConnection {
     if (this.mode === 'http' || !this.ws) return this.http.openStream(topics, onEnvelope);
     let current = this.ws.openStream(topics, onEnvelope);
+    current.closed.catch(() => {}); // a failed WebSocket is answered below (fallback or reconnect)
     const ready = current.ready.then(
       () => {
         this.mode = 'ws';

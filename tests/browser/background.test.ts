@@ -81,6 +81,8 @@ describe('Chromium', () => {
     const popup = await ext.openPopup(); // the popup being open holds the live subscription
     await convo.send('live 1');
     await waitFor(async () => contents(await storedMessages(probe)).includes('live 1'), 'live delivery');
+    const sw = await ext.worker();
+    assert.equal(await sw.evaluate(() => (globalThis as any).xmtpInboxDiagnostics.liveTransport()), 'websocket', 'our node offers the WebSocket subscription');
     await stopWorker();
     await convo.send('gap 1');
     await convo.send('gap 2');
