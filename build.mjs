@@ -33,6 +33,10 @@ const STATIC_FILES = ['popup/popup.html', 'popup/prompt.html', 'icons'];
 // it, about 6x faster than JavaScript. Loaded by the background from the package, never from the web.
 export const SECP256K1_WASM = 'node_modules/tiny-secp256k1/lib/secp256k1.wasm';
 
+// protobufjs looks for the `long` package to represent 64-bit fields; src/xmtp brings its own small
+// Long (src/xmtp/proto/runtime.ts installs it), so the package would be 11 KB of dead weight.
+export const ALIAS = { long: './src/xmtp/proto/long.ts' };
+
 // Globals that do not exist in a service worker. Referencing one from the background bundle is a
 // build error unless it is feature-detected in place (`typeof window < "u" && window`), which is how
 // some dependencies (protobufjs) probe their environment.
@@ -64,6 +68,7 @@ export async function checkBackgroundHasNoDomGlobals(target, entry = ENTRIES.bac
     format: 'iife',
     target: TARGETS[target].esbuildTarget,
     define: { ...Object.fromEntries(DOM_GLOBALS.map((g) => [g, marker(g)])), ...defines(target, true) },
+    alias: ALIAS,
     logLevel: 'silent',
   });
   const code = r.outputFiles[0].text;
@@ -105,6 +110,7 @@ function buildOptions(target, production) {
     jsx: 'automatic',
     jsxImportSource: 'preact',
     loader: { '.wasm': 'file' },
+    alias: ALIAS,
     define: defines(target, production),
     logLevel: 'warning',
   };

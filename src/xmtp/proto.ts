@@ -1,21 +1,19 @@
 // Protobuf codec layer: the statically generated (eval-free) encoders/decoders for our .proto
-// files, plus helpers for uint64 fields. Decoded uint64 values are protobufjs `Long`s; the rest of
-// src/xmtp works with bigint nanoseconds / number milliseconds and converts here.
-import $protobuf from 'protobufjs/minimal.js';
-import type LongType from 'long';
+// files, plus helpers for uint64 fields. Decoded uint64 values are `Long`s (./proto/long.ts); the
+// rest of src/xmtp works with bigint nanoseconds / number milliseconds and converts here.
+import $protobuf from './proto/runtime.ts';
+import Long from './proto/long.ts';
 import { xmtp } from './proto/generated.js';
 import { XmtpError } from './errors.ts';
 import { plainBytes } from './crypto/bytes.ts';
 
-export { xmtp };
+export { xmtp, Long };
 /** `xmtp.message_contents` */
 export const mc = xmtp.message_contents;
 /** `xmtp.message_api.v1` */
 export const api = xmtp.message_api.v1;
 
 // Type aliases for the messages other modules (and the node) handle most.
-/** protobufjs' Long (the `long` package, a protobufjs dependency) */
-export type Long = LongType;
 export type Signature = xmtp.message_contents.Signature.$Properties;
 export type PublicKey = xmtp.message_contents.PublicKey.$Properties;
 export type PublicKeyBundle = xmtp.message_contents.PublicKeyBundle.$Properties;
@@ -32,16 +30,11 @@ export type Envelope = xmtp.message_api.v1.Envelope.$Properties;
 export type Token = xmtp.message_api.v1.Token.$Properties;
 export type AuthData = xmtp.message_api.v1.AuthData.$Properties;
 
-const LongCtor = $protobuf.util.Long as unknown as {
-  fromBits(lo: number, hi: number, unsigned: boolean): Long;
-};
-if (!LongCtor) throw new Error('protobufjs runtime has no Long support');
-
 /** bigint/number → unsigned Long for uint64 fields. */
 export function u64(v: bigint | number): Long {
   const b = BigInt(v);
   if (b < 0n || b > 0xffffffffffffffffn) throw new RangeError('uint64 out of range');
-  return LongCtor.fromBits(Number(b & 0xffffffffn) | 0, Number(b >> 32n) | 0, true);
+  return Long.fromBigInt(b, true);
 }
 
 /** Decoded uint64 (Long, number, decimal string or absent) → bigint. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex, hexToBytes } from '../../src/xmtp/crypto/bytes.ts';
 import { keccak256 } from '../../src/xmtp/crypto/hashes.ts';
-import { mc, api, encode, decode } from '../../src/xmtp/proto.ts';
+import { mc, api, encode, decode, u64, toBigInt } from '../../src/xmtp/proto.ts';
 import {
   legacyBytesToSign, legacyToSignedBundle, signedToLegacyBundle, verifyLegacyBundle, verifySignedBundle,
   verifySignedBundleBytes, signedBundleEquals,
@@ -61,7 +61,7 @@ test('bundle verification recovers the wallet and rejects forgeries (3.5)', () =
   assert.throws(() => verifySignedBundleBytes(forged), (e) => isXmtpError(e));
   // a key swapped in by someone else: wallet no longer matches ALICE
   const swapped = decode(mc.PublicKeyBundle, h(ALICE.publicKeyBundle));
-  swapped.identityKey!.timestamp = swapped.identityKey!.timestamp!.add(1);
+  swapped.identityKey!.timestamp = u64(toBigInt(swapped.identityKey!.timestamp) + 1n);
   assert.notEqual((() => { try { return verifyLegacyBundle(swapped).walletAddress; } catch { return null; } })(), ALICE.address);
 });
 

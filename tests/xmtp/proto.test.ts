@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mc, api, encode, decode, u64, toBigInt, ProtoDecodeError } from '../../src/xmtp/proto.ts';
+import { mc, api, encode, decode, u64, toBigInt, Long, ProtoDecodeError } from '../../src/xmtp/proto.ts';
 import { bytesToHex } from '../../src/xmtp/crypto/bytes.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,7 +28,33 @@ test('generated protobuf code is up to date with the .proto files', () => {
 test('generated code is eval-free (extension CSP)', () => {
   const js = readFileSync(join(root, 'src/xmtp/proto/generated.js'), 'utf8');
   assert.doesNotMatch(js, /\bFunction\s*\(|\beval\s*\(/);
-  assert.match(js, /from "protobufjs\/minimal\.js"/);
+  // protobufjs/minimal only (no reflection, which compiles code at run time), through runtime.ts
+  assert.match(js, /^import \$protobuf from "\.\/runtime\.ts";$/m);
+  assert.match(readFileSync(join(root, 'src/xmtp/proto/runtime.ts'), 'utf8'), /^import \$protobuf from 'protobufjs\/minimal\.js';$/m);
+});
+
+test('64-bit fields use our Long (not the long package), in encoding, decoding and defaults', () => {
+  const ns = 1700000002000000123n;
+  const bytes = encode(api.Envelope, { contentTopic: 't', timestampNs: u64(ns) });
+  const d = decode(api.Envelope, bytes);
+  assert.ok(d.timestampNs instanceof Long);
+  assert.deepEqual([d.timestampNs.low, d.timestampNs.high, d.timestampNs.unsigned], [Number(ns & 0xffffffffn) | 0, Number(ns >> 32n) | 0, true]);
+  assert.equal(d.timestampNs.toBigInt(), ns);
+  assert.equal(d.timestampNs.toString(), String(ns));
+  // absent: the prototype default, an unsigned zero Long
+  const empty = decode(api.Envelope, new Uint8Array(0));
+  assert.ok(empty.timestampNs instanceof Long && empty.timestampNs.unsigned);
+  assert.equal(toBigInt(empty.timestampNs), 0n);
+  // protobufjs also accepts numbers and decimal strings for 64-bit fields (through Long.fromString)
+  assert.equal(bytesToHex(encode(api.Envelope, { timestampNs: '18446744073709551615' as never })), bytesToHex(encode(api.Envelope, { timestampNs: u64(2n ** 64n - 1n) })));
+  assert.equal(bytesToHex(encode(api.Envelope, { timestampNs: 300 as never })), bytesToHex(encode(api.Envelope, { timestampNs: u64(300) })));
+  // signed views and wrapping
+  assert.equal(Long.fromBits(-1, -1, false).toBigInt(), -1n);
+  assert.equal(Long.fromBits(-1, -1, true).toBigInt(), 2n ** 64n - 1n);
+  assert.equal(Long.fromBigInt(-2n, false).toBigInt(), -2n);
+  assert.equal(Long.fromNumber(2 ** 53 + 2, true).toBigInt(), 2n ** 53n + 2n);
+  assert.equal(Long.fromNumber(NaN).toBigInt(), 0n);
+  assert.throws(() => Long.fromString('1.5'), SyntaxError);
 });
 
 test('encoder omits default scalars and writes set optionals like ts-proto (1.4)', () => {

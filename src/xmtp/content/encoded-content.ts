@@ -1,7 +1,7 @@
 // EncodedContent (XIP-5) and its byte-exact encoding. The SDK's encoder writes fields in .proto
 // declaration order, which puts `compression` (5) before `content` (4); protobufjs would write
 // them by number, changing the bytes and hence the message id. So this one is hand-encoded.
-import $protobuf from 'protobufjs/minimal.js';
+import $protobuf from '../proto/runtime.ts';
 import { mc, decode } from '../proto.ts';
 import { XmtpError } from '../errors.ts';
 import type { ContentTypeId } from './content-type.ts';

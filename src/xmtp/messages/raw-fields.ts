@@ -1,7 +1,7 @@
 // Reads the top-level length-delimited fields of a protobuf message as raw byte ranges. Lets us
 // key caches on the exact bytes of a sub-message (e.g. the sender bundle of every V2 message)
 // without decoding it.
-import $protobuf from 'protobufjs/minimal.js';
+import $protobuf from '../proto/runtime.ts';
 import { ProtoDecodeError } from '../proto.ts';
 
 export function lengthDelimitedFields(bytes: Uint8Array): Map<number, Uint8Array> {

@@ -1,7 +1,7 @@
 // V2 messages (spec 9.5, 9.6): signed by the sender's pre-key, encrypted with the conversation's
 // key material. Decoding verifies everything the official SDK verifies, with the sender bundle
 // verified once per distinct bundle (cached by bytes) and only the message signature per message.
-import $protobuf from 'protobufjs/minimal.js';
+import $protobuf from '../proto/runtime.ts';
 import { mc, encode, decode, u64, toBigInt } from '../proto.ts';
 import { bytesToHex, concatBytes, equalBytes } from '../crypto/bytes.ts';
 import { sha256 } from '../crypto/hashes.ts';
