@@ -92,6 +92,7 @@ describe('window.xmtp with a real node (Chromium)', () => {
   });
 
   test('send and list with an official-SDK user; a subscription delivers the reply', async () => {
+    const bystander = await dapp(pages.altUrl + '/'); // another site, not connected (yet)
     const page = await dapp();
     await call(page, 'xmtp_connect'); // granted in the test before
     assert.deepEqual((await call(page, 'xmtp_canMessage', { addresses: [peer.address, '0x0000000000000000000000000000000000000001'] })).ok, {
@@ -127,6 +128,22 @@ describe('window.xmtp with a real node (Chromium)', () => {
     assert.deepEqual(listed.map((m) => m.content), ['hello from the dapp', 'hi dapp, the SDK here']);
     const listedConvos = (await call(page, 'xmtp_listConversations')).ok as Any[];
     assert.deepEqual(listedConvos.map((c) => c.id), [convo.id]);
+    // another site's page, open all along, heard nothing and can read nothing
+    assert.deepEqual(await events(bystander, 'message'), []);
+    assert.deepEqual(await events(bystander, 'accountsChanged'), []);
+    assert.equal((await call(bystander, 'xmtp_listMessages', { conversation: convo.id })).code, 4100);
+    assert.equal((await call(bystander, 'xmtp_subscribe')).code, 4100);
+    await bystander.close();
+
+    // lookups are rate limited per site: 200 addresses at once, then 5 a second
+    const hundred = Array.from({ length: 100 }, (_, i) => '0x' + (i + 1).toString(16).padStart(40, '0'));
+    const lookups = await page.evaluate(
+      (addresses) => Promise.all([1, 2, 3].map(() => (window as Any).t.call('xmtp_canMessage', { addresses }))),
+      hundred,
+    );
+    const limited = lookups.filter((l: Any) => l.code === -32005);
+    assert.ok(limited.length >= 1, JSON.stringify(lookups.map((l: Any) => l.code ?? 'ok')));
+    assert.ok(limited[0].data.retryAfterMs > 0);
     await page.close();
   });
 
@@ -261,8 +278,11 @@ describe('window.xmtp with a real node (Chromium)', () => {
     await page.close();
   });
 
-  test('the example dapp page works against the built extension', async () => {
+  test('the example dapp page works against the built extension', async (t) => {
     const page = await ext.context.newPage();
+    t.after(async () => {
+      if (!page.isClosed()) t.diagnostic(`example page log:\n${await page.getByRole('log').textContent()}`);
+    });
     await page.goto(pages.url + '/example');
     await page.getByRole('status').filter({ hasText: /Found XMTP Inbox\. Click Connect\.|Connected as/ }).waitFor();
     // Start from a disconnected site, whatever the tests before left.
@@ -275,6 +295,7 @@ describe('window.xmtp with a real node (Chromium)', () => {
     await page.getByLabel('Peer address').fill(peer.address);
     await page.getByLabel('Conversation ID (optional)').fill('example');
     await page.getByRole('button', { name: 'Start conversation' }).click();
+    await page.getByText(`Messages with ${peer.address}`).waitFor();
     await page.getByLabel('Message', { exact: true }).fill('sent from the example page');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByRole('list', { name: 'Messages' }).getByText('sent from the example page').waitFor();
