@@ -47,7 +47,7 @@ router.onPortsChanged(() => {
     popupHold = inbox.live.acquire({ start: false });
     // The popup paints from the cache first; the client, the live stream and a catch-up start just
     // after, so the popup's first requests are not queued behind them.
-    setTimeout(() => void inbox.live.ensure().then(() => inbox.syncNow()).catch(() => {}), 150);
+    setTimeout(() => void inbox.live.ensure().catch(() => {}), 150);
   }
   if (!open && popupHold) {
     popupHold();

@@ -65,6 +65,9 @@ export class Live {
       onReconnect: () => void syncAll(a).catch(log('catch-up after reconnect')),
     });
     await this.sub.ready;
+    // From now on nothing published is missed; what came before (the worker may have been asleep)
+    // is fetched by a catch-up, through the same idempotent path.
+    void syncAll(a).catch(log('catch-up at start'));
   }
 
   /** Ends the subscription (lock, account switch, nobody watching). */
