@@ -24,9 +24,6 @@ export namespace xmtp {
              */
             constructor(properties?: xmtp.message_contents.Signature.$Properties);
 
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
-
             /** Signature ecdsaCompact. */
             ecdsaCompact?: (xmtp.message_contents.Signature.ECDSACompact.$Properties|null);
 
@@ -62,9 +59,6 @@ export namespace xmtp {
 
                 /** Signature walletEcdsaCompact */
                 walletEcdsaCompact?: (xmtp.message_contents.Signature.WalletECDSACompact.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Signature. */
@@ -85,9 +79,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.Signature.ECDSACompact.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** ECDSACompact bytes. */
                 bytes: Uint8Array;
@@ -124,9 +115,6 @@ export namespace xmtp {
 
                     /** ECDSACompact recovery */
                     recovery?: (number|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a ECDSACompact. */
@@ -148,9 +136,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.Signature.WalletECDSACompact.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** WalletECDSACompact bytes. */
                 bytes: Uint8Array;
@@ -187,9 +172,6 @@ export namespace xmtp {
 
                     /** WalletECDSACompact recovery */
                     recovery?: (number|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a WalletECDSACompact. */
@@ -212,9 +194,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.PublicKey.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** PublicKey timestamp. */
             timestamp: Long;
@@ -263,9 +242,6 @@ export namespace xmtp {
 
                 /** PublicKey union */
                 union?: "secp256k1Uncompressed";
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Narrowed shape of a PublicKey. */
@@ -273,7 +249,6 @@ export namespace xmtp {
               timestamp?: Long|null;
               signature?: xmtp.message_contents.Signature.$Shape|null;
               secp256k1Uncompressed?: xmtp.message_contents.PublicKey.Secp256k1Uncompressed.$Shape|null;
-              $unknowns?: Uint8Array[];
             } & (
               ({ union?: undefined; secp256k1Uncompressed?: null }|{ union?: "secp256k1Uncompressed"; secp256k1Uncompressed: xmtp.message_contents.PublicKey.Secp256k1Uncompressed.$Shape })
             );
@@ -293,9 +268,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.PublicKey.Secp256k1Uncompressed.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** Secp256k1Uncompressed bytes. */
                 bytes: Uint8Array;
@@ -326,9 +298,6 @@ export namespace xmtp {
 
                     /** Secp256k1Uncompressed bytes */
                     bytes?: (Uint8Array|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a Secp256k1Uncompressed. */
@@ -351,9 +320,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.PublicKeyBundle.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** PublicKeyBundle identityKey. */
             identityKey?: (xmtp.message_contents.PublicKey.$Properties|null);
@@ -390,16 +356,12 @@ export namespace xmtp {
 
                 /** PublicKeyBundle preKey */
                 preKey?: (xmtp.message_contents.PublicKey.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a PublicKeyBundle. */
             type $Shape = {
               identityKey?: xmtp.message_contents.PublicKey.$Shape|null;
               preKey?: xmtp.message_contents.PublicKey.$Shape|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -418,9 +380,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.UnsignedPublicKey.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** UnsignedPublicKey createdNs. */
             createdNs: Long;
@@ -463,16 +422,12 @@ export namespace xmtp {
 
                 /** UnsignedPublicKey union */
                 union?: "secp256k1Uncompressed";
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Narrowed shape of an UnsignedPublicKey. */
             type $Shape = {
               createdNs?: Long|null;
               secp256k1Uncompressed?: xmtp.message_contents.UnsignedPublicKey.Secp256k1Uncompressed.$Shape|null;
-              $unknowns?: Uint8Array[];
             } & (
               ({ union?: undefined; secp256k1Uncompressed?: null }|{ union?: "secp256k1Uncompressed"; secp256k1Uncompressed: xmtp.message_contents.UnsignedPublicKey.Secp256k1Uncompressed.$Shape })
             );
@@ -492,9 +447,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.UnsignedPublicKey.Secp256k1Uncompressed.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** Secp256k1Uncompressed bytes. */
                 bytes: Uint8Array;
@@ -525,9 +477,6 @@ export namespace xmtp {
 
                     /** Secp256k1Uncompressed bytes */
                     bytes?: (Uint8Array|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a Secp256k1Uncompressed. */
@@ -550,9 +499,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.SignedPublicKey.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** SignedPublicKey keyBytes. */
             keyBytes: Uint8Array;
@@ -589,9 +535,6 @@ export namespace xmtp {
 
                 /** SignedPublicKey signature */
                 signature?: (xmtp.message_contents.Signature.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a SignedPublicKey. */
@@ -613,9 +556,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.SignedPublicKeyBundle.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** SignedPublicKeyBundle identityKey. */
             identityKey?: (xmtp.message_contents.SignedPublicKey.$Properties|null);
@@ -652,9 +592,6 @@ export namespace xmtp {
 
                 /** SignedPublicKeyBundle preKey */
                 preKey?: (xmtp.message_contents.SignedPublicKey.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a SignedPublicKeyBundle. */
@@ -676,9 +613,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.PrivateKey.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** PrivateKey timestamp. */
             timestamp: Long;
@@ -727,9 +661,6 @@ export namespace xmtp {
 
                 /** PrivateKey union */
                 union?: "secp256k1";
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Narrowed shape of a PrivateKey. */
@@ -737,7 +668,6 @@ export namespace xmtp {
               timestamp?: Long|null;
               secp256k1?: xmtp.message_contents.PrivateKey.Secp256k1.$Shape|null;
               publicKey?: xmtp.message_contents.PublicKey.$Shape|null;
-              $unknowns?: Uint8Array[];
             } & (
               ({ union?: undefined; secp256k1?: null }|{ union?: "secp256k1"; secp256k1: xmtp.message_contents.PrivateKey.Secp256k1.$Shape })
             );
@@ -757,9 +687,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.PrivateKey.Secp256k1.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** Secp256k1 bytes. */
                 bytes: Uint8Array;
@@ -790,9 +717,6 @@ export namespace xmtp {
 
                     /** Secp256k1 bytes */
                     bytes?: (Uint8Array|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a Secp256k1. */
@@ -815,9 +739,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.SignedPrivateKey.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** SignedPrivateKey createdNs. */
             createdNs: Long;
@@ -866,9 +787,6 @@ export namespace xmtp {
 
                 /** SignedPrivateKey union */
                 union?: "secp256k1";
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Narrowed shape of a SignedPrivateKey. */
@@ -876,7 +794,6 @@ export namespace xmtp {
               createdNs?: Long|null;
               secp256k1?: xmtp.message_contents.SignedPrivateKey.Secp256k1.$Shape|null;
               publicKey?: xmtp.message_contents.SignedPublicKey.$Shape|null;
-              $unknowns?: Uint8Array[];
             } & (
               ({ union?: undefined; secp256k1?: null }|{ union?: "secp256k1"; secp256k1: xmtp.message_contents.SignedPrivateKey.Secp256k1.$Shape })
             );
@@ -896,9 +813,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.SignedPrivateKey.Secp256k1.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** Secp256k1 bytes. */
                 bytes: Uint8Array;
@@ -929,9 +843,6 @@ export namespace xmtp {
 
                     /** Secp256k1 bytes */
                     bytes?: (Uint8Array|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a Secp256k1. */
@@ -954,9 +865,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.PrivateKeyBundleV1.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** PrivateKeyBundleV1 identityKey. */
             identityKey?: (xmtp.message_contents.PrivateKey.$Properties|null);
@@ -993,16 +901,12 @@ export namespace xmtp {
 
                 /** PrivateKeyBundleV1 preKeys */
                 preKeys?: (xmtp.message_contents.PrivateKey.$Properties[]|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a PrivateKeyBundleV1. */
             type $Shape = {
               identityKey?: xmtp.message_contents.PrivateKey.$Shape|null;
               preKeys?: xmtp.message_contents.PrivateKey.$Shape[]|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -1021,9 +925,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.PrivateKeyBundleV2.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** PrivateKeyBundleV2 identityKey. */
             identityKey?: (xmtp.message_contents.SignedPrivateKey.$Properties|null);
@@ -1060,16 +961,12 @@ export namespace xmtp {
 
                 /** PrivateKeyBundleV2 preKeys */
                 preKeys?: (xmtp.message_contents.SignedPrivateKey.$Properties[]|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a PrivateKeyBundleV2. */
             type $Shape = {
               identityKey?: xmtp.message_contents.SignedPrivateKey.$Shape|null;
               preKeys?: xmtp.message_contents.SignedPrivateKey.$Shape[]|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -1088,9 +985,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.PrivateKeyBundle.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** PrivateKeyBundle v1. */
             v1?: (xmtp.message_contents.PrivateKeyBundleV1.$Properties|null);
@@ -1127,16 +1021,12 @@ export namespace xmtp {
 
                 /** PrivateKeyBundle v2 */
                 v2?: (xmtp.message_contents.PrivateKeyBundleV2.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a PrivateKeyBundle. */
             type $Shape = {
               v1?: xmtp.message_contents.PrivateKeyBundleV1.$Shape|null;
               v2?: xmtp.message_contents.PrivateKeyBundleV2.$Shape|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -1155,9 +1045,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.EncryptedPrivateKeyBundleV1.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** EncryptedPrivateKeyBundleV1 walletPreKey. */
             walletPreKey: Uint8Array;
@@ -1194,16 +1081,12 @@ export namespace xmtp {
 
                 /** EncryptedPrivateKeyBundleV1 ciphertext */
                 ciphertext?: (xmtp.message_contents.Ciphertext.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of an EncryptedPrivateKeyBundleV1. */
             type $Shape = {
               walletPreKey?: Uint8Array|null;
               ciphertext?: xmtp.message_contents.Ciphertext.$Shape|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -1222,9 +1105,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.EncryptedPrivateKeyBundle.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** EncryptedPrivateKeyBundle v1. */
             v1?: (xmtp.message_contents.EncryptedPrivateKeyBundleV1.$Properties|null);
@@ -1261,15 +1141,11 @@ export namespace xmtp {
 
                 /** EncryptedPrivateKeyBundle version */
                 version?: "v1";
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Narrowed shape of an EncryptedPrivateKeyBundle. */
             type $Shape = {
               v1?: xmtp.message_contents.EncryptedPrivateKeyBundleV1.$Shape|null;
-              $unknowns?: Uint8Array[];
             } & (
               ({ version?: undefined; v1?: null }|{ version?: "v1"; v1: xmtp.message_contents.EncryptedPrivateKeyBundleV1.$Shape })
             );
@@ -1290,9 +1166,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.Ciphertext.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** Ciphertext aes256GcmHkdfSha256. */
             aes256GcmHkdfSha256?: (xmtp.message_contents.Ciphertext.Aes256gcmHkdfsha256.$Properties|null);
@@ -1329,15 +1202,11 @@ export namespace xmtp {
 
                 /** Ciphertext union */
                 union?: "aes256GcmHkdfSha256";
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Narrowed shape of a Ciphertext. */
             type $Shape = {
               aes256GcmHkdfSha256?: xmtp.message_contents.Ciphertext.Aes256gcmHkdfsha256.$Shape|null;
-              $unknowns?: Uint8Array[];
             } & (
               ({ union?: undefined; aes256GcmHkdfSha256?: null }|{ union?: "aes256GcmHkdfSha256"; aes256GcmHkdfSha256: xmtp.message_contents.Ciphertext.Aes256gcmHkdfsha256.$Shape })
             );
@@ -1357,9 +1226,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.Ciphertext.Aes256gcmHkdfsha256.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** Aes256gcmHkdfsha256 hkdfSalt. */
                 hkdfSalt: Uint8Array;
@@ -1402,9 +1268,6 @@ export namespace xmtp {
 
                     /** Aes256gcmHkdfsha256 payload */
                     payload?: (Uint8Array|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of an Aes256gcmHkdfsha256. */
@@ -1427,9 +1290,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.MessageHeaderV1.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** MessageHeaderV1 sender. */
             sender?: (xmtp.message_contents.PublicKeyBundle.$Properties|null);
@@ -1472,9 +1332,6 @@ export namespace xmtp {
 
                 /** MessageHeaderV1 timestamp */
                 timestamp?: (Long|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a MessageHeaderV1. */
@@ -1482,7 +1339,6 @@ export namespace xmtp {
               sender?: xmtp.message_contents.PublicKeyBundle.$Shape|null;
               recipient?: xmtp.message_contents.PublicKeyBundle.$Shape|null;
               timestamp?: Long|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -1501,9 +1357,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.MessageV1.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** MessageV1 headerBytes. */
             headerBytes: Uint8Array;
@@ -1540,16 +1393,12 @@ export namespace xmtp {
 
                 /** MessageV1 ciphertext */
                 ciphertext?: (xmtp.message_contents.Ciphertext.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a MessageV1. */
             type $Shape = {
               headerBytes?: Uint8Array|null;
               ciphertext?: xmtp.message_contents.Ciphertext.$Shape|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -1568,9 +1417,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.MessageHeaderV2.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** MessageHeaderV2 createdNs. */
             createdNs: Long;
@@ -1607,9 +1453,6 @@ export namespace xmtp {
 
                 /** MessageHeaderV2 topic */
                 topic?: (string|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a MessageHeaderV2. */
@@ -1631,9 +1474,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.MessageV2.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** MessageV2 headerBytes. */
             headerBytes: Uint8Array;
@@ -1682,9 +1522,6 @@ export namespace xmtp {
 
                 /** MessageV2 shouldPush */
                 shouldPush?: (boolean|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a MessageV2. */
@@ -1693,7 +1530,6 @@ export namespace xmtp {
               ciphertext?: xmtp.message_contents.Ciphertext.$Shape|null;
               senderHmac?: Uint8Array|null;
               shouldPush?: boolean|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -1712,9 +1548,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.Message.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** Message v1. */
             v1?: (xmtp.message_contents.MessageV1.$Properties|null);
@@ -1751,16 +1584,12 @@ export namespace xmtp {
 
                 /** Message v2 */
                 v2?: (xmtp.message_contents.MessageV2.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Message. */
             type $Shape = {
               v1?: xmtp.message_contents.MessageV1.$Shape|null;
               v2?: xmtp.message_contents.MessageV2.$Shape|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -1779,9 +1608,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.SignedContent.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** SignedContent payload. */
             payload: Uint8Array;
@@ -1824,9 +1650,6 @@ export namespace xmtp {
 
                 /** SignedContent signature */
                 signature?: (xmtp.message_contents.Signature.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a SignedContent. */
@@ -1848,9 +1671,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.ConsentProofPayload.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** ConsentProofPayload signature. */
             signature: string;
@@ -1893,9 +1713,6 @@ export namespace xmtp {
 
                 /** ConsentProofPayload payloadVersion */
                 payloadVersion?: (xmtp.message_contents.ConsentProofPayloadVersion|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a ConsentProofPayload. */
@@ -1927,9 +1744,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.InvitationV1.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** InvitationV1 topic. */
             topic: string;
@@ -1984,9 +1798,6 @@ export namespace xmtp {
 
                 /** InvitationV1 encryption */
                 encryption?: "aes256GcmHkdfSha256";
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Narrowed shape of an InvitationV1. */
@@ -1995,7 +1806,6 @@ export namespace xmtp {
               context?: xmtp.message_contents.InvitationV1.Context.$Shape|null;
               aes256GcmHkdfSha256?: xmtp.message_contents.InvitationV1.Aes256gcmHkdfsha256.$Shape|null;
               consentProof?: xmtp.message_contents.ConsentProofPayload.$Shape|null;
-              $unknowns?: Uint8Array[];
             } & (
               ({ encryption?: undefined; aes256GcmHkdfSha256?: null }|{ encryption?: "aes256GcmHkdfSha256"; aes256GcmHkdfSha256: xmtp.message_contents.InvitationV1.Aes256gcmHkdfsha256.$Shape })
             );
@@ -2015,9 +1825,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.InvitationV1.Aes256gcmHkdfsha256.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** Aes256gcmHkdfsha256 keyMaterial. */
                 keyMaterial: Uint8Array;
@@ -2048,9 +1855,6 @@ export namespace xmtp {
 
                     /** Aes256gcmHkdfsha256 keyMaterial */
                     keyMaterial?: (Uint8Array|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of an Aes256gcmHkdfsha256. */
@@ -2072,9 +1876,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.InvitationV1.Context.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** Context conversationId. */
                 conversationId: string;
@@ -2111,9 +1912,6 @@ export namespace xmtp {
 
                     /** Context metadata */
                     metadata?: ({ [k: string]: string }|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a Context. */
@@ -2136,9 +1934,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.SealedInvitationHeaderV1.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** SealedInvitationHeaderV1 sender. */
             sender?: (xmtp.message_contents.SignedPublicKeyBundle.$Properties|null);
@@ -2181,9 +1976,6 @@ export namespace xmtp {
 
                 /** SealedInvitationHeaderV1 createdNs */
                 createdNs?: (Long|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a SealedInvitationHeaderV1. */
@@ -2205,9 +1997,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.SealedInvitationV1.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** SealedInvitationV1 headerBytes. */
             headerBytes: Uint8Array;
@@ -2244,16 +2033,12 @@ export namespace xmtp {
 
                 /** SealedInvitationV1 ciphertext */
                 ciphertext?: (xmtp.message_contents.Ciphertext.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a SealedInvitationV1. */
             type $Shape = {
               headerBytes?: Uint8Array|null;
               ciphertext?: xmtp.message_contents.Ciphertext.$Shape|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -2272,9 +2057,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.SealedInvitation.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** SealedInvitation v1. */
             v1?: (xmtp.message_contents.SealedInvitationV1.$Properties|null);
@@ -2311,15 +2093,11 @@ export namespace xmtp {
 
                 /** SealedInvitation version */
                 version?: "v1";
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Narrowed shape of a SealedInvitation. */
             type $Shape = {
               v1?: xmtp.message_contents.SealedInvitationV1.$Shape|null;
-              $unknowns?: Uint8Array[];
             } & (
               ({ version?: undefined; v1?: null }|{ version?: "v1"; v1: xmtp.message_contents.SealedInvitationV1.$Shape })
             );
@@ -2340,9 +2118,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.ContactBundleV1.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** ContactBundleV1 keyBundle. */
             keyBundle?: (xmtp.message_contents.PublicKeyBundle.$Properties|null);
@@ -2373,15 +2148,11 @@ export namespace xmtp {
 
                 /** ContactBundleV1 keyBundle */
                 keyBundle?: (xmtp.message_contents.PublicKeyBundle.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a ContactBundleV1. */
             type $Shape = {
               keyBundle?: xmtp.message_contents.PublicKeyBundle.$Shape|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -2400,9 +2171,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.ContactBundleV2.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** ContactBundleV2 keyBundle. */
             keyBundle?: (xmtp.message_contents.SignedPublicKeyBundle.$Properties|null);
@@ -2433,9 +2201,6 @@ export namespace xmtp {
 
                 /** ContactBundleV2 keyBundle */
                 keyBundle?: (xmtp.message_contents.SignedPublicKeyBundle.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a ContactBundleV2. */
@@ -2457,9 +2222,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.ContactBundle.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** ContactBundle v1. */
             v1?: (xmtp.message_contents.ContactBundleV1.$Properties|null);
@@ -2496,16 +2258,12 @@ export namespace xmtp {
 
                 /** ContactBundle v2 */
                 v2?: (xmtp.message_contents.ContactBundleV2.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a ContactBundle. */
             type $Shape = {
               v1?: xmtp.message_contents.ContactBundleV1.$Shape|null;
               v2?: xmtp.message_contents.ContactBundleV2.$Shape|null;
-              $unknowns?: Uint8Array[];
             };
         }
 
@@ -2524,9 +2282,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.ContentTypeId.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** ContentTypeId authorityId. */
             authorityId: string;
@@ -2575,9 +2330,6 @@ export namespace xmtp {
 
                 /** ContentTypeId versionMinor */
                 versionMinor?: (number|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a ContentTypeId. */
@@ -2609,9 +2361,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.EncodedContent.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** EncodedContent type. */
             type?: (xmtp.message_contents.ContentTypeId.$Properties|null);
@@ -2666,9 +2415,6 @@ export namespace xmtp {
 
                 /** EncodedContent content */
                 content?: (Uint8Array|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of an EncodedContent. */
@@ -2690,9 +2436,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.PrivatePreferencesAction.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** PrivatePreferencesAction allowAddress. */
             allowAddress?: (xmtp.message_contents.PrivatePreferencesAction.AllowAddress.$Properties|null);
@@ -2753,9 +2496,6 @@ export namespace xmtp {
 
                 /** PrivatePreferencesAction denyInboxId */
                 denyInboxId?: (xmtp.message_contents.PrivatePreferencesAction.DenyInboxId.$Properties|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Shape of a PrivatePreferencesAction. */
@@ -2776,9 +2516,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.PrivatePreferencesAction.AllowAddress.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** AllowAddress walletAddresses. */
                 walletAddresses: string[];
@@ -2809,9 +2546,6 @@ export namespace xmtp {
 
                     /** AllowAddress walletAddresses */
                     walletAddresses?: (string[]|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of an AllowAddress. */
@@ -2833,9 +2567,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.PrivatePreferencesAction.DenyAddress.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** DenyAddress walletAddresses. */
                 walletAddresses: string[];
@@ -2866,9 +2597,6 @@ export namespace xmtp {
 
                     /** DenyAddress walletAddresses */
                     walletAddresses?: (string[]|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a DenyAddress. */
@@ -2890,9 +2618,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.PrivatePreferencesAction.AllowGroup.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** AllowGroup groupIds. */
                 groupIds: string[];
@@ -2923,9 +2648,6 @@ export namespace xmtp {
 
                     /** AllowGroup groupIds */
                     groupIds?: (string[]|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of an AllowGroup. */
@@ -2947,9 +2669,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.PrivatePreferencesAction.DenyGroup.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** DenyGroup groupIds. */
                 groupIds: string[];
@@ -2980,9 +2699,6 @@ export namespace xmtp {
 
                     /** DenyGroup groupIds */
                     groupIds?: (string[]|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a DenyGroup. */
@@ -3004,9 +2720,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.PrivatePreferencesAction.AllowInboxId.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** AllowInboxId inboxIds. */
                 inboxIds: string[];
@@ -3037,9 +2750,6 @@ export namespace xmtp {
 
                     /** AllowInboxId inboxIds */
                     inboxIds?: (string[]|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of an AllowInboxId. */
@@ -3061,9 +2771,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_contents.PrivatePreferencesAction.DenyInboxId.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** DenyInboxId inboxIds. */
                 inboxIds: string[];
@@ -3094,9 +2801,6 @@ export namespace xmtp {
 
                     /** DenyInboxId inboxIds */
                     inboxIds?: (string[]|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a DenyInboxId. */
@@ -3119,9 +2823,6 @@ export namespace xmtp {
              * @param [properties] Properties to set
              */
             constructor(properties?: xmtp.message_contents.PrivatePreferencesPayload.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
 
             /** PrivatePreferencesPayload v1. */
             v1?: (xmtp.message_contents.Ciphertext.$Properties|null);
@@ -3158,15 +2859,11 @@ export namespace xmtp {
 
                 /** PrivatePreferencesPayload version */
                 version?: "v1";
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
             }
 
             /** Narrowed shape of a PrivatePreferencesPayload. */
             type $Shape = {
               v1?: xmtp.message_contents.Ciphertext.$Shape|null;
-              $unknowns?: Uint8Array[];
             } & (
               ({ version?: undefined; v1?: null }|{ version?: "v1"; v1: xmtp.message_contents.Ciphertext.$Shape })
             );
@@ -3194,9 +2891,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_api.v1.Envelope.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** Envelope contentTopic. */
                 contentTopic: string;
@@ -3239,9 +2933,6 @@ export namespace xmtp {
 
                     /** Envelope message */
                     message?: (Uint8Array|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of an Envelope. */
@@ -3263,9 +2954,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_api.v1.Token.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** Token identityKey. */
                 identityKey?: (xmtp.message_contents.PublicKey.$Properties|null);
@@ -3308,9 +2996,6 @@ export namespace xmtp {
 
                     /** Token authDataSignature */
                     authDataSignature?: (xmtp.message_contents.Signature.$Properties|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a Token. */
@@ -3318,7 +3003,6 @@ export namespace xmtp {
                   identityKey?: xmtp.message_contents.PublicKey.$Shape|null;
                   authDataBytes?: Uint8Array|null;
                   authDataSignature?: xmtp.message_contents.Signature.$Shape|null;
-                  $unknowns?: Uint8Array[];
                 };
             }
 
@@ -3337,9 +3021,6 @@ export namespace xmtp {
                  * @param [properties] Properties to set
                  */
                 constructor(properties?: xmtp.message_api.v1.AuthData.$Properties);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
 
                 /** AuthData walletAddr. */
                 walletAddr: string;
@@ -3376,9 +3057,6 @@ export namespace xmtp {
 
                     /** AuthData createdNs */
                     createdNs?: (Long|null);
-
-                    /** Unknown fields preserved while decoding when enabled */
-                    $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of an AuthData. */

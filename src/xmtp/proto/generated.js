@@ -38,9 +38,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.Signature.ECDSACompact.encode(message.ecdsaCompact, writer.uint32(10).fork(), _depth + 1).ldelim();
                 if (message.walletEcdsaCompact != null && $Object.hasOwnProperty.call(message, "walletEcdsaCompact"))
                     $root.xmtp.message_contents.Signature.WalletECDSACompact.encode(message.walletEcdsaCompact, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -63,7 +60,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.Signature();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -85,10 +81,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -123,9 +115,6 @@ export const xmtp = $root.xmtp = (() => {
                         writer.uint32(10).bytes(message.bytes);
                     if (message.recovery != null && $Object.hasOwnProperty.call(message, "recovery") && message.recovery !== 0)
                         writer.uint32(16).uint32(message.recovery);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -148,7 +137,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.Signature.ECDSACompact();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -176,10 +164,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -217,9 +201,6 @@ export const xmtp = $root.xmtp = (() => {
                         writer.uint32(10).bytes(message.bytes);
                     if (message.recovery != null && $Object.hasOwnProperty.call(message, "recovery") && message.recovery !== 0)
                         writer.uint32(16).uint32(message.recovery);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -242,7 +223,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.Signature.WalletECDSACompact();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -270,10 +250,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -330,9 +306,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.Signature.encode(message.signature, writer.uint32(18).fork(), _depth + 1).ldelim();
                 if (message.secp256k1Uncompressed != null && $Object.hasOwnProperty.call(message, "secp256k1Uncompressed"))
                     $root.xmtp.message_contents.PublicKey.Secp256k1Uncompressed.encode(message.secp256k1Uncompressed, writer.uint32(26).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -355,7 +328,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.PublicKey();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -388,10 +360,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -423,9 +391,6 @@ export const xmtp = $root.xmtp = (() => {
                         throw $Error("max depth exceeded");
                     if (message.bytes != null && $Object.hasOwnProperty.call(message, "bytes") && message.bytes.length)
                         writer.uint32(10).bytes(message.bytes);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -448,7 +413,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.PublicKey.Secp256k1Uncompressed();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -467,10 +431,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -511,9 +471,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.PublicKey.encode(message.identityKey, writer.uint32(10).fork(), _depth + 1).ldelim();
                 if (message.preKey != null && $Object.hasOwnProperty.call(message, "preKey"))
                     $root.xmtp.message_contents.PublicKey.encode(message.preKey, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -536,7 +493,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.PublicKeyBundle();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -558,10 +514,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -606,9 +558,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(8).uint64(message.createdNs);
                 if (message.secp256k1Uncompressed != null && $Object.hasOwnProperty.call(message, "secp256k1Uncompressed"))
                     $root.xmtp.message_contents.UnsignedPublicKey.Secp256k1Uncompressed.encode(message.secp256k1Uncompressed, writer.uint32(26).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -631,7 +580,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.UnsignedPublicKey();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -657,10 +605,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -692,9 +636,6 @@ export const xmtp = $root.xmtp = (() => {
                         throw $Error("max depth exceeded");
                     if (message.bytes != null && $Object.hasOwnProperty.call(message, "bytes") && message.bytes.length)
                         writer.uint32(10).bytes(message.bytes);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -717,7 +658,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.UnsignedPublicKey.Secp256k1Uncompressed();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -736,10 +676,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -780,9 +716,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(10).bytes(message.keyBytes);
                 if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
                     $root.xmtp.message_contents.Signature.encode(message.signature, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -805,7 +738,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.SignedPublicKey();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -830,10 +762,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -871,9 +799,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.SignedPublicKey.encode(message.identityKey, writer.uint32(10).fork(), _depth + 1).ldelim();
                 if (message.preKey != null && $Object.hasOwnProperty.call(message, "preKey"))
                     $root.xmtp.message_contents.SignedPublicKey.encode(message.preKey, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -896,7 +821,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.SignedPublicKeyBundle();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -918,10 +842,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -969,9 +889,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.PrivateKey.Secp256k1.encode(message.secp256k1, writer.uint32(18).fork(), _depth + 1).ldelim();
                 if (message.publicKey != null && $Object.hasOwnProperty.call(message, "publicKey"))
                     $root.xmtp.message_contents.PublicKey.encode(message.publicKey, writer.uint32(26).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -994,7 +911,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.PrivateKey();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -1026,10 +942,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -1061,9 +973,6 @@ export const xmtp = $root.xmtp = (() => {
                         throw $Error("max depth exceeded");
                     if (message.bytes != null && $Object.hasOwnProperty.call(message, "bytes") && message.bytes.length)
                         writer.uint32(10).bytes(message.bytes);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -1086,7 +995,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.PrivateKey.Secp256k1();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -1105,10 +1013,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -1159,9 +1063,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.SignedPrivateKey.Secp256k1.encode(message.secp256k1, writer.uint32(18).fork(), _depth + 1).ldelim();
                 if (message.publicKey != null && $Object.hasOwnProperty.call(message, "publicKey"))
                     $root.xmtp.message_contents.SignedPublicKey.encode(message.publicKey, writer.uint32(26).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -1184,7 +1085,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.SignedPrivateKey();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -1216,10 +1116,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -1251,9 +1147,6 @@ export const xmtp = $root.xmtp = (() => {
                         throw $Error("max depth exceeded");
                     if (message.bytes != null && $Object.hasOwnProperty.call(message, "bytes") && message.bytes.length)
                         writer.uint32(10).bytes(message.bytes);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -1276,7 +1169,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.SignedPrivateKey.Secp256k1();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -1295,10 +1187,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -1341,9 +1229,6 @@ export const xmtp = $root.xmtp = (() => {
                 if (message.preKeys != null && message.preKeys.length)
                     for (let i = 0; i < message.preKeys.length; ++i)
                         $root.xmtp.message_contents.PrivateKey.encode(message.preKeys[i], writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -1366,7 +1251,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.PrivateKeyBundleV1();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -1390,10 +1274,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -1433,9 +1313,6 @@ export const xmtp = $root.xmtp = (() => {
                 if (message.preKeys != null && message.preKeys.length)
                     for (let i = 0; i < message.preKeys.length; ++i)
                         $root.xmtp.message_contents.SignedPrivateKey.encode(message.preKeys[i], writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -1458,7 +1335,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.PrivateKeyBundleV2();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -1482,10 +1358,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -1523,9 +1395,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.PrivateKeyBundleV1.encode(message.v1, writer.uint32(10).fork(), _depth + 1).ldelim();
                 if (message.v2 != null && $Object.hasOwnProperty.call(message, "v2"))
                     $root.xmtp.message_contents.PrivateKeyBundleV2.encode(message.v2, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -1548,7 +1417,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.PrivateKeyBundle();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -1570,10 +1438,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -1611,9 +1475,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(10).bytes(message.walletPreKey);
                 if (message.ciphertext != null && $Object.hasOwnProperty.call(message, "ciphertext"))
                     $root.xmtp.message_contents.Ciphertext.encode(message.ciphertext, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -1636,7 +1497,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.EncryptedPrivateKeyBundleV1();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -1661,10 +1521,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -1706,9 +1562,6 @@ export const xmtp = $root.xmtp = (() => {
                     throw $Error("max depth exceeded");
                 if (message.v1 != null && $Object.hasOwnProperty.call(message, "v1"))
                     $root.xmtp.message_contents.EncryptedPrivateKeyBundleV1.encode(message.v1, writer.uint32(10).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -1731,7 +1584,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.EncryptedPrivateKeyBundle();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -1748,10 +1600,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -1793,9 +1641,6 @@ export const xmtp = $root.xmtp = (() => {
                     throw $Error("max depth exceeded");
                 if (message.aes256GcmHkdfSha256 != null && $Object.hasOwnProperty.call(message, "aes256GcmHkdfSha256"))
                     $root.xmtp.message_contents.Ciphertext.Aes256gcmHkdfsha256.encode(message.aes256GcmHkdfSha256, writer.uint32(10).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -1818,7 +1663,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.Ciphertext();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -1835,10 +1679,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -1876,9 +1716,6 @@ export const xmtp = $root.xmtp = (() => {
                         writer.uint32(18).bytes(message.gcmNonce);
                     if (message.payload != null && $Object.hasOwnProperty.call(message, "payload") && message.payload.length)
                         writer.uint32(26).bytes(message.payload);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -1901,7 +1738,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.Ciphertext.Aes256gcmHkdfsha256();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -1938,10 +1774,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -1985,9 +1817,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.PublicKeyBundle.encode(message.recipient, writer.uint32(18).fork(), _depth + 1).ldelim();
                 if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && (typeof message.timestamp === "object" ? message.timestamp.low || message.timestamp.high : message.timestamp !== 0))
                     writer.uint32(24).uint64(message.timestamp);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -2010,7 +1839,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.MessageHeaderV1();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -2041,10 +1869,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -2082,9 +1906,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(10).bytes(message.headerBytes);
                 if (message.ciphertext != null && $Object.hasOwnProperty.call(message, "ciphertext"))
                     $root.xmtp.message_contents.Ciphertext.encode(message.ciphertext, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -2107,7 +1928,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.MessageV1();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -2132,10 +1952,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -2173,9 +1989,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(8).uint64(message.createdNs);
                 if (message.topic != null && $Object.hasOwnProperty.call(message, "topic") && message.topic !== "")
                     writer.uint32(18).string(message.topic);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -2198,7 +2011,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.MessageHeaderV2();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -2226,10 +2038,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -2287,9 +2095,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(26).bytes(message.senderHmac);
                 if (message.shouldPush != null && $Object.hasOwnProperty.call(message, "shouldPush"))
                     writer.uint32(32).bool(message.shouldPush);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -2312,7 +2117,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.MessageV2();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -2351,10 +2155,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -2392,9 +2192,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.MessageV1.encode(message.v1, writer.uint32(10).fork(), _depth + 1).ldelim();
                 if (message.v2 != null && $Object.hasOwnProperty.call(message, "v2"))
                     $root.xmtp.message_contents.MessageV2.encode(message.v2, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -2417,7 +2214,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.Message();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -2439,10 +2235,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -2483,9 +2275,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.SignedPublicKeyBundle.encode(message.sender, writer.uint32(18).fork(), _depth + 1).ldelim();
                 if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
                     $root.xmtp.message_contents.Signature.encode(message.signature, writer.uint32(26).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -2508,7 +2297,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.SignedContent();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -2539,10 +2327,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -2583,9 +2367,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(16).uint64(message.timestamp);
                 if (message.payloadVersion != null && $Object.hasOwnProperty.call(message, "payloadVersion") && message.payloadVersion !== 0)
                     writer.uint32(24).int32(message.payloadVersion);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -2608,7 +2389,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.ConsentProofPayload();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -2645,10 +2425,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -2706,9 +2482,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.InvitationV1.Aes256gcmHkdfsha256.encode(message.aes256GcmHkdfSha256, writer.uint32(26).fork(), _depth + 1).ldelim();
                 if (message.consentProof != null && $Object.hasOwnProperty.call(message, "consentProof"))
                     $root.xmtp.message_contents.ConsentProofPayload.encode(message.consentProof, writer.uint32(34).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -2731,7 +2504,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.InvitationV1();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -2769,10 +2541,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -2804,9 +2572,6 @@ export const xmtp = $root.xmtp = (() => {
                         throw $Error("max depth exceeded");
                     if (message.keyMaterial != null && $Object.hasOwnProperty.call(message, "keyMaterial") && message.keyMaterial.length)
                         writer.uint32(10).bytes(message.keyMaterial);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -2829,7 +2594,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.InvitationV1.Aes256gcmHkdfsha256();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -2848,10 +2612,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -2891,9 +2651,6 @@ export const xmtp = $root.xmtp = (() => {
                     if (message.metadata != null && $Object.hasOwnProperty.call(message, "metadata"))
                         for (let keys = $Object.keys(message.metadata), i = 0; i < keys.length; ++i)
                             writer.uint32(18).fork().uint32(10).string(keys[i]).uint32(18).string(message.metadata[keys[i]]).ldelim();
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -2916,7 +2673,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.InvitationV1.Context();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -2971,10 +2727,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -3018,9 +2770,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.SignedPublicKeyBundle.encode(message.recipient, writer.uint32(18).fork(), _depth + 1).ldelim();
                 if (message.createdNs != null && $Object.hasOwnProperty.call(message, "createdNs") && (typeof message.createdNs === "object" ? message.createdNs.low || message.createdNs.high : message.createdNs !== 0))
                     writer.uint32(24).uint64(message.createdNs);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -3043,7 +2792,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.SealedInvitationHeaderV1();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -3074,10 +2822,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -3115,9 +2859,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(10).bytes(message.headerBytes);
                 if (message.ciphertext != null && $Object.hasOwnProperty.call(message, "ciphertext"))
                     $root.xmtp.message_contents.Ciphertext.encode(message.ciphertext, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -3140,7 +2881,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.SealedInvitationV1();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -3165,10 +2905,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -3210,9 +2946,6 @@ export const xmtp = $root.xmtp = (() => {
                     throw $Error("max depth exceeded");
                 if (message.v1 != null && $Object.hasOwnProperty.call(message, "v1"))
                     $root.xmtp.message_contents.SealedInvitationV1.encode(message.v1, writer.uint32(10).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -3235,7 +2968,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.SealedInvitation();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -3252,10 +2984,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -3290,9 +3018,6 @@ export const xmtp = $root.xmtp = (() => {
                     throw $Error("max depth exceeded");
                 if (message.keyBundle != null && $Object.hasOwnProperty.call(message, "keyBundle"))
                     $root.xmtp.message_contents.PublicKeyBundle.encode(message.keyBundle, writer.uint32(10).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -3315,7 +3040,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.ContactBundleV1();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -3331,10 +3055,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -3369,9 +3089,6 @@ export const xmtp = $root.xmtp = (() => {
                     throw $Error("max depth exceeded");
                 if (message.keyBundle != null && $Object.hasOwnProperty.call(message, "keyBundle"))
                     $root.xmtp.message_contents.SignedPublicKeyBundle.encode(message.keyBundle, writer.uint32(10).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -3394,7 +3111,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.ContactBundleV2();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -3410,10 +3126,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -3451,9 +3163,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.ContactBundleV1.encode(message.v1, writer.uint32(10).fork(), _depth + 1).ldelim();
                 if (message.v2 != null && $Object.hasOwnProperty.call(message, "v2"))
                     $root.xmtp.message_contents.ContactBundleV2.encode(message.v2, writer.uint32(18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -3476,7 +3185,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.ContactBundle();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -3498,10 +3206,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -3545,9 +3249,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(24).uint32(message.versionMajor);
                 if (message.versionMinor != null && $Object.hasOwnProperty.call(message, "versionMinor") && message.versionMinor !== 0)
                     writer.uint32(32).uint32(message.versionMinor);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -3570,7 +3271,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.ContentTypeId();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -3616,10 +3316,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -3689,9 +3385,6 @@ export const xmtp = $root.xmtp = (() => {
                     writer.uint32(34).bytes(message.content);
                 if (message.compression != null && $Object.hasOwnProperty.call(message, "compression"))
                     writer.uint32(40).int32(message.compression);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -3714,7 +3407,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.EncodedContent();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -3789,10 +3481,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -3842,9 +3530,6 @@ export const xmtp = $root.xmtp = (() => {
                     $root.xmtp.message_contents.PrivatePreferencesAction.AllowInboxId.encode(message.allowInboxId, writer.uint32(42).fork(), _depth + 1).ldelim();
                 if (message.denyInboxId != null && $Object.hasOwnProperty.call(message, "denyInboxId"))
                     $root.xmtp.message_contents.PrivatePreferencesAction.DenyInboxId.encode(message.denyInboxId, writer.uint32(50).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -3867,7 +3552,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.PrivatePreferencesAction();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -3913,10 +3597,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -3950,9 +3630,6 @@ export const xmtp = $root.xmtp = (() => {
                     if (message.walletAddresses != null && message.walletAddresses.length)
                         for (let i = 0; i < message.walletAddresses.length; ++i)
                             writer.uint32(10).string(message.walletAddresses[i]);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -3975,7 +3652,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.PrivatePreferencesAction.AllowAddress();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -3993,10 +3669,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -4033,9 +3705,6 @@ export const xmtp = $root.xmtp = (() => {
                     if (message.walletAddresses != null && message.walletAddresses.length)
                         for (let i = 0; i < message.walletAddresses.length; ++i)
                             writer.uint32(10).string(message.walletAddresses[i]);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -4058,7 +3727,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.PrivatePreferencesAction.DenyAddress();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -4076,10 +3744,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -4116,9 +3780,6 @@ export const xmtp = $root.xmtp = (() => {
                     if (message.groupIds != null && message.groupIds.length)
                         for (let i = 0; i < message.groupIds.length; ++i)
                             writer.uint32(10).string(message.groupIds[i]);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -4141,7 +3802,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.PrivatePreferencesAction.AllowGroup();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -4159,10 +3819,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -4199,9 +3855,6 @@ export const xmtp = $root.xmtp = (() => {
                     if (message.groupIds != null && message.groupIds.length)
                         for (let i = 0; i < message.groupIds.length; ++i)
                             writer.uint32(10).string(message.groupIds[i]);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -4224,7 +3877,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.PrivatePreferencesAction.DenyGroup();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -4242,10 +3894,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -4282,9 +3930,6 @@ export const xmtp = $root.xmtp = (() => {
                     if (message.inboxIds != null && message.inboxIds.length)
                         for (let i = 0; i < message.inboxIds.length; ++i)
                             writer.uint32(10).string(message.inboxIds[i]);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -4307,7 +3952,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.PrivatePreferencesAction.AllowInboxId();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -4325,10 +3969,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -4365,9 +4005,6 @@ export const xmtp = $root.xmtp = (() => {
                     if (message.inboxIds != null && message.inboxIds.length)
                         for (let i = 0; i < message.inboxIds.length; ++i)
                             writer.uint32(10).string(message.inboxIds[i]);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -4390,7 +4027,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_contents.PrivatePreferencesAction.DenyInboxId();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -4408,10 +4044,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -4456,9 +4088,6 @@ export const xmtp = $root.xmtp = (() => {
                     throw $Error("max depth exceeded");
                 if (message.v1 != null && $Object.hasOwnProperty.call(message, "v1"))
                     $root.xmtp.message_contents.Ciphertext.encode(message.v1, writer.uint32(10).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
                 return writer;
             };
 
@@ -4481,7 +4110,6 @@ export const xmtp = $root.xmtp = (() => {
                 }
                 message = _target || new $root.xmtp.message_contents.PrivatePreferencesPayload();
                 while (reader.pos < end) {
-                    let start = reader.pos;
                     let tag = reader.tag();
                     if (tag === _end) {
                         _end = $undefined;
@@ -4498,10 +4126,6 @@ export const xmtp = $root.xmtp = (() => {
                         }
                     }
                     reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
                 }
                 if (length !== $undefined) {
                     if (reader.pos !== end)
@@ -4553,9 +4177,6 @@ export const xmtp = $root.xmtp = (() => {
                         writer.uint32(16).uint64(message.timestampNs);
                     if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message.length)
                         writer.uint32(26).bytes(message.message);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -4578,7 +4199,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_api.v1.Envelope();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -4615,10 +4235,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -4659,9 +4275,6 @@ export const xmtp = $root.xmtp = (() => {
                         writer.uint32(18).bytes(message.authDataBytes);
                     if (message.authDataSignature != null && $Object.hasOwnProperty.call(message, "authDataSignature"))
                         $root.xmtp.message_contents.Signature.encode(message.authDataSignature, writer.uint32(26).fork(), _depth + 1).ldelim();
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -4684,7 +4297,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_api.v1.Token();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -4715,10 +4327,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
@@ -4756,9 +4364,6 @@ export const xmtp = $root.xmtp = (() => {
                         writer.uint32(10).string(message.walletAddr);
                     if (message.createdNs != null && $Object.hasOwnProperty.call(message, "createdNs") && (typeof message.createdNs === "object" ? message.createdNs.low || message.createdNs.high : message.createdNs !== 0))
                         writer.uint32(16).uint64(message.createdNs);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
                     return writer;
                 };
 
@@ -4781,7 +4386,6 @@ export const xmtp = $root.xmtp = (() => {
                     }
                     message = _target || new $root.xmtp.message_api.v1.AuthData();
                     while (reader.pos < end) {
-                        let start = reader.pos;
                         let tag = reader.tag();
                         if (tag === _end) {
                             _end = $undefined;
@@ -4809,10 +4413,6 @@ export const xmtp = $root.xmtp = (() => {
                             }
                         }
                         reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
                     }
                     if (length !== $undefined) {
                         if (reader.pos !== end)
