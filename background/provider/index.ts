@@ -2,7 +2,7 @@
 // rate limiter and the page-wallet bridge to the browser, and exports the catalogue handlers they
 // answer (background/index.ts spreads `providerHandlers` into the router). Listeners are registered
 // here, synchronously, when the background module loads.
-import browser, { type Runtime } from 'webextension-polyfill';
+import browser, { type Runtime } from '../../src/browser.ts';
 import { ErrorCode, RpcError } from '../../src/rpc.ts';
 import type { Handlers } from '../router.ts';
 import { connectedPorts } from '../events.ts';
