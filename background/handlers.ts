@@ -12,6 +12,7 @@ type AppHandlers = Omit<Handlers, 'provider.request' | 'wallet.response' | 'prom
 
 export const appHandlers: AppHandlers = {
   'app.status': () => accounts.status(),
+  'app.ping': () => true as const,
   'account.create': ({ password }) => accounts.createWallet(password),
   'account.checkImport': ({ privateKey }) => accounts.checkImport(privateKey),
   'account.import': ({ privateKey, password }) => accounts.importWallet(privateKey, password),

@@ -32,8 +32,8 @@ setPlatform({
 
 const router = createRouter({ ...appHandlers, ...providerHandlers }, browser.runtime.getURL(''), {
   // Using the popup or a prompt is activity: it pushes back the auto-lock. Sites polling do not.
-  onRequest: (caller) => {
-    if (caller !== 'content') void getSession().touch();
+  onRequest: (caller, method) => {
+    if (caller !== 'content' && method !== 'app.ping') void getSession().touch();
   },
 });
 setRouter(router);

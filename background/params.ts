@@ -14,6 +14,7 @@ const origin = str({ min: 1, max: 2048 });
 
 export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'app.status': none,
+  'app.ping': none,
   'account.create': obj({ password }),
   'account.checkImport': obj({ privateKey }),
   'account.import': obj({ privateKey, password }),

@@ -42,6 +42,11 @@ export interface Catalogue {
   // --- app and accounts ---
   /** Version, browser, lock state and current account. */
   'app.status': { params: undefined; result: AppStatus };
+  /**
+   * Keeps the background awake while an extension page is open (Firefox suspends an idle event page
+   * even with a port open). Not user activity: it does not push back the auto-lock.
+   */
+  'app.ping': { params: undefined; result: true };
   /** Create a wallet key inside the extension, then a new XMTP identity for it. */
   'account.create': { params: { password: string }; result: { address: string } };
   /** Which address a private key belongs to and whether it already has an XMTP identity. */
@@ -99,6 +104,7 @@ export interface Catalogue {
 /** Who may call what: the router refuses a method to any other caller. */
 export const CALLERS: { [M in keyof Catalogue]: readonly Caller[] } = {
   'app.status': ['popup', 'prompt'],
+  'app.ping': ['popup', 'prompt'],
   'account.create': ['popup', 'prompt'],
   'account.checkImport': ['popup', 'prompt'],
   'account.import': ['popup', 'prompt'],

@@ -1,6 +1,8 @@
 // Calls the background over a runtime.Port from an extension page (popup, prompt). Reconnects when the
 // background restarts (an MV3 worker can be stopped at any time) and re-sends nothing: a request that
 // was in flight when the port dropped fails with 4900 and the caller decides whether to retry.
+// While the port is open it pings the background now and then: Firefox suspends an idle event page
+// even with ports open, which would end the live updates the open page is showing.
 import browser, { type Runtime } from './browser.ts';
 import { ErrorCode, RpcError, type RpcEvent, type RpcResponse } from './rpc.ts';
 import type { Caller, Method, Params, Result } from './messages.ts';
@@ -12,8 +14,12 @@ export class PortClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private listeners = new Map<string, Set<(data: unknown) => void>>();
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly name: Caller) {}
+  constructor(
+    private readonly name: Caller,
+    private readonly keepAliveMs = 20_000,
+  ) {}
 
   call<M extends Method>(method: M, ...params: Params<M> extends undefined ? [] : [Params<M>]): Promise<Result<M>> {
     const port = this.connect();
@@ -54,6 +60,11 @@ export class PortClient {
       for (const fn of this.listeners.get('reconnect') ?? []) fn(undefined);
     });
     this.port = port;
+    if (this.keepAliveMs > 0 && !this.keepAlive) {
+      // For the page's lifetime, through call(): a background that went away anyway is woken and the
+      // port re-opened, so live updates resume.
+      this.keepAlive = setInterval(() => void this.call('app.ping').catch(() => {}), this.keepAliveMs);
+    }
     return port;
   }
 }
