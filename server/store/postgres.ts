@@ -1,10 +1,10 @@
 // PostgreSQL backend (pg): several node processes share one database. Concurrent publishes are
-// group-committed (one multi-row INSERT … ON CONFLICT DO NOTHING per batch, a few batches in flight);
+// group-committed (one INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO NOTHING per batch);
 // the row is durable when the INSERT's implicit transaction has committed (synchronous_commit on).
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.ts';
 import type { AclEntry, QuerySpec, Store, StoredEnvelope } from './types.ts';
-import { clampI64, cursorMode } from './types.ts';
+import { clampI64, cursorMode, MAX_INT64 } from './types.ts';
 
 export interface PgStored extends StoredEnvelope {
   seq: bigint;
@@ -30,7 +30,6 @@ export interface PgStoreOptions {
 }
 
 const MIGRATION_LOCK = 727_100_001;
-const keyOf = (e: { topic: string; ts: bigint | string; digest: Buffer }) => `${e.ts}\0${e.digest.toString('base64')}\0${e.topic}`;
 
 export class PgStore implements Store {
   readonly kind = 'postgres' as const;
@@ -106,69 +105,72 @@ export class PgStore implements Store {
       const batch = this.queue;
       this.queue = [];
       this.inflight++;
-      void this.flush(batch).finally(() => {
-        this.inflight--;
-        if (this.queue.length) this.pump();
-        else if (this.inflight === 0 && this.drained) this.drained();
-      });
+      void this.flush(batch);
     }
   }
 
-  private async writeRows(rows: StoredEnvelope[]): Promise<Map<string, bigint>> {
-    const now = String(BigInt(Date.now()) * 1_000_000n);
-    const values: unknown[] = [rows.map((e) => e.topic), rows.map((e) => e.ts.toString()), rows.map((e) => e.digest), rows.map((e) => e.message), now];
-    const insert = `INSERT INTO envelopes (topic, ts, digest, message, received_ns)
-        SELECT t, s, d, m, $5::bigint FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(t, s, d, m)
-        ON CONFLICT (topic, ts, digest) DO NOTHING
-        RETURNING seq, topic, ts, digest`;
-    let text = insert;
+  /** A batch is done with the database: the next one goes out at once. */
+  private release(): void {
+    this.inflight--;
+    if (this.queue.length) this.pump();
+    else if (this.inflight === 0 && this.drained) this.drained();
+  }
+
+  /**
+   * One statement, one round trip: the rows go in as four binary arrays (no hex or array-literal
+   * encoding on either side), and the answer is only the 1-based positions of the rows that were new
+   * (with their ids), so nothing is decoded or re-keyed here. A row repeated within the same call is
+   * inserted once and reported at its first position.
+   */
+  private async writeRows(rows: StoredEnvelope[]): Promise<Array<bigint | undefined>> {
+    const values: unknown[] = [
+      binaryArray(OID_TEXT, rows, (e) => Buffer.from(e.topic, 'utf8')),
+      int8Array(rows),
+      binaryArray(OID_BYTEA, rows, (e) => e.digest),
+      binaryArray(OID_BYTEA, rows, (e) => e.message),
+      String(BigInt(Date.now()) * 1_000_000n),
+    ];
     const n = this.opts.notify;
-    if (n) {
-      // At most 300 ids per notification (≤ 22 bytes each) keeps every payload under 8000 bytes.
-      values.push(n.channel, n.nodeId);
-      text = `WITH ins AS (${insert}),
-        notes AS (
-          SELECT pg_notify($6, json_build_object('n', $7::text, 's', array_agg(seq::text ORDER BY seq))::text)
-          FROM (SELECT seq, (row_number() OVER (ORDER BY seq) - 1) / 300 AS g FROM ins) x GROUP BY g)
-        SELECT seq, topic, ts, digest, (SELECT count(*) FROM notes) AS notes FROM ins`;
-    }
-    const res = await this.pool.query<{ seq: string; topic: string; ts: string; digest: Buffer }>({
-      name: n ? 'xmtp_insert_notify' : 'xmtp_insert',
-      text,
-      values,
-    });
-    const inserted = new Map<string, bigint>();
-    for (const r of res.rows) inserted.set(keyOf(r), BigInt(r.seq));
+    if (n) values.push(n.channel, n.nodeId);
+    const res = await this.pool.query<{ i: number; seq: string }>({ name: n ? 'xmtp_insert_notify_2' : 'xmtp_insert_2', text: n ? INSERT_NOTIFY_SQL : INSERT_SQL, values });
+    const inserted = new Array<bigint | undefined>(rows.length);
+    for (const r of res.rows) inserted[r.i - 1] = BigInt(r.seq);
     return inserted;
   }
 
   private async flush(batch: Pending[]): Promise<void> {
     const t0 = performance.now();
-    const claim = (inserted: Map<string, bigint>, p: Pending): PgStored[] => {
+    const claim = (inserted: Array<bigint | undefined>, offset: number, p: Pending): PgStored[] => {
       const out: PgStored[] = [];
-      for (const e of p.envelopes) {
-        const k = keyOf(e);
-        const seq = inserted.get(k);
-        if (seq !== undefined) {
-          inserted.delete(k); // an identical envelope published twice in one batch is new once
-          out.push(Object.assign(e, { seq })); // same object: the caller matches by identity
-        }
-      }
+      p.envelopes.forEach((e, j) => {
+        const seq = inserted[offset + j];
+        if (seq !== undefined) out.push(Object.assign(e, { seq })); // same object: the caller matches by identity
+      });
       return out;
     };
+    let inserted: Array<bigint | undefined>;
     try {
-      const inserted = await this.writeRows(batch.flatMap((p) => p.envelopes));
-      this.opts.onCommit?.((performance.now() - t0) / 1000, batch.length);
-      for (const p of batch) p.resolve(claim(inserted, p));
+      inserted = await this.writeRows(batch.length === 1 ? batch[0]!.envelopes : batch.flatMap((p) => p.envelopes));
     } catch {
       // One bad request must not fail the others of its group: retry each on its own.
       for (const p of batch) {
         try {
-          p.resolve(claim(await this.writeRows(p.envelopes), p));
+          p.resolve(claim(await this.writeRows(p.envelopes), 0, p));
         } catch (err) {
           p.reject(err);
         }
       }
+      this.release();
+      return;
+    }
+    this.opts.onCommit?.((performance.now() - t0) / 1000, batch.length);
+    // Send the next batch (queued meanwhile) before answering this one's requests, so the database
+    // is not idle while the answers are written.
+    this.release();
+    let offset = 0;
+    for (const p of batch) {
+      p.resolve(claim(inserted, offset, p));
+      offset += p.envelopes.length;
     }
   }
 
@@ -214,7 +216,23 @@ export class PgStore implements Store {
   }
 
   async bulkInsert(envelopes: StoredEnvelope[]): Promise<void> {
-    for (let i = 0; i < envelopes.length; i += 20_000) await this.writeRows(envelopes.slice(i, i + 20_000));
+    // Seeding: no fan-out, nothing returned.
+    for (let i = 0; i < envelopes.length; i += 20_000) {
+      const rows = envelopes.slice(i, i + 20_000);
+      await this.pool.query({
+        name: 'xmtp_bulk_insert',
+        text: `INSERT INTO envelopes (topic, ts, digest, message, received_ns)
+          SELECT t, s, d, m, $5::bigint FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(t, s, d, m)
+          ON CONFLICT (topic, ts, digest) DO NOTHING`,
+        values: [
+          binaryArray(OID_TEXT, rows, (e) => Buffer.from(e.topic, 'utf8')),
+          int8Array(rows),
+          binaryArray(OID_BYTEA, rows, (e) => e.digest),
+          binaryArray(OID_BYTEA, rows, (e) => e.message),
+          String(BigInt(Date.now()) * 1_000_000n),
+        ],
+      });
+    }
   }
 
   async count(): Promise<number> {
@@ -247,6 +265,77 @@ export class PgStore implements Store {
     if (this.inflight > 0) await new Promise<void>((r) => (this.drained = r));
     await this.pool.end();
   }
+}
+
+/**
+ * $1…$4: topics, timestamps, digests, messages as arrays; $5: received_ns. Answers (i, seq) for each
+ * new row: i = the 1-based position of its first occurrence in the arrays. With `notify` ($6 channel,
+ * $7 node id) the same statement announces the new ids, at most 300 per notification (≤ 22 bytes
+ * each) so every payload stays under 8000 bytes.
+ */
+function insertSql(notify: boolean): string {
+  const notes = `,
+    notes AS (
+      SELECT pg_notify($6, json_build_object('n', $7::text, 's', array_agg(seq::text ORDER BY seq))::text)
+      FROM (SELECT seq, (row_number() OVER (ORDER BY seq) - 1) / 300 AS g FROM ins) x GROUP BY g)`;
+  return `WITH u AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[]) WITH ORDINALITY AS u(t, s, d, m, i)),
+    ins AS (
+      INSERT INTO envelopes (topic, ts, digest, message, received_ns)
+      SELECT t, s, d, m, $5::bigint FROM u ORDER BY i
+      ON CONFLICT (topic, ts, digest) DO NOTHING
+      RETURNING seq, topic, ts, digest)${notify ? notes : ''}
+    SELECT min(u.i)::int4 AS i, ins.seq${notify ? ', (SELECT count(*) FROM notes) AS notes' : ''}
+    FROM ins JOIN u ON u.t = ins.topic AND u.s = ins.ts AND u.d = ins.digest
+    GROUP BY ins.seq`;
+}
+const INSERT_SQL = insertSql(false);
+const INSERT_NOTIFY_SQL = insertSql(true);
+
+// Array parameters in PostgreSQL's binary format (array_recv): pg sends a Buffer parameter as
+// binary, so the server reads the elements as they are instead of parsing an array literal of
+// hex-escaped bytea. Layout: ndim, has-nulls flag, element type OID, length, lower bound, then each
+// element as int32 length + bytes.
+const OID_BYTEA = 17;
+const OID_INT8 = 20;
+const OID_TEXT = 25;
+
+/** A one-dimensional array without NULLs; the elements go from offset 20. */
+function arrayHeader(oid: number, count: number, bodyBytes: number): Buffer {
+  const buf = Buffer.allocUnsafe(20 + bodyBytes);
+  buf.writeInt32BE(1, 0);
+  buf.writeInt32BE(0, 4);
+  buf.writeUInt32BE(oid, 8);
+  buf.writeInt32BE(count, 12);
+  buf.writeInt32BE(1, 16);
+  return buf;
+}
+
+function binaryArray<T>(oid: number, rows: T[], bytes: (row: T) => Buffer): Buffer {
+  const items = rows.map(bytes);
+  let size = 0;
+  for (const b of items) size += 4 + b.length;
+  const buf = arrayHeader(oid, items.length, size);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  let at = 20;
+  for (const b of items) {
+    view.setInt32(at, b.length);
+    buf.set(b, at + 4);
+    at += 4 + b.length;
+  }
+  return buf;
+}
+
+function int8Array(rows: StoredEnvelope[]): Buffer {
+  const buf = arrayHeader(OID_INT8, rows.length, rows.length * 12);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  let at = 20;
+  for (const e of rows) {
+    if (e.ts < -MAX_INT64 - 1n || e.ts > MAX_INT64) throw new RangeError(`timestamp ${e.ts} out of range for bigint`);
+    view.setInt32(at, 8);
+    view.setBigInt64(at + 4, e.ts); // big-endian
+    at += 12;
+  }
+  return buf;
 }
 
 function hash(s: string): string {

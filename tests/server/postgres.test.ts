@@ -69,6 +69,35 @@ describe('store conformance: SQLite and PostgreSQL answer the same', () => {
     }
   });
 
+  test('group commit: concurrent requests, duplicates new once (the first), a bad request fails alone, exact round trip', async () => {
+    const stores: Store[] = [new SqliteStore(':memory:'), await PgStore.open(await cluster.createDatabase())];
+    try {
+      for (const s of stores) {
+        const a = row('/xmtp/0/m-grüße-€/proto', (1n << 63n) - 1n, 'largest timestamp, non-ASCII topic');
+        const b = row('/xmtp/0/m-group/proto', 0n, '');
+        const big = row('/xmtp/0/m-group/proto', 7n, 'x'.repeat(1_000_000));
+        const bad = row('/xmtp/0/m-group/proto', 1n << 63n, 'timestamp out of range');
+        // The first request goes out alone; the other three are queued meanwhile and go together.
+        const results = await Promise.allSettled([s.insert([a, b, { ...a }]), s.insert([bad]), s.insert([{ ...a }, big]), s.insert([{ ...b }])]);
+        const ok = results.map((r) => (r.status === 'fulfilled' ? r.value : null));
+        assert.equal(results[1]!.status, 'rejected', `${s.kind}: the bad request fails`);
+        assert.equal(ok[0]!.length, 2, `${s.kind}: a repeated envelope is new once`);
+        assert.ok(ok[0]![0] === a && ok[0]![1] === b, `${s.kind}: the caller's objects, in order`);
+        assert.deepEqual(ok[2], [big], `${s.kind}: the others of the group are stored`);
+        assert.ok(ok[2]![0] === big);
+        assert.deepEqual(ok[3], []);
+        assert.equal(await s.count(), 3);
+        const [got] = await s.query({ topics: [a.topic], startTimeNs: 0n, endTimeNs: 0n, cursor: null, ascending: true, limit: 10 });
+        assert.equal(got!.ts, a.ts);
+        assert.ok(got!.digest.equals(a.digest) && got!.message.equals(a.message));
+        const group = await s.query({ topics: [b.topic], startTimeNs: 0n, endTimeNs: 0n, cursor: null, ascending: true, limit: 10 });
+        assert.deepEqual(group.map((r) => [r.ts, r.message.length]), [[0n, 0], [7n, 1_000_000]]);
+      }
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+
   test('migrations are versioned and idempotent, also when processes start together', async () => {
     const url = await cluster.createDatabase();
     const opened = await Promise.all([PgStore.open(url), PgStore.open(url), PgStore.open(url)]);
