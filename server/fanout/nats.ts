@@ -1,7 +1,9 @@
 // Cross-process fan-out over NATS (core pub/sub): one subject, envelopes carried whole, so the
-// receiving processes need no database read. A frame larger than the server's max_payload (a
-// near-1 MiB envelope with the default 1 MB limit) is split into parts and reassembled; parts of
-// one frame come from one connection, and NATS keeps their order.
+// receiving processes need no database read. Publishes handed over together (all the requests of
+// one group commit resume in the same tick) leave in one frame, in the order they were handed over,
+// and the connection asks the server not to echo its own frames back. A frame larger than the
+// server's max_payload (a near-1 MiB envelope with the default 1 MB limit) is split into parts and
+// reassembled; parts of one frame come from one connection, and NATS keeps their order.
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from '../log.ts';
@@ -29,11 +31,21 @@ export class NatsBus implements Bus {
   private nc: NatsConnection | null = null;
   private sub: Subscription | null = null;
   private parts = new Map<string, Buffer[]>();
+  /** Envelopes handed over in this tick, sent together on the next process.nextTick. */
+  private outgoing: BusEnvelope[] = [];
+  private sending: Promise<void> | null = null;
 
   constructor(private url: string, private nodeId: string, private log: Logger) {}
 
   async start(onEnvelopes: (envs: OutEnvelope[]) => void): Promise<void> {
-    this.nc = await connect({ servers: this.url, name: `xmtp-node-${this.nodeId.slice(0, 8)}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    this.nc = await connect({
+      servers: this.url,
+      name: `xmtp-node-${this.nodeId.slice(0, 8)}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      // Our own frames are never delivered back to us (the node id check below stays as a guard).
+      noEcho: true,
+    });
     const deliver = (data: Uint8Array) => {
       const { h, body } = parse(data);
       if (h.n === this.nodeId) return;
@@ -76,12 +88,52 @@ export class NatsBus implements Bus {
     })().catch(() => {});
   }
 
-  async publish(stored: BusEnvelope[], ephemeral: BusEnvelope[]): Promise<void> {
+  publish(stored: BusEnvelope[], ephemeral: BusEnvelope[]): Promise<void> {
+    if (!this.nc) return Promise.reject(new Error('NATS bus not started'));
+    for (const e of stored) this.outgoing.push(e);
+    for (const e of ephemeral) this.outgoing.push(e);
+    // The other requests of the same group commit resume in this same tick (microtasks): wait for
+    // them, then send one frame for all.
+    return (this.sending ??= new Promise<void>((resolve, reject) =>
+      process.nextTick(() => {
+        const all = this.outgoing;
+        this.outgoing = [];
+        this.sending = null;
+        try {
+          this.send(all);
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      }),
+    ));
+  }
+
+  private send(all: BusEnvelope[]): void {
     const nc = this.nc;
     if (!nc) throw new Error('NATS bus not started');
-    const all = [...stored, ...ephemeral];
-    const f = frame({ n: this.nodeId, e: all.map((e) => [e.topic, e.ts.toString(), e.message.length]) }, all.map((e) => e.message));
     const max = nc.info?.max_payload ?? 1024 * 1024;
+    // Frames of whole envelopes up to max_payload (the size estimate is an upper bound: JSON may
+    // escape at most every topic character, twice as long); an envelope that alone does not fit
+    // goes in parts.
+    let group: BusEnvelope[] = [];
+    let size = 64;
+    const flush = () => {
+      if (group.length) this.sendFrame(nc, group, max);
+      group = [];
+      size = 64;
+    };
+    for (const e of all) {
+      const est = 2 * e.topic.length + 48 + e.message.length;
+      if (group.length && size + est > max) flush();
+      group.push(e);
+      size += est;
+    }
+    flush();
+  }
+
+  private sendFrame(nc: NatsConnection, envs: BusEnvelope[], max: number): void {
+    const f = frame({ n: this.nodeId, e: envs.map((e) => [e.topic, e.ts.toString(), e.message.length]) }, envs.map((e) => e.message));
     if (f.length <= max) {
       nc.publish(SUBJECT, f);
       return;
