@@ -2,10 +2,26 @@
 
 type Labels = Record<string, string>;
 
-function labelKey(labels: Labels): string {
+function renderLabels(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   if (!keys.length) return '';
   return '{' + keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',') + '}';
+}
+
+// Label sets repeat on every request (method × code, outcome, …): the rendered form is looked up by
+// a cheap key instead of being sorted and escaped each time. Label values are bounded by design;
+// the cache is cleared if it ever grows large.
+const rendered = new Map<string, string>();
+
+function labelKey(labels: Labels): string {
+  let raw = '';
+  for (const k in labels) raw += k + '\u0000' + labels[k] + '\u0001';
+  let key = rendered.get(raw);
+  if (key === undefined) {
+    if (rendered.size >= 10_000) rendered.clear();
+    rendered.set(raw, (key = renderLabels(labels)));
+  }
+  return key;
 }
 
 abstract class Metric {
