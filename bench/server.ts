@@ -1,8 +1,12 @@
 // Benchmark of the XMTP node: `npm run bench -- server [--envelopes N] [--seconds S] [--subscribers N]
-// [--only sqlite|postgres] [--quick] [--fanout-only --rounds N]` (--fanout-only: just the
-// cross-process NATS vs LISTEN/NOTIFY comparison, N alternating rounds). The node runs in its own process (server/main.ts, as in
-// production); this process is the load generator, over loopback. Stores are seeded directly (bulk
-// insert), not through HTTP. PostgreSQL runs durable (fsync, synchronous_commit on).
+// [--only sqlite|postgres] [--quick] [--fanout-only --rounds N] [--publish-only] [--repeat N]
+// [--client raw|agent]` (--fanout-only: just the cross-process NATS vs LISTEN/NOTIFY comparison, N
+// alternating rounds; --publish-only: just the publish throughput runs, --repeat N times each;
+// --client: the publishers' HTTP client, `raw` lean keep-alive connections (default) or node:http
+// with an Agent, which costs the shared 2 cores several times more CPU per request). The node runs
+// in its own process (server/main.ts, as in production); this process is the load generator, over
+// loopback. Stores are seeded directly (bulk insert), not through HTTP. PostgreSQL runs durable
+// (fsync, synchronous_commit on).
 // Targets (2 cores): ≥ 5,000 durable publishes/s with concurrent clients, query p99 ≤ 20 ms at
 // 1,000,000 envelopes, fan-out to 1,000 subscribers ≤ 100 ms p99.
 import { spawn } from 'node:child_process';
@@ -28,6 +32,9 @@ const { values: a } = parseArgs({
     quick: { type: 'boolean' },
     'fanout-only': { type: 'boolean' },
     rounds: { type: 'string' },
+    'publish-only': { type: 'boolean' },
+    repeat: { type: 'string' },
+    client: { type: 'string' },
   },
 });
 const ENVELOPES = Number(a.envelopes ?? (a.quick ? 100_000 : 1_000_000));
@@ -37,6 +44,9 @@ const TOPICS = Math.max(1, Math.round(ENVELOPES / 100));
 const FANOUT_PUBLISHES = a.quick ? 20 : 50;
 const ROUNDS = Number(a.rounds ?? (a.quick ? 1 : 2));
 const FANOUT_ONLY = !!a['fanout-only'];
+const PUBLISH_ONLY = !!a['publish-only'];
+const REPEAT = Math.max(1, Number(a.repeat ?? 1));
+const CLIENT = a.client === 'agent' ? 'agent' : 'raw';
 const SUBSCRIBER_PROCESSES = 2;
 const PUBLISHER_PROCESSES = 2;
 
@@ -84,7 +94,7 @@ const envJson = (topic: string, msg: Buffer) => `{"contentTopic":"${topic}","tim
 async function publishLoad(url: string, procs: number, workers: number, batch: number, seconds: number): Promise<{ envs: number; reqs: number }> {
   const runs = await Promise.all(
     Array.from({ length: procs }, (_, i) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'bench/server/publisher.ts', url, String(workers), String(batch), String(seconds), token, `${Date.now()}-${i}`], {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'bench/server/publisher.ts', url, String(workers), String(batch), String(seconds), token, `${Date.now()}-${i}`, CLIENT], {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -103,11 +113,13 @@ async function publishes(url: string): Promise<void> {
   await publishLoad(url, 1, 16, 1, 1); // warm-up (JIT, statement caches), not reported
   // Clients in two processes, as real publishers are many machines: one process alone cannot
   // generate enough HTTP requests per second on this machine to load the node.
-  for (const [workers, batch] of [[32, 1], [8, 50]] as const) {
-    const r = await publishLoad(url, PUBLISHER_PROCESSES, workers, batch, SECONDS);
-    report(
-      `  publish ${batch === 1 ? 'single ' : `batch ${batch}`} ${workers * PUBLISHER_PROCESSES} clients: ${Math.round(r.envs).toLocaleString('en')} envelopes/s (${Math.round(r.reqs).toLocaleString('en')} requests/s), durable`,
-    );
+  for (let rep = 1; rep <= REPEAT; rep++) {
+    for (const [workers, batch] of [[32, 1], [8, 50]] as const) {
+      const r = await publishLoad(url, PUBLISHER_PROCESSES, workers, batch, SECONDS);
+      report(
+        `  publish ${batch === 1 ? 'single ' : `batch ${batch}`} ${workers * PUBLISHER_PROCESSES} clients: ${Math.round(r.envs).toLocaleString('en')} envelopes/s (${Math.round(r.reqs).toLocaleString('en')} requests/s), durable${REPEAT > 1 ? ` (run ${rep}/${REPEAT})` : ''}`,
+      );
+    }
   }
 }
 
@@ -220,8 +232,10 @@ async function benchSqlite(): Promise<void> {
     const node = await spawnNode(nodeArgs(file));
     try {
       await publishes(node.url);
-      await queries(node.url);
-      await fanout(node.url, node.url, '(one process)');
+      if (!PUBLISH_ONLY) {
+        await queries(node.url);
+        await fanout(node.url, node.url, '(one process)');
+      }
     } finally {
       await stop([node]);
     }
@@ -244,12 +258,15 @@ async function benchPostgres(): Promise<void> {
       const node = await spawnNode(nodeArgs(db, ['--nats-url', nats.url]));
       try {
         await publishes(node.url);
-        await queries(node.url);
-        await fanout(node.url, node.url, '(one process)');
+        if (!PUBLISH_ONLY) {
+          await queries(node.url);
+          await fanout(node.url, node.url, '(one process)');
+        }
       } finally {
         await stop([node]);
       }
     }
+    if (PUBLISH_ONLY) return;
     // Cross-process fan-out: subscribers on B, publishes on A, over each bus; rounds alternate
     // between the buses so that background load on a shared machine hits both alike.
     const delays: Record<string, number[]> = { 'pg-notify': [], nats: [] };
@@ -274,7 +291,9 @@ async function benchPostgres(): Promise<void> {
 }
 
 const t0 = performance.now();
-console.log(`XMTP node benchmark: ${ENVELOPES.toLocaleString('en')} stored envelopes, ${SECONDS} s per throughput run, ${SUBSCRIBERS} subscribers\n`);
+console.log(
+  `XMTP node benchmark: ${ENVELOPES.toLocaleString('en')} stored envelopes, ${SECONDS} s per throughput run, ${SUBSCRIBERS} subscribers, publishers: ${PUBLISHER_PROCESSES} processes with the ${CLIENT === 'raw' ? 'lean keep-alive' : 'node:http Agent'} client\n`,
+);
 if (a.only !== 'postgres' && !FANOUT_ONLY) await benchSqlite();
 if (a.only !== 'sqlite') await benchPostgres();
 console.log(`\nsummary (${fmt((performance.now() - t0) / 1000, 0)} s)\n${results.join('\n')}`);

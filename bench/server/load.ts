@@ -1,5 +1,6 @@
 // Load-generation helpers for bench/server.ts: keep-alive HTTP client, percentiles, subscribers.
 import http from 'node:http';
+import net from 'node:net';
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -39,6 +40,102 @@ export class HttpClient {
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+/**
+ * A lean HTTP/1.1 keep-alive connection for the publish load: one request at a time (the next is
+ * sent only after the whole response has been read), the request head and body written with one
+ * call, the response parsed just enough to get its status and body (Content-Length or chunked).
+ * It does what node:http's client does on the wire, with a fraction of its CPU cost — which matters
+ * because the load generators share this machine's two cores with the node under test.
+ */
+export class RawHttpConnection {
+  private socket: net.Socket | null = null;
+  private buf: Buffer = Buffer.alloc(0);
+  private waiting: { resolve: (r: { status: number; body: string }) => void; reject: (e: Error) => void } | null = null;
+  constructor(private host: string, private port: number) {}
+
+  private connect(): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: this.host, port: this.port, noDelay: true }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+      s.on('data', (d: Buffer) => {
+        this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+        this.parse();
+      });
+      s.on('error', (e) => this.fail(e));
+      s.on('close', () => {
+        if (this.socket === s) this.socket = null;
+        this.fail(new Error('connection closed'));
+      });
+    });
+  }
+
+  private fail(e: Error): void {
+    const w = this.waiting;
+    this.waiting = null;
+    this.buf = Buffer.alloc(0);
+    w?.reject(e);
+  }
+
+  private parse(): void {
+    if (!this.waiting) return;
+    const end = this.buf.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = this.buf.toString('latin1', 0, end);
+    const status = Number(head.slice(9, 12));
+    const lower = head.toLowerCase();
+    const cl = /\r\ncontent-length: *(\d+)/.exec(lower);
+    let body: string;
+    let used: number;
+    if (cl) {
+      const len = Number(cl[1]);
+      if (this.buf.length < end + 4 + len) return;
+      body = this.buf.toString('utf8', end + 4, end + 4 + len);
+      used = end + 4 + len;
+    } else if (/\r\ntransfer-encoding: *chunked/.test(lower)) {
+      const parts: Buffer[] = [];
+      let at = end + 4;
+      for (;;) {
+        const nl = this.buf.indexOf('\r\n', at);
+        if (nl < 0) return;
+        const size = parseInt(this.buf.toString('latin1', at, nl), 16);
+        if (this.buf.length < nl + 2 + size + 2) return;
+        parts.push(this.buf.subarray(nl + 2, nl + 2 + size));
+        at = nl + 2 + size + 2;
+        if (size === 0) break;
+      }
+      body = Buffer.concat(parts).toString('utf8');
+      used = at;
+    } else {
+      this.fail(new Error(`unsupported response framing: ${head}`));
+      return;
+    }
+    this.buf = used === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(used);
+    const w = this.waiting;
+    this.waiting = null;
+    if (/\r\nconnection: *close/.test(lower)) this.socket?.end();
+    w.resolve({ status, body });
+  }
+
+  async post(path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+    if (this.waiting) throw new Error('one request at a time');
+    const s = (this.socket ??= await this.connect());
+    let head = `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+    for (const k in headers) head += `${k}: ${headers[k]}\r\n`;
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      s.write(head + '\r\n' + body);
+    });
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = null;
   }
 }
 
