@@ -14,14 +14,15 @@ export const PREFLIGHT_HEADERS = {
   'Access-Control-Max-Age': '600',
 };
 
-export function sendJson(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: string, extra?: Record<string, string>): void {
   if (res.headersSent) return;
-  res.writeHead(status, {
-    ...CORS_HEADERS,
+  const headers: Record<string, string | number> = {
+    'Access-Control-Allow-Origin': CORS_HEADERS['Access-Control-Allow-Origin'],
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
-    ...extra,
-  });
+  };
+  if (extra) Object.assign(headers, extra);
+  res.writeHead(status, headers);
   res.end(body);
 }
 
@@ -53,7 +54,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks, size).toString('utf8'));
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
     });
     req.on('error', (err) => {
       if (!failed) {
