@@ -30,7 +30,7 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
     readReceipts: optional(bool),
   }),
   'conversations.list': (v, path) =>
-    v === undefined ? undefined : obj({ consent: optional(consent), search: optional(str({ max: 100 })), limit: optional(int({ min: 1, max: 100_000 })) })(v, path),
+    v === undefined ? undefined : obj({ consent: optional(consent), search: optional(str({ max: 100 })), limit: optional(int({ min: 1, max: 100_000 })), offset: optional(int({ min: 0, max: 1_000_000 })) })(v, path),
   'conversations.get': obj({ topic }),
   'conversations.new': obj({
     peerAddress: address,

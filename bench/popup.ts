@@ -15,7 +15,10 @@
 //      The marks are set after the frame is painted (requestAnimationFrame, then a task). The list time
 //      is also split at `popup-start` (the popup's first line of code runs): before it is the browser
 //      making the page and loading the bundle, after it the popup's own work (two requests to the
-//      background, answered from IndexedDB, and the first render).
+//      background, answered from IndexedDB, and the first render);
+//   5. between the popup runs, opens a blank page of the same extension (a copy of the build with
+//      blank.html added: one script that marks its start, then marks the frame painted the same way)
+//      to show the browser's floor on this machine: no extension page paints faster than that.
 //
 // Options: --conversations N (1000) --messages M (20000) --big K (500) --runs R (15)
 //          --ext DIR: measure this already built Chrome extension directory instead of building dist/.
@@ -23,7 +26,9 @@
 // Targets (issue 6): list ≤ 100 ms, conversation ≤ 150 ms (medians).
 import { spawnSync } from 'node:child_process';
 import type { CDPSession } from 'playwright-core';
-import { writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startNode } from '../server/node.ts';
 import { launchChromium, ROOT } from '../tests/browser/support/browsers.ts';
@@ -158,8 +163,14 @@ async function main() {
     if (b.status !== 0) throw new Error('build failed');
   }
 
+  // The measured build plus a blank page (the floor); the copy keeps dist/ as the build left it.
+  const copy = mkdtempSync(path.join(tmpdir(), 'xmtp-inbox-bench-ext-'));
+  cpSync(EXT ?? path.join(ROOT, 'dist/chrome'), copy, { recursive: true });
+  writeFileSync(path.join(copy, 'blank.html'), '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>blank</title></head><body><script src="blank.js"></script></body></html>\n');
+  writeFileSync(path.join(copy, 'blank.js'), "performance.mark('popup-start'); requestAnimationFrame(() => setTimeout(() => performance.mark('list-painted'), 0));\n");
+
   const node = await startNode({ port: 0, db: ':memory:', logLevel: 'error', rateLimits: false });
-  const ext = await launchChromium(EXT);
+  const ext = await launchChromium(copy);
   try {
     const probe = await ext.openPopup('prompt.html'); // an extension page that is not the popup app
     await rpc(probe, 'settings.update', { nodeUrl: node.url });
@@ -176,7 +187,20 @@ async function main() {
     const load: number[] = [];
     const conversation: number[] = [];
     const rows: number[] = [];
+    const blankStart: number[] = [];
+    const blankPaint: number[] = [];
     for (let run = 0; run <= RUNS; run++) {
+      const blank = await ext.context.newPage();
+      const blankCdp = await ext.context.newCDPSession(blank);
+      await blank.goto(ext.base + 'blank.html');
+      await waitForMark(blankCdp, 'list-painted');
+      const [bStart, bPaint] = await blank.evaluate(() => [performance.getEntriesByName('popup-start')[0]!.startTime, performance.getEntriesByName('list-painted')[0]!.startTime]);
+      await blank.close();
+      if (run > 0) {
+        blankStart.push(bStart);
+        blankPaint.push(bPaint);
+      }
+
       const page = await ext.context.newPage();
       const cdp = await ext.context.newCDPSession(page);
       await page.goto(ext.base + 'popup.html');
@@ -200,12 +224,16 @@ async function main() {
     console.log(`open → list painted            ${fmt(median(list))} ${fmt(pct(list, 0.9))} ${fmt(Math.min(...list))}   ≤ 100 ms`);
     console.log(`  open → popup code starts     ${fmt(median(load))} ${fmt(pct(load, 0.9))} ${fmt(Math.min(...load))}   (browser: page + bundle load)`);
     console.log(`  popup code → list painted    ${fmt(median(own))} ${fmt(pct(own, 0.9))} ${fmt(Math.min(...own))}   (popup: 2 requests + render)`);
+    console.log(`blank extension page painted   ${fmt(median(blankPaint))} ${fmt(pct(blankPaint, 0.9))} ${fmt(Math.min(...blankPaint))}   (the browser's floor)`);
+    console.log(`  open → its script starts     ${fmt(median(blankStart))} ${fmt(pct(blankStart, 0.9))} ${fmt(Math.min(...blankStart))}`);
+    console.log(`popup list over the floor      ${fmt(median(list) - median(blankPaint))}            (median − median)`);
     console.log(`click → ${BIG}-message conversation ${fmt(median(conversation))} ${fmt(pct(conversation, 0.9))} ${fmt(Math.min(...conversation))}   ≤ 150 ms`);
     console.log(`(message rows in the DOM: ${median(rows)} of ${BIG}; the list is windowed)`);
-    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ ext: EXT ?? 'dist/chrome', list, load, conversation }) + '\n');
+    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ ext: EXT ?? 'dist/chrome', list, load, conversation, blankStart, blankPaint }) + '\n');
   } finally {
     await ext.close();
     await node.close();
+    rmSync(copy, { recursive: true, force: true });
   }
 }
 

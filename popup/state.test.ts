@@ -79,25 +79,57 @@ test('a failed load keeps the error; sync failures mark the list offline, not 42
   assert.deepEqual(inbox2.store.get(), { conversations: null, error: null, offline: null, complete: false });
 });
 
-test('a first page that may not be all is completed by a second request', async () => {
-  const all = Array.from({ length: 100 }, (_, i) => conv(`c${i}`, i));
-  const { bg, calls } = fakeBg({ 'conversations.list': () => all });
+test('a first page that may not be all is completed in chunks, then the sync runs', async () => {
+  const all = Array.from({ length: 500 }, (_, i) => conv(`c${i}`, 1000 - i)); // newest first, as the background answers
+  const asked: unknown[] = [];
+  const { bg, calls } = fakeBg({
+    'conversations.list': (p: { offset?: number; limit?: number } | undefined) => {
+      asked.push(p);
+      return all.slice(p?.offset ?? 0, (p?.offset ?? 0) + (p?.limit ?? Infinity));
+    },
+    'sync.now': () => ({}),
+  });
   const inbox = new Inbox(bg);
-  const page = Promise.resolve(all.slice(60)); // 40 = FIRST_PAGE
-  await inbox.load(page);
+  const loaded = inbox.load(Promise.resolve(all.slice(0, 40))); // 40 = FIRST_PAGE
+  const synced = inbox.sync();
+  await tick();
   assert.equal(inbox.store.get().complete, false);
   assert.equal(inbox.store.get().conversations!.length, 40);
-  await new Promise((r) => setTimeout(r, 10));
+  await loaded;
+  await synced;
   assert.equal(inbox.store.get().complete, true);
-  assert.equal(inbox.store.get().conversations!.length, 100);
-  assert.deepEqual(calls, ['conversations.list']);
-  // a background without `limit` answers everything at once: complete, no second request
+  assert.deepEqual(inbox.store.get().conversations!.map((c) => c.id), all.map((c) => c.id));
+  assert.deepEqual(asked, [{ offset: 40, limit: 200 }, { offset: 240, limit: 200 }, { offset: 440, limit: 200 }]);
+  assert.deepEqual(calls.slice(-1), ['sync.now'], 'the sync waits for the list');
+  // a background that answers everything at once: complete, no second request
   const old = fakeBg({ 'conversations.list': () => all });
   const inbox2 = new Inbox(old.bg);
-  await inbox2.load(Promise.resolve(all));
+  await inbox2.load(Promise.resolve(all.slice(0, 30)));
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(inbox2.store.get().complete, true);
   assert.deepEqual(old.calls, []);
+});
+
+test('a conversation that moved while the chunks were read is kept', async () => {
+  const all = Array.from({ length: 60 }, (_, i) => conv(`c${i}`, 1000 - i));
+  let fresh: ConversationView | undefined;
+  const { bg, emit } = fakeBg({
+    'conversations.list': (p: { offset?: number; limit?: number }) => {
+      // c59 became the newest after the first page was read: the next chunk no longer holds it
+      const now = [fresh!, ...all.filter((c) => c.id !== 'c59')];
+      return now.slice(p.offset, p.offset! + p.limit!).filter((c) => c.id !== 'c59' || p.offset === 0);
+    },
+    'conversations.get': () => fresh,
+  });
+  const inbox = new Inbox(bg);
+  fresh = { ...all[59]!, updatedAt: 5000, unreadCount: 1 };
+  const loaded = inbox.load(Promise.resolve(all.slice(0, 40)));
+  await tick(); // the first page is in; the chunks are being read
+  emit('conversations', { topics: ['c59'] });
+  await loaded;
+  await tick();
+  assert.equal(inbox.store.get().conversations!.length, 60);
+  assert.equal(inbox.store.get().conversations![0]!.id, 'c59');
 });
 
 test('patch and noteMessage update one conversation in place', async () => {

@@ -53,6 +53,8 @@ export interface InboxState {
  */
 export const FIRST_PAGE = 40;
 export const firstPageParams = { limit: FIRST_PAGE };
+/** The rest of the list comes in chunks of this many (about 20 ms of the background's time each). */
+export const REST_CHUNK = 200;
 
 /** Where the inbox screen was left, so coming back from a conversation restores it. */
 export interface InboxView {
@@ -69,6 +71,8 @@ export class Inbox {
   private synced = false;
   private byTopic = new Map<string, ConversationView>();
   private loading: Promise<void> | null = null;
+  /** topics updated one by one (events, sends) while the current load runs */
+  private touched = new Set<string>();
 
   constructor(private readonly bg: Bg) {
     bg.on('conversations', (d) => void this.refresh((d as { topics: string[] }).topics ?? []));
@@ -84,40 +88,63 @@ export class Inbox {
 
   /**
    * Loads the whole list (from the background's cache). `first` is a call already in flight for the
-   * first page (FIRST_PAGE): when it may not be everything, the rest is loaded after it is painted.
+   * first page (FIRST_PAGE): when it may not be everything, the rest follows once it is painted, in
+   * chunks (REST_CHUNK), so a request made meanwhile (the click on a conversation) waits for one chunk
+   * in the background, not for the whole list.
    */
   load(first?: Promise<ConversationView[]>, { quiet = false } = {}): Promise<void> {
     if (this.loading && !first) return this.loading;
-    const p = (first ?? this.bg.call('conversations.list', undefined))
-      .then((list) => {
-        const partial = !!first && list.length === FIRST_PAGE;
-        this.replace(list, !partial);
-        if (partial) afterPaint(() => void this.load());
-      })
-      .catch((e) => {
+    const touched = (this.touched = new Set());
+    const p = (async () => {
+      try {
+        let got: ConversationView[] = [];
+        if (first) {
+          got = await first;
+          const partial = got.length === FIRST_PAGE;
+          this.replace(got, !partial);
+          if (!partial) return;
+          await nextPaint();
+        }
+        for (;;) {
+          const chunk = await this.bg.call('conversations.list', { offset: got.length, limit: REST_CHUNK });
+          got = got.concat(chunk);
+          if (chunk.length < REST_CHUNK) break;
+        }
+        // A conversation that changed while the chunks were read can have moved past them; its event
+        // already put it in byTopic, so keep it if the answers lack it.
+        const answered = new Set(got.map((c) => c.id));
+        for (const id of touched) {
+          const c = this.byTopic.get(id);
+          if (c && !answered.has(id)) got.push(c);
+        }
+        this.replace(got);
+      } catch (e) {
         if (!quiet) this.store.set({ ...this.store.get(), error: errorText(e) });
-      })
-      .finally(() => {
-        if (this.loading === p) this.loading = null;
-      });
+      }
+    })().finally(() => {
+      if (this.loading === p) this.loading = null;
+    });
     this.loading = p;
     return p;
   }
 
   replace(list: ConversationView[], complete = true): void {
     this.byTopic = new Map(list.map((c) => [c.id, c]));
-    this.store.set({ ...this.store.get(), conversations: sortConversations(list), error: null, complete });
+    this.store.set({ ...this.store.get(), conversations: sortConversations([...this.byTopic.values()]), error: null, complete });
   }
 
   upsert(c: ConversationView): void {
+    this.touched.add(c.id);
     this.byTopic.set(c.id, c);
     this.store.set({ ...this.store.get(), conversations: sortConversations([...this.byTopic.values()]), error: null });
   }
 
   /** Asks the background to sync now (once per popup unless `again`); only a failure is worth a word. */
-  sync(again = false): Promise<void> {
-    if (this.synced && !again) return Promise.resolve();
+  async sync(again = false): Promise<void> {
+    if (this.synced && !again) return;
     this.synced = true;
+    // The list first: a sync's work in the background would only delay it.
+    if (this.loading) await this.loading;
     return this.bg.call('sync.now').then(
       () => this.store.set({ ...this.store.get(), offline: null }),
       (e: { code?: number }) => {
@@ -142,7 +169,11 @@ export class Inbox {
     const got = await Promise.all(topics.map((topic) => this.bg.call('conversations.get', { topic }).catch(() => null)));
     // one could not be read (not stored yet, worker restarting): read the whole list instead
     if (got.some((c) => !c)) return this.load();
-    for (const c of got) if (c) this.byTopic.set(c.id, c);
+    for (const c of got) {
+      if (!c) continue;
+      this.touched.add(c.id);
+      this.byTopic.set(c.id, c);
+    }
     this.store.set({ ...this.store.get(), conversations: sortConversations([...this.byTopic.values()]), error: null });
   }
 
@@ -196,8 +227,10 @@ export class Session {
   }
 }
 
-/** Runs `fn` once the next frame has been painted (right away where there are no frames, e.g. tests). */
-function afterPaint(fn: () => void): void {
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(fn, 0));
-  else setTimeout(fn, 0);
+/** Resolves once the next frame has been painted (at once where there are no frames, e.g. tests). */
+function nextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(resolve, 0));
+    else setTimeout(resolve, 0);
+  });
 }

@@ -66,7 +66,7 @@ export interface Catalogue {
 
   // --- inbox (all answered from the local cache; the background syncs in the background) ---
   /** Newest first; `limit` returns only the first page (a screenful paints fastest). */
-  'conversations.list': { params: { consent?: ConsentState; search?: string; limit?: number } | undefined; result: ConversationView[] };
+  'conversations.list': { params: { consent?: ConsentState; search?: string; limit?: number; offset?: number } | undefined; result: ConversationView[] };
   'conversations.get': { params: { topic: string }; result: ConversationView };
   'conversations.new': {
     params: { peerAddress: string; conversationId?: string; metadata?: Record<string, string> };

@@ -148,3 +148,42 @@ test('a limited listing returns the newest conversations first, stopping at the 
   assert.deepEqual((await store.listConversations(ME, { limit: 5 })).map((c) => c.id), [TOPIC, TOPIC2]);
   assert.deepEqual((await store.listConversations(ME, { limit: 1, search: 'app.example' })).map((c) => c.id), [TOPIC2], 'the limit counts matches');
 });
+
+test('pages of messages and conversations match a full ordered read at every limit, ties at the page edge included', async () => {
+  await seed();
+  // 25 messages with sent times in runs of three (ties), ids not in sent order, and noise in another topic
+  const ids = Array.from({ length: 25 }, (_, i) => `id-${((i * 7) % 25).toString().padStart(2, '0')}`);
+  await store.putMessages(ME, ids.map((id, i) => msg(id, 1000 + Math.floor(i / 3) * 10)));
+  await store.putMessages(ME, [msg('other-1', 1005, { conversation: TOPIC2 }), msg('other-2', 5000, { conversation: TOPIC2 })]);
+  const all = ids.map((id, i) => ({ id, sent: 1000 + Math.floor(i / 3) * 10 }));
+  const asc = [...all].sort((a, b) => a.sent - b.sent || (a.id < b.id ? -1 : 1));
+  const desc = [...asc].reverse();
+  for (let limit = 1; limit <= 27; limit++) {
+    assert.deepEqual((await store.listMessages(ME, TOPIC, { limit })).map((m) => m.id), desc.slice(0, limit).map((m) => m.id), `newest ${limit}`);
+    assert.deepEqual((await store.listMessages(ME, TOPIC, { limit, direction: 'ascending' })).map((m) => m.id), asc.slice(0, limit).map((m) => m.id), `oldest ${limit}`);
+    const before = desc.filter((m) => m.sent < 1040);
+    assert.deepEqual((await store.listMessages(ME, TOPIC, { limit, before: 1040 })).map((m) => m.id), before.slice(0, limit).map((m) => m.id), `before, ${limit}`);
+    const after = asc.filter((m) => m.sent > 1020);
+    assert.deepEqual((await store.listMessages(ME, TOPIC, { limit, after: 1020, direction: 'ascending' })).map((m) => m.id), after.slice(0, limit).map((m) => m.id), `after, ${limit}`);
+  }
+  assert.deepEqual(await store.listMessages(ME, TOPIC, { limit: 5, after: 9000 }), []);
+
+  // 30 more conversations, updatedAt in runs of two
+  await store.addConversations(
+    ME,
+    Array.from({ length: 30 }, (_, i) => ({ topic: `/xmtp/0/m-${i.toString(16).padStart(4, '0')}/proto`, peerAddress: PEER, createdAt: 3000 + Math.floor(i / 2), createdNs: 0n, version: 'v2' as const })),
+  );
+  const full = (await store.listConversations(ME)).map((c) => c.id);
+  assert.equal(full.length, 32);
+  for (let limit = 1; limit <= 33; limit++) {
+    assert.deepEqual((await store.listConversations(ME, { limit })).map((c) => c.id), full.slice(0, limit), `first ${limit} conversations`);
+  }
+  for (const chunk of [1, 5, 7, 32]) {
+    const pieces: string[] = [];
+    for (let offset = 0; offset < 40; offset += chunk) pieces.push(...(await store.listConversations(ME, { offset, limit: chunk })).map((c) => c.id));
+    assert.deepEqual(pieces, full, `chunks of ${chunk} add up to the list`);
+  }
+  assert.deepEqual(await store.listConversations(ME, { offset: 32, limit: 5 }), []);
+  assert.equal((await store.listConversations(ME, { limit: 3, consent: 'unknown' })).length, 3, 'a filtered page is cut to its limit');
+  assert.deepEqual((await store.listConversations(ME, { offset: 2, limit: 3, consent: 'unknown' })).map((c) => c.id), full.slice(2, 5), 'a filtered page skips its offset');
+});

@@ -130,10 +130,11 @@ export function fakeBackground(seed: FakeSeed): void {
       return state.settings;
     },
     // with `limit` as proposed in popup/NEEDS.md (newest first)
-    'conversations.list': (p?: { consent?: string; limit?: number }) => {
+    'conversations.list': (p?: { consent?: string; limit?: number; offset?: number }) => {
       requireUnlocked();
       const list = state.conversations.filter((c) => !p?.consent || c.consent === p.consent).sort((a, b) => b.updatedAt - a.updatedAt);
-      return p?.limit ? list.slice(0, p.limit) : list;
+      const from = p?.offset ?? 0;
+      return list.slice(from, p?.limit ? from + p.limit : undefined);
     },
     'conversations.get': (p: { topic: string }) => conv(p.topic),
     'conversations.new': (p: { peerAddress: string }) => {
