@@ -7,7 +7,7 @@ import type { AppStatus } from '../src/views.ts';
 import { useStore, type Bg, type Inbox as InboxModel, type Session } from './state.ts';
 import { Onboarding, type PageWalletTarget } from './screens/Onboarding.tsx';
 import { Unlock } from './screens/Unlock.tsx';
-import { Inbox, ROW_HEIGHT } from './screens/Inbox.tsx';
+import { Inbox, ListSkeleton } from './screens/Inbox.tsx';
 import { Conversation, prefetchMessages } from './screens/Conversation.tsx';
 import { NewConversation } from './screens/NewConversation.tsx';
 import { Settings } from './screens/Settings.tsx';
@@ -150,17 +150,7 @@ function Shell() {
           <img src="icons/icon-32.png" width={24} height={24} alt="" />
           <h1>XMTP Inbox</h1>
         </header>
-        <div class="skeleton-list">
-          {Array.from({ length: 8 }, (_, i) => (
-            <div class="crow skeleton" key={i} aria-hidden="true" style={{ height: `${ROW_HEIGHT}px` }}>
-              <span class="avatar" />
-              <span class="crow-main">
-                <span class="bone" style={{ width: `${40 + ((i * 17) % 35)}%` }} />
-                <span class="bone" style={{ width: `${55 + ((i * 29) % 40)}%` }} />
-              </span>
-            </div>
-          ))}
-        </div>
+        <ListSkeleton rows={8} announce={false} />
       </section>
     </main>
   );

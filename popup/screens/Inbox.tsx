@@ -193,13 +193,16 @@ function ConversationRow({ c, me, now, onOpen }: { c: ConversationView; me?: str
   );
 }
 
-function ListSkeleton() {
+/** Grey rows where conversations will be, before the first answer (also the popup's first frame). */
+export function ListSkeleton({ rows = 7, announce = true }: { rows?: number; announce?: boolean }) {
   return (
     <div class="skeleton-list">
-      <p class="sr-only" role="status">
-        Loading conversations…
-      </p>
-      {Array.from({ length: 7 }, (_, i) => (
+      {announce && (
+        <p class="sr-only" role="status">
+          Loading conversations…
+        </p>
+      )}
+      {Array.from({ length: rows }, (_, i) => (
         <div class="crow skeleton" key={i} aria-hidden="true" style={{ height: `${ROW_HEIGHT}px` }}>
           <span class="avatar" />
           <span class="crow-main">

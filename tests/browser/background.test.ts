@@ -4,31 +4,17 @@
 // comes back, and the badge counts unread conversations. The main flow also runs in Firefox ESR.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, launchFirefox, type ChromiumExt, type FirefoxExt } from './support/browsers.ts';
 import { rpc, storedMessages, fireTickAlarm, badgeText, waitFor } from './support/extension-rpc.ts';
 import { inPage } from './support/in-page.ts';
-import { startNode, type XmtpNode } from '../../server/node.ts';
+import { testNode } from './support/test-node.ts';
 import { createSdkClient } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 
 const key = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
 const PASSWORD = 'correct horse battery';
-const dir = mkdtempSync(path.join(os.tmpdir(), 'bg-e2e-'));
-let node: XmtpNode;
-let port = 0;
-async function startOurNode() {
-  node = await startNode({ port, db: path.join(dir, 'node.sqlite'), logLevel: 'error', rateLimits: false });
-  port = node.port;
-}
-before(startOurNode);
-after(async () => {
-  await node?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = testNode('bg-e2e-');
 
 const contents = (msgs: { content: unknown }[]) => msgs.map((m) => m.content);
 
@@ -100,11 +86,11 @@ describe('Chromium', () => {
 
   test('a send made while the node is down is delivered after it restarts', async () => {
     const topic = convo.topic;
-    await node.close();
+    await node.stop();
     // rpc() opens a port named 'popup', as the popup does.
     const pending = await rpc<{ status: string; localId: string }>(probe, 'messages.send', { topic, content: 'sent while the node was down' });
     assert.equal(pending.status, 'pending');
-    await startOurNode();
+    await node.start();
     await fireTickAlarm(probe);
     const sent = await waitFor(
       async () => (await storedMessages(probe)).find((m) => m.localId === pending.localId && m.status === 'sent'),

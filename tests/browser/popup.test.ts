@@ -6,14 +6,13 @@
 // and the offline state when the node is down.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Page as PpPage } from 'puppeteer-core';
 import { launchChromium, launchFirefox, type ChromiumExt, type FirefoxExt } from './support/browsers.ts';
 import { rpc, waitFor } from './support/extension-rpc.ts';
-import { startNode, type XmtpNode } from '../../server/node.ts';
+import { startNode } from '../../server/node.ts';
+import { testNode } from './support/test-node.ts';
 import { createSdkClient, ContentTypeReaction, ContentTypeReply, ContentTypeText } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { samplePhoto } from '../popup/seed.ts';
@@ -21,18 +20,7 @@ import { samplePhoto } from '../popup/seed.ts';
 const key = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
 const PASSWORD = 'correct horse battery';
 const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'popup-e2e-'));
-let node: XmtpNode;
-let port = 0;
-async function startOurNode() {
-  node = await startNode({ port, db: path.join(dir, 'node.sqlite'), logLevel: 'error', rateLimits: false });
-  port = node.port;
-}
-before(startOurNode);
-after(async () => {
-  await node?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = testNode('popup-e2e-');
 
 /** Messages of an SDK conversation, polled until `pick` finds one. */
 async function sdkSees(convo: any, pick: (m: any) => boolean, what: string): Promise<any> {
@@ -184,7 +172,7 @@ describe('Chromium', () => {
     await alert.waitFor({ timeout: 30_000 });
     assert.match((await alert.textContent())!, /reach|unreachable|connect/i);
     // a second node process on the same database is a different URL for the same network
-    const other = await startNode({ port: 0, db: path.join(dir, 'node.sqlite'), logLevel: 'error', rateLimits: false });
+    const other = await startNode({ port: 0, db: path.join(node.dir, 'node.sqlite'), logLevel: 'error', rateLimits: false });
     try {
       await url.fill(other.url);
       await popup.getByRole('button', { name: 'Save' }).click();
@@ -199,7 +187,7 @@ describe('Chromium', () => {
   });
 
   test('with the node down the inbox opens from the cache and says it is offline', async () => {
-    await node.close();
+    await node.stop();
     try {
       const again = await ext.openPopup();
       await again.getByRole('list', { name: /conversations$/ }).getByRole('button', { name: new RegExp(`^${short(alice.address)}`) }).waitFor();
@@ -208,7 +196,7 @@ describe('Chromium', () => {
       assert.match((await banner.textContent())!, /reach|unreachable|connect/i);
       await again.close();
     } finally {
-      await startOurNode();
+      await node.start();
     }
   });
 });
