@@ -14,6 +14,7 @@ import { updateBadge } from './notify.ts';
 import { getSettings } from './settings.ts';
 import { currentAccount, ensureFastCrypto, getSession, runningClient } from './xmtp-session.ts';
 import { getSignatureVerifier } from '../src/xmtp/crypto/verifier.ts';
+import { hashOf } from '../src/popup-route.ts';
 
 const TICK = 'xmtp-inbox-tick';
 
@@ -92,7 +93,7 @@ void ensureAlarm();
 browser.notifications.onClicked.addListener((id) => {
   void browser.notifications.clear(id);
   const topic = id.startsWith('msg:') ? id.slice(4) : '';
-  void browser.windows.create({ url: browser.runtime.getURL(`popup.html${topic ? `#${encodeURIComponent(topic)}` : ''}`), type: 'popup', width: 380, height: 640 });
+  void browser.windows.create({ url: browser.runtime.getURL(`popup.html${topic ? hashOf({ name: 'conversation', topic }) : ''}`), type: 'popup', width: 380, height: 640 });
 });
 
 // Read-only diagnostics for DevTools and tests (only this extension's own contexts can reach them).

@@ -12,17 +12,7 @@ import { Conversation, prefetchMessages } from './screens/Conversation.tsx';
 import { NewConversation } from './screens/NewConversation.tsx';
 import { Settings } from './screens/Settings.tsx';
 import { ErrorNote } from './components/ui.tsx';
-
-export type Route = { name: 'inbox' } | { name: 'conversation'; topic: string } | { name: 'new' } | { name: 'settings' };
-
-/** `#/c/<topic>`, `#/new`, `#/settings` open a screen directly (the bench and tests use it). */
-export function routeFromHash(hash: string): Route {
-  const h = hash.replace(/^#\/?/, '');
-  if (h.startsWith('c/')) return { name: 'conversation', topic: decodeURIComponent(h.slice(2)) };
-  if (h === 'new') return { name: 'new' };
-  if (h === 'settings') return { name: 'settings' };
-  return { name: 'inbox' };
-}
+import { routeFromHash, type Route } from '../src/popup-route.ts';
 
 export interface AppProps {
   bg: Bg;
