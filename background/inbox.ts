@@ -68,7 +68,7 @@ export async function unlockedAccount(): Promise<string> {
   return (await getClient()).account;
 }
 
-export function listConversations(account: string, opts?: { consent?: ConsentState; search?: string; limit?: number }): Promise<ConversationView[]> {
+export function listConversations(account: string, opts?: { consent?: ConsentState; search?: string; limit?: number; offset?: number }): Promise<ConversationView[]> {
   return store.listConversations(account, opts);
 }
 

@@ -19,6 +19,7 @@ export class Live {
   private lingering: ReturnType<typeof setTimeout> | undefined;
   private starting: Promise<void> | undefined;
   private conversationsDirty: Promise<void> | undefined;
+  private invitesPending = false;
 
   constructor(private readonly client: () => Promise<ActiveClient>) {}
 
@@ -65,6 +66,10 @@ export class Live {
       onReconnect: () => void syncAll(a).catch(log('catch-up after reconnect')),
     });
     await this.sub.ready;
+    // Conversations stored while the topics were read and the subscription opened (a sync running
+    // beside it) found no subscription to update: follow them now.
+    const now = await this.topicsOf(a);
+    if (this.sub && (now.length !== topics.length || now.some((t, i) => t !== topics[i]))) await this.sub.updateTopics(now);
     // From now on nothing published is missed; what came before (the worker may have been asleep)
     // is fetched by a catch-up, through the same idempotent path.
     void syncAll(a).catch(log('catch-up at start'));
@@ -99,13 +104,18 @@ export class Live {
 
   private async onEnvelope(a: ActiveClient, env: Envelope): Promise<void> {
     if (env.contentTopic === inviteTopic(a.account) || env.contentTopic === introTopic(a.account)) {
-      // Coalesce bursts of invitations into one listing.
+      // Coalesce bursts of invitations into one listing, and list again for an invitation that came
+      // while a listing ran (its query may have been answered before that invitation was stored).
+      this.invitesPending = true;
       this.conversationsDirty ??= (async () => {
-        const before = new Set((await a.client.conversations.listLocal()).map((c) => c.topic));
-        await a.client.conversations.list();
-        const fresh = (await a.client.conversations.listLocal()).filter((c) => !before.has(c.topic));
-        await this.conversationsChanged();
-        if (fresh.length) await syncConversations(a, fresh);
+        while (this.invitesPending) {
+          this.invitesPending = false;
+          const before = new Set((await a.client.conversations.listLocal()).map((c) => c.topic));
+          await a.client.conversations.list();
+          const fresh = (await a.client.conversations.listLocal()).filter((c) => !before.has(c.topic));
+          await this.conversationsChanged();
+          if (fresh.length) await syncConversations(a, fresh);
+        }
       })().finally(() => (this.conversationsDirty = undefined));
       return this.conversationsDirty;
     }
