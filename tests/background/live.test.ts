@@ -53,8 +53,8 @@ test('an invitation that arrives while another is being listed is listed too, an
   let bobListed!: () => void;
   const bobSeen = new Promise<void>((r) => (bobListed = r));
   a.client.conversations.list = async (...args: Parameters<typeof list>) => {
+    listings++; // counted as it starts: it stores what it finds before it returns
     const r = await list(...args);
-    listings++;
     bobListed();
     await sleep(400);
     return r;
