@@ -3,8 +3,7 @@
 // the XMTP identity and pre-keys, the key bundle, the data key and the password.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshBackground } from './setup.ts';
-import { startNode } from '../../server/node.ts';
+import { freshBackground, memoryNode } from './setup.ts';
 import { createRouter, type Handlers } from '../../background/router.ts';
 import { setRouter } from '../../background/events.ts';
 import { appHandlers } from '../../background/handlers.ts';
@@ -17,11 +16,7 @@ import { Client } from '../../src/xmtp/client.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { bytesToHex, toBase64 } from '../../src/xmtp/crypto/bytes.ts';
 
-let node: Awaited<ReturnType<typeof startNode>>;
-before(async () => {
-  node = await startNode({ port: 0, db: ':memory:', logLevel: 'error', rateLimits: false });
-});
-after(() => node.close());
+const node = memoryNode();
 
 const BASE = 'chrome-extension://abcdefghijklmnop/';
 

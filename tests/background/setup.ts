@@ -1,6 +1,8 @@
 // Runs the background's logic under Node: a fresh fake IndexedDB per test, an in-memory platform
 // (storage.session, badge, notifications), the build-time constants, and a real node to talk to.
 import 'fake-indexeddb/auto';
+import { after, before } from 'node:test';
+import { startNode, type XmtpNode } from '../../server/node.ts';
 import { IDBFactory } from 'fake-indexeddb';
 import { resetDbHandle } from '../../background/db.ts';
 import { forgetCachedSettings, updateSettings } from '../../background/settings.ts';
@@ -28,4 +30,23 @@ export function restartWorker() {
   forgetCachedSettings();
   dropClient();
   resetSession();
+}
+
+export const PASSWORD = 'correct horse battery';
+/** A 32-byte private key made of one repeated byte: a distinct, reproducible wallet per number. */
+export const walletKey = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
+
+/** An in-memory node for one test file: started before its tests, closed after them. */
+export function memoryNode(): { readonly url: string } {
+  let node: XmtpNode | undefined;
+  before(async () => {
+    node = await startNode({ port: 0, db: ':memory:', logLevel: 'error', rateLimits: false });
+  });
+  after(() => node?.close());
+  return {
+    get url() {
+      if (!node) throw new Error('the test node is not running');
+      return node.url;
+    },
+  };
 }

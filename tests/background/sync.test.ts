@@ -2,8 +2,7 @@
 // arrive with older timestamps, and it reports new conversations, consent and unread counts.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshBackground, restartWorker } from './setup.ts';
-import { startNode } from '../../server/node.ts';
+import { freshBackground, memoryNode, PASSWORD, restartWorker, walletKey } from './setup.ts';
 import { Client } from '../../src/xmtp/client.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import * as accounts from '../../background/accounts.ts';
@@ -12,14 +11,9 @@ import { syncAll } from '../../background/sync.ts';
 import * as store from '../../background/inbox-store.ts';
 import { db } from '../../background/db.ts';
 
-let node: Awaited<ReturnType<typeof startNode>>;
-before(async () => {
-  node = await startNode({ port: 0, db: ':memory:', logLevel: 'error', rateLimits: false });
-});
-after(() => node.close());
+const node = memoryNode();
 
-const PASSWORD = 'correct horse battery';
-const key = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
+const key = walletKey;
 
 async function peer(n: number) {
   return Client.create(privateKeySigner(key(n)), { apiUrl: node.url });
