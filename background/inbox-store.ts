@@ -104,13 +104,8 @@ export async function listConversations(
     (!opts.consent || r.consent === opts.consent) &&
     (!search || r.peerAddress.toLowerCase().includes(search) || !!r.context?.conversationId.toLowerCase().includes(search));
   if (limit !== Infinity && !opts.consent && !search) {
-    const index = d.transaction('conversations').store.index('byUpdated');
-    // The first screenful, the popup's first request: a few requests, not one per record.
-    if (offset === 0) return (await firstOfIndex(index, range, limit, 'prev')).map(toConversationView);
-    // A later chunk: the keys in order say which records; they are read together, not walked.
-    const keys = await index.getAllKeys(range);
-    const wanted = keys.reverse().slice(offset, offset + limit);
-    return (await Promise.all(wanted.map((k) => index.objectStore.get(k)))).filter((r) => r !== undefined).map(toConversationView);
+    // A screenful or a chunk of the list (the popup's requests): a few requests, not one per record.
+    return (await pageOfIndex(d.transaction('conversations').store.index('byUpdated'), range, { offset, limit }, 'prev')).map(toConversationView);
   }
   // Everything, or a filtered page: one bulk read is much faster than a cursor walk.
   const records = await d.getAllFromIndex('conversations', 'byUpdated', range);
@@ -122,29 +117,35 @@ export async function listConversations(
 }
 
 /**
- * The first `limit` records of `range` in an index, in cursor order ('prev': newest first), with three
- * requests whatever the limit: a key cursor jumps `limit - 1` entries to find where the page ends, and
- * one getAll reads the page. (A cursor walk costs a round trip per record: 25 ms for 40 conversations
- * on a busy worker.) Records sharing the boundary key come in primary-key order, as a cursor gives them.
+ * `limit` records of `range` in an index after skipping `offset`, in cursor order ('prev': newest
+ * first), with a handful of requests whatever the sizes: a key cursor jumps to where the page starts
+ * and to where it ends, and one getAll (with its getAllKeys) reads the page. A cursor walk would cost
+ * a round trip per record: 25 ms for 40 conversations on a busy worker. Records sharing a boundary key
+ * come in primary-key order, as a cursor gives them; the primary keys say where the page starts.
  */
-async function firstOfIndex<S extends 'conversations' | 'messages'>(
+async function pageOfIndex<S extends 'conversations' | 'messages'>(
   index: IDBPIndex<InboxDB, [S], S, any, 'readonly'>,
   range: IDBKeyRange,
-  limit: number,
+  { offset = 0, limit }: { offset?: number; limit: number },
   direction: 'next' | 'prev',
 ): Promise<InboxDB[S]['value'][]> {
   if (limit <= 0) return [];
   let cursor = await index.openKeyCursor(range, direction);
+  if (cursor && offset > 0) cursor = await cursor.advance(offset);
   if (!cursor) return [];
+  const start = { key: cursor.key, primaryKey: cursor.primaryKey };
   if (limit > 1) cursor = await cursor.advance(limit - 1);
-  const page = !cursor
-    ? range
-    : direction === 'prev'
-      ? IDBKeyRange.bound(cursor.key, range.upper, false, range.upperOpen)
-      : IDBKeyRange.bound(range.lower, cursor.key, range.lowerOpen, false);
-  const records = await index.getAll(page);
-  if (direction === 'prev') records.reverse();
-  return records.slice(0, limit);
+  const page =
+    direction === 'prev'
+      ? IDBKeyRange.bound(cursor ? cursor.key : range.lower, start.key, cursor ? false : range.lowerOpen, false)
+      : IDBKeyRange.bound(start.key, cursor ? cursor.key : range.upper, false, cursor ? false : range.upperOpen);
+  const [records, keys] = await Promise.all([index.getAll(page), index.getAllKeys(page)]);
+  if (direction === 'prev') {
+    records.reverse();
+    keys.reverse();
+  }
+  const from = Math.max(0, keys.findIndex((k) => indexedDB.cmp(k, start.primaryKey) === 0));
+  return records.slice(from, from + limit);
 }
 
 /** Newest first, or oldest first with `direction: 'ascending'`; `before`/`after` are sent times (ms). */
@@ -160,7 +161,7 @@ export async function listMessages(
   const range = IDBKeyRange.bound([account, topic, lo], [account, topic, hi]);
   const limit = opts.limit ?? 100;
   const index = d.transaction('messages').store.index('byConversation');
-  return (await firstOfIndex(index, range, limit, opts.direction === 'ascending' ? 'next' : 'prev')).map(toMessageView);
+  return (await pageOfIndex(index, range, { limit }, opts.direction === 'ascending' ? 'next' : 'prev')).map(toMessageView);
 }
 
 export async function getMessage(account: string, id: string): Promise<MessageView | undefined> {
