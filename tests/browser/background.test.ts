@@ -38,13 +38,6 @@ describe('Chromium', () => {
     await ext?.close();
   });
 
-  async function stopWorker() {
-    const cdp = await ext.context.newCDPSession(probe);
-    await cdp.send('ServiceWorker.enable');
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await cdp.detach();
-  }
-
   test('the worker verifies signatures with libsecp256k1 in WebAssembly (the CSP allows it)', async () => {
     const sw = await ext.worker();
     const backend = await sw.evaluate(() => (globalThis as any).xmtpInboxDiagnostics.cryptoBackend());
@@ -53,7 +46,7 @@ describe('Chromium', () => {
   });
 
   test('a message sent while the popup is closed and the worker asleep is there after the next alarm; the badge counts it', async () => {
-    await stopWorker();
+    await ext.stopWorker();
     convo = await sdk.conversations.newConversation(me);
     await convo.send('hello while you were away');
     await fireTickAlarm(probe); // wakes the worker the way the browser's alarm does
@@ -69,7 +62,7 @@ describe('Chromium', () => {
     await waitFor(async () => contents(await storedMessages(probe)).includes('live 1'), 'live delivery');
     const sw = await ext.worker();
     assert.equal(await sw.evaluate(() => (globalThis as any).xmtpInboxDiagnostics.liveTransport()), 'websocket', 'our node offers the WebSocket subscription');
-    await stopWorker();
+    await ext.stopWorker();
     await convo.send('gap 1');
     await convo.send('gap 2');
     await popup.reload(); // the popup reconnects, which starts the worker again

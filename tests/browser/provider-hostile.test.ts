@@ -220,19 +220,7 @@ describe('hostile pages (Chromium)', () => {
   test('the provider keeps working after the service worker is stopped', async () => {
     const page = await dapp();
     assert.deepEqual((await call(page, 'xmtp_accounts')).ok, []);
-    // A CDP session on an extension page shares the worker's storage partition (browser-testing.md).
-    const ctl = await ext.context.newPage();
-    await ctl.goto(ext.base + 'manifest.json');
-    const cdp = await ext.context.newCDPSession(ctl);
-    const seen: string[] = [];
-    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-      for (const v of versions) if (v.scriptURL.startsWith(ext.base)) seen.push(v.runningStatus);
-    });
-    await cdp.send('ServiceWorker.enable');
-    await until(() => seen.includes('running'), 'the running worker');
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await until(() => seen.includes('stopped'), 'the worker to stop');
-    await ctl.close();
+    await ext.stopWorker();
     // the page's port dropped with the worker; the next request wakes it and gets its answer
     assert.deepEqual((await call(page, 'xmtp_accounts')).ok, []);
     assert.equal((await call(page, 'eth_call')).code, -32601);

@@ -223,36 +223,25 @@ describe('window.xmtp with a real node (Chromium)', () => {
     const convo = (await call(page, 'xmtp_newConversation', { peerAddress: peer.address, conversationId: 'restart' })).ok as Any;
     const sub = (await call(page, 'xmtp_subscribe', { conversation: convo.id })).ok as string;
     await control.close(); // the popup would hold the worker too
-    const ctl = await ext.context.newPage();
     try {
-    await ctl.goto(ext.base + 'manifest.json');
-    const cdp = await ext.context.newCDPSession(ctl);
-    const seen: string[] = [];
-    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-      for (const v of versions) if (v.scriptURL.startsWith(ext.base)) seen.push(v.runningStatus);
-    });
-    await cdp.send('ServiceWorker.enable');
-    await until(() => seen.includes('running'), 'the running worker');
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await until(() => seen.includes('stopped'), 'the worker to stop');
-    // the page had a subscription: it hears disconnect, the bridge reconnects, re-subscribes, and says connect
-    await until(async () => (await events(page, 'disconnect')).length, 'disconnect');
-    await until(async () => (await events(page, 'connect')).length, 'connect', 20_000);
-    assert.deepEqual((await events(page, 'disconnect'))[0], { code: 4900, message: 'XMTP Inbox restarted; reconnecting' });
-    assert.deepEqual((await events(page, 'connect'))[0], { accounts: [me] });
-    const theirs = await peerConversation(convo.id);
-    await theirs.send('after the restart');
-    // Delivered live: the restarted subscription catches up from the cursors once it is ready.
-    const t0 = Date.now();
-    const got = await until(async () => {
-      const ms = (await events(page, 'message')) as { subscription: string; message: Any }[];
-      return ms.find((e) => e.message.content === 'after the restart');
-    }, 'a message event after the restart', 15_000);
-    console.log(`message after the restart delivered in ${Date.now() - t0} ms`);
-    assert.equal(got.subscription, sub, 'the same subscription id as before the restart');
-    assert.deepEqual((await call(page, 'xmtp_accounts')).ok, [me]);
+      await ext.stopWorker();
+      // the page had a subscription: it hears disconnect, the bridge reconnects, re-subscribes, and says connect
+      await until(async () => (await events(page, 'disconnect')).length, 'disconnect');
+      await until(async () => (await events(page, 'connect')).length, 'connect', 20_000);
+      assert.deepEqual((await events(page, 'disconnect'))[0], { code: 4900, message: 'XMTP Inbox restarted; reconnecting' });
+      assert.deepEqual((await events(page, 'connect'))[0], { accounts: [me] });
+      const theirs = await peerConversation(convo.id);
+      await theirs.send('after the restart');
+      // Delivered live: the restarted subscription catches up from the cursors once it is ready.
+      const t0 = Date.now();
+      const got = await until(async () => {
+        const ms = (await events(page, 'message')) as { subscription: string; message: Any }[];
+        return ms.find((e) => e.message.content === 'after the restart');
+      }, 'a message event after the restart', 15_000);
+      console.log(`message after the restart delivered in ${Date.now() - t0} ms`);
+      assert.equal(got.subscription, sub, 'the same subscription id as before the restart');
+      assert.deepEqual((await call(page, 'xmtp_accounts')).ok, [me]);
     } finally {
-      await ctl.close();
       control = await ext.openPopup();
       await page.close();
     }

@@ -27,6 +27,8 @@ export interface ChromiumExt {
   /** chrome-extension://<id>/ */
   base: string;
   worker(): Promise<Worker>;
+  /** Stops the extension's service worker (as the browser does when it is idle) and waits until it has. */
+  stopWorker(): Promise<void>;
   openPopup(file?: string): Promise<PwPage>;
   close(): Promise<void>;
 }
@@ -54,6 +56,25 @@ export async function launchChromium(extDir = DIST.chrome): Promise<ChromiumExt>
     async worker() {
       return context.serviceWorkers().find((w) => w.url().startsWith(base)) ?? (await context.waitForEvent('serviceworker'));
     },
+    async stopWorker() {
+      // A CDP session on an extension page shares the worker's storage partition (browser-testing.md).
+      const ctl = await context.newPage();
+      try {
+        await ctl.goto(base + 'manifest.json');
+        const cdp = await context.newCDPSession(ctl);
+        const seen: string[] = [];
+        cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+          for (const v of versions) if (v.scriptURL.startsWith(base)) seen.push(v.runningStatus);
+        });
+        await cdp.send('ServiceWorker.enable'); // reports the worker's current state at once
+        await until(() => seen.length > 0, "the worker's state");
+        if (seen.at(-1) === 'stopped') return;
+        await cdp.send('ServiceWorker.stopAllWorkers');
+        await until(() => seen.includes('stopped'), 'the worker to stop');
+      } finally {
+        await ctl.close();
+      }
+    },
     async openPopup(file = 'popup.html') {
       const page = await context.newPage();
       await page.goto(base + file);
@@ -64,6 +85,14 @@ export async function launchChromium(extDir = DIST.chrome): Promise<ChromiumExt>
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function until(ok: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export interface FirefoxExt {
