@@ -3,6 +3,7 @@
 // times: in the page (inpage script, so a dapp gets a precise -32602 before anything leaves the page),
 // in the content script (the page's main world can bypass the inpage script) and in the background
 // (the only place that decides anything).
+import type { ConversationContextJson, ConversationJson, MessageJson } from './xmtp/json-view.ts';
 import { address, arrayOf, int, json, none, obj, oneOf, optional, recordOf, str, topic, type Check } from './validate.ts';
 
 export const PROVIDER_METHODS = [
@@ -39,28 +40,11 @@ export const PROVIDER_LIMITS = {
 } as const;
 
 /** `{ conversationId, metadata }` of DESIGN's Conversation. */
-export interface PageConversationContext {
-  conversationId: string;
-  metadata: Record<string, string>;
-}
-/** DESIGN.md `Conversation`: exactly these fields reach a page. */
-export interface PageConversation {
-  id: string;
-  peerAddress: string;
-  createdAt: number;
-  context?: PageConversationContext;
-  consent: 'allowed' | 'denied' | 'unknown';
-}
+export type PageConversationContext = ConversationContextJson;
+/** DESIGN.md `Conversation`: exactly these fields reach a page (the core's view without `version`). */
+export type PageConversation = Omit<ConversationJson, 'version'>;
 /** DESIGN.md `Message`: exactly these fields reach a page. */
-export interface PageMessage {
-  id: string;
-  conversation: string;
-  senderAddress: string;
-  sent: number;
-  contentType: string;
-  content: unknown;
-  fallback?: string;
-}
+export type PageMessage = MessageJson;
 
 export interface ProviderCatalogue {
   xmtp_connect: { params: { scope?: ProviderScope }; result: { address: string; scope: ProviderScope } };

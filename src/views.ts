@@ -1,7 +1,8 @@
 // JSON views: the only shapes of XMTP data that leave the background (popup, prompt and pages see
-// these, never protobuf or keys). They are plain, structured-cloneable data.
+// these, never protobuf or keys). They are plain, structured-cloneable data, built on the core's.
+import type { ConversationContextJson, ConversationJson, MessageJson } from './xmtp/json-view.ts';
 
-export type ConsentState = 'allowed' | 'denied' | 'unknown';
+export type { ConsentState } from './xmtp/consent/contacts.ts';
 
 /** `authority/type:major.minor`, e.g. `xmtp.org/text:1.0`. */
 export type ContentTypeString = string;
@@ -47,21 +48,10 @@ export interface RemoteAttachmentContent {
 }
 export type ReadReceiptContent = Record<string, never>;
 
-export interface ConversationContextView {
-  conversationId: string;
-  metadata: Record<string, string>;
-}
+export type ConversationContextView = ConversationContextJson;
 
-/** DESIGN.md `Conversation`, plus what the inbox shows. */
-export interface ConversationView {
-  /** the topic */
-  id: string;
-  peerAddress: string;
-  /** ms */
-  createdAt: number;
-  context?: ConversationContextView;
-  consent: ConsentState;
-  version: 'v1' | 'v2';
+/** DESIGN.md `Conversation` (the core's JSON view), plus what the inbox shows. */
+export interface ConversationView extends ConversationJson {
   /** newest message that is not a read receipt, for the list preview */
   lastMessage?: MessageView;
   /** ms of the newest message (or createdAt): the inbox sort key */
@@ -71,17 +61,8 @@ export interface ConversationView {
 
 export type MessageStatus = 'sent' | 'pending' | 'failed';
 
-/** DESIGN.md `Message`, plus the outbox state of our own sends. */
-export interface MessageView {
-  id: string;
-  /** the conversation topic */
-  conversation: string;
-  senderAddress: string;
-  /** ms */
-  sent: number;
-  contentType: ContentTypeString;
-  content: unknown;
-  fallback?: string;
+/** DESIGN.md `Message` (the core's JSON view), plus the outbox state of our own sends. */
+export interface MessageView extends MessageJson {
   status: MessageStatus;
   /** why a failed send failed, readable */
   error?: string;

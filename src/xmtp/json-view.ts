@@ -163,8 +163,14 @@ export interface ConversationJson {
   /** ms */
   createdAt: number;
   version: 'v1' | 'v2';
-  context?: { conversationId: string; metadata: Record<string, string> };
+  context?: ConversationContextJson;
   consent: ConsentState;
+}
+
+/** `{ conversationId, metadata }` of DESIGN.md's Conversation. */
+export interface ConversationContextJson {
+  conversationId: string;
+  metadata: Record<string, string>;
 }
 
 /** DESIGN.md `Conversation` (consent from the client's loaded consent list). */
