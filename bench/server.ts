@@ -229,18 +229,23 @@ async function benchSqlite(): Promise<void> {
     const store = new SqliteStore(file);
     await seed(store);
     await store.close();
-    const node = await spawnNode(nodeArgs(file));
-    try {
-      await publishes(node.url);
-      if (!PUBLISH_ONLY) {
-        await queries(node.url);
-        await fanout(node.url, node.url, '(one process)');
-      }
-    } finally {
-      await stop([node]);
-    }
+    await measureNode(nodeArgs(file));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Publish throughput, then (unless --publish-only) query latency and one-process fan-out, on a node started with these arguments. */
+async function measureNode(args: string[]): Promise<void> {
+  const node = await spawnNode(args);
+  try {
+    await publishes(node.url);
+    if (!PUBLISH_ONLY) {
+      await queries(node.url);
+      await fanout(node.url, node.url, '(one process)');
+    }
+  } finally {
+    await stop([node]);
   }
 }
 
@@ -255,16 +260,7 @@ async function benchPostgres(): Promise<void> {
       await seed(store);
       await store.pool.query('ANALYZE envelopes');
       await store.close();
-      const node = await spawnNode(nodeArgs(db, ['--nats-url', nats.url]));
-      try {
-        await publishes(node.url);
-        if (!PUBLISH_ONLY) {
-          await queries(node.url);
-          await fanout(node.url, node.url, '(one process)');
-        }
-      } finally {
-        await stop([node]);
-      }
+      await measureNode(nodeArgs(db, ['--nats-url', nats.url]));
     }
     if (PUBLISH_ONLY) return;
     // Cross-process fan-out: subscribers on B, publishes on A, over each bus; rounds alternate
