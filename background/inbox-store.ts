@@ -119,7 +119,7 @@ export async function listConversations(
 /**
  * `limit` records of `range` in an index after skipping `offset`, in cursor order ('prev': newest
  * first), with a handful of requests whatever the sizes: a key cursor jumps to where the page starts
- * and to where it ends, and one getAll (with its getAllKeys) reads the page. A cursor walk would cost
+ * and to where it ends, and one getAll reads the page. A cursor walk would cost
  * a round trip per record: 25 ms for 40 conversations on a busy worker. Records sharing a boundary key
  * come in primary-key order, as a cursor gives them; the primary keys say where the page starts.
  */
@@ -139,12 +139,14 @@ async function pageOfIndex<S extends 'conversations' | 'messages'>(
     direction === 'prev'
       ? IDBKeyRange.bound(cursor ? cursor.key : range.lower, start.key, cursor ? false : range.lowerOpen, false)
       : IDBKeyRange.bound(start.key, cursor ? cursor.key : range.upper, false, cursor ? false : range.upperOpen);
-  const [records, keys] = await Promise.all([index.getAll(page), index.getAllKeys(page)]);
+  // With an offset, records before the start that share its key are in the page too: their primary
+  // keys tell them apart. Without one, the start is the page's first record.
+  const [records, keys] = await Promise.all([index.getAll(page), offset > 0 ? index.getAllKeys(page) : undefined]);
   if (direction === 'prev') {
     records.reverse();
-    keys.reverse();
+    keys?.reverse();
   }
-  const from = Math.max(0, keys.findIndex((k) => indexedDB.cmp(k, start.primaryKey) === 0));
+  const from = keys ? Math.max(0, keys.findIndex((k) => indexedDB.cmp(k, start.primaryKey) === 0)) : 0;
   return records.slice(from, from + limit);
 }
 
