@@ -76,7 +76,9 @@ export function App({ bg, inbox, session }: AppProps) {
   const toInbox = () => setRoute({ name: 'inbox' });
   const open = (topic: string) => {
     performance.mark('conversation-open');
-    setPrefetched(prefetchMessages(bg, topic));
+    const first = prefetchMessages(bg, topic);
+    inbox.waitingOn(first.page);
+    setPrefetched(first);
     inbox.view.lastOpened = topic;
     setRoute({ name: 'conversation', topic });
   };

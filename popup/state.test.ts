@@ -161,3 +161,25 @@ test('session: first answer, status events, a failure, reconnect', async () => {
   assert.equal(s.store.get().fatal, 'The extension restarted. Please try again.');
   assert.equal(s.store.get().status?.state, 'unlocked', 'the last known status stays');
 });
+
+test('the rest of the list waits for a request the person is waiting on', async () => {
+  const all = Array.from({ length: 500 }, (_, i) => conv(`c${i}`, 1000 - i));
+  const order: string[] = [];
+  const { bg } = fakeBg({
+    'conversations.list': (p: { offset: number; limit: number }) => {
+      order.push(`chunk ${p.offset}`);
+      return all.slice(p.offset, p.offset + p.limit);
+    },
+  });
+  const inbox = new Inbox(bg);
+  let answer!: () => void;
+  const opening = inbox.waitingOn(new Promise<void>((r) => (answer = r)).then(() => void order.push('messages answered')));
+  const loaded = inbox.load(Promise.resolve(all.slice(0, 40)));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(order, [], 'no chunk asked for while the person waits');
+  answer();
+  await opening;
+  await loaded;
+  assert.deepEqual(order, ['messages answered', 'chunk 40', 'chunk 240', 'chunk 440']);
+  assert.equal(inbox.store.get().conversations!.length, 500);
+});

@@ -73,6 +73,8 @@ export class Inbox {
   private loading: Promise<void> | null = null;
   /** topics updated one by one (events, sends) while the current load runs */
   private touched = new Set<string>();
+  /** requests a person is waiting on (opening a conversation): loading the rest of the list waits */
+  private waitedOn = new Set<Promise<unknown>>();
 
   constructor(private readonly bg: Bg) {
     bg.on('conversations', (d) => void this.refresh((d as { topics: string[] }).topics ?? []));
@@ -106,6 +108,7 @@ export class Inbox {
           await nextPaint();
         }
         for (;;) {
+          while (this.waitedOn.size) await Promise.allSettled([...this.waitedOn]);
           const chunk = await this.bg.call('conversations.list', { offset: got.length, limit: REST_CHUNK });
           got = got.concat(chunk);
           if (chunk.length < REST_CHUNK) break;
@@ -126,6 +129,17 @@ export class Inbox {
     });
     this.loading = p;
     return p;
+  }
+
+  /**
+   * Marks a request the person is waiting on: the next chunk of the list (and the sync after the
+   * list) is asked for only once it is answered, so the background serves it first.
+   */
+  waitingOn<T>(request: Promise<T>): Promise<T> {
+    this.waitedOn.add(request);
+    const done = () => void this.waitedOn.delete(request);
+    request.then(done, done);
+    return request;
   }
 
   replace(list: ConversationView[], complete = true): void {
