@@ -129,7 +129,7 @@ export function fakeBackground(seed: FakeSeed): void {
       if (p.nodeUrl) state.status = { ...state.status, nodeUrl: p.nodeUrl };
       return state.settings;
     },
-    // with `limit` as proposed in popup/NEEDS.md (newest first)
+    // newest first, a page at a time with `limit` and `offset`
     'conversations.list': (p?: { consent?: string; limit?: number; offset?: number }) => {
       requireUnlocked();
       const list = state.conversations.filter((c) => !p?.consent || c.consent === p.consent).sort((a, b) => b.updatedAt - a.updatedAt);
