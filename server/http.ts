@@ -32,8 +32,8 @@ export function sendError(res: ServerResponse, err: ApiError): void {
   sendJson(res, err.status, JSON.stringify(err.toJSON()), extra);
 }
 
-/** Reads the whole body as UTF-8, refusing more than maxBytes (RESOURCE_EXHAUSTED, as the official node). */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+/** Reads the whole body, refusing more than maxBytes (RESOURCE_EXHAUSTED, as the official node). */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
@@ -54,7 +54,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     req.on('error', (err) => {
       if (!failed) {

@@ -38,8 +38,8 @@ export class RateLimiter {
     this.sweeper.unref();
   }
 
-  /** Spends `cost` tokens or throws RESOURCE_EXHAUSTED. */
-  spend(ip: string, type: BucketType, cost: number, priority = false): void {
+  /** Spends `cost` tokens or throws RESOURCE_EXHAUSTED naming `shown` (the request's whole cost). */
+  spend(ip: string, type: BucketType, cost: number, priority = false, shown = cost): void {
     const cfg = this.config[type];
     const mult = priority ? cfg.priorityMultiplier : 1;
     const max = cfg.burst * mult;
@@ -52,7 +52,7 @@ export class RateLimiter {
       b.tokens = Math.min(max, b.tokens + (t - b.last) * rate);
       b.last = t;
     }
-    if (cost > b.tokens) throw new ApiError(Code.RESOURCE_EXHAUSTED, `${cost} exceeds rate limit ${key}`);
+    if (cost > b.tokens) throw new ApiError(Code.RESOURCE_EXHAUSTED, `${shown} exceeds rate limit ${key}`);
     b.tokens -= cost;
   }
 

@@ -14,8 +14,6 @@ import { validateTopic } from './topics.ts';
 
 export const WS_PATH = '/message/v1/ws';
 export const WS_PROTOCOL_VERSION = 1;
-export const WS_MAX_TOPICS = 10_000;
-export const WS_MAX_FRAME = 4 * 1024 * 1024;
 
 export interface WsOptions {
   dispatcher: Dispatcher;
@@ -24,6 +22,10 @@ export interface WsOptions {
   pingMs: number;
   /** Envelopes are dropped and the socket closed (1013) when more than this many bytes are queued. */
   maxBufferedBytes: number;
+  /** Topics one socket may be subscribed to. */
+  maxTopics: number;
+  /** Largest frame a client may send (larger: closed with 1009). */
+  maxFrameBytes: number;
   /** Rate limiting: throws an ApiError if the client may not proceed. */
   admit: (req: IncomingMessage, cost: number) => void;
 }
@@ -57,7 +59,7 @@ export class WsEndpoint {
   private timer: NodeJS.Timeout;
 
   constructor(private opts: WsOptions) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME, perMessageDeflate: false });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes, perMessageDeflate: false });
     opts.metrics.subscribers.collect(() => [[{ transport: 'ws' }, this.subs.size]]);
     this.timer = setInterval(() => this.pingAll(), opts.pingMs);
     this.timer.unref();
@@ -115,7 +117,7 @@ export class WsEndpoint {
       log.debug('websocket closed');
     });
     ws.on('error', (err) => log.warn('websocket error', { err: String(err) }));
-    sub.send({ type: 'ready', protocol: WS_PROTOCOL_VERSION, pingIntervalMs: this.opts.pingMs, maxTopics: WS_MAX_TOPICS });
+    sub.send({ type: 'ready', protocol: WS_PROTOCOL_VERSION, pingIntervalMs: this.opts.pingMs, maxTopics: this.opts.maxTopics });
   }
 
   private onMessage(sub: WsSubscriber, m: Record<string, unknown>, req: IncomingMessage): void {
@@ -141,7 +143,8 @@ export class WsEndpoint {
           for (const t of topics) sub.topics.delete(t);
         } else {
           const next = new Set(m.type === 'set' ? topics : [...sub.topics, ...topics]);
-          if (next.size > WS_MAX_TOPICS) throw invalidArgument(`cannot exceed ${WS_MAX_TOPICS} topics per connection`);
+          const max = this.opts.maxTopics;
+          if (next.size > max) throw invalidArgument(`cannot exceed ${max} topics per connection`);
           const removed = [...sub.topics].filter((t) => !next.has(t));
           const added = [...next].filter((t) => !sub.topics.has(t));
           d.remove(sub, removed);

@@ -1,0 +1,146 @@
+// The route table: every HTTP endpoint of the node, each declaring what admission must check before
+// its handler runs (method, auth, rate bucket, body limit). Admission (admission.ts) runs those
+// checks in a fixed order, cheapest first; a handler only sees requests that passed them.
+//
+// To add an endpoint, add a Route to a list given to RouteTable.add (see apiRoutes below).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { batchQuery, checkOwnership, publish, query, validateEnvelopes, type ApiDeps } from './api.ts';
+import { ApiError, Code } from './errors.ts';
+import type { Bus } from './fanout/bus.ts';
+import { sendJson } from './http.ts';
+import { parseBatchQueryRequest, parsePublishRequest, parseQueryRequest, parseSubscribeRequest } from './json.ts';
+import type { NodeLimits } from './limits.ts';
+import type { BucketType } from './ratelimit.ts';
+import type { HttpStreams } from './streams.ts';
+import { validateTopic } from './topics.ts';
+import { WS_PATH } from './ws.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface Route {
+  method: Method;
+  /** Exact path, or a path prefix when it ends with `/*` (the handler reads `call.path`). */
+  path: string;
+  /** Label in metrics and logs (a small fixed set). */
+  name: string;
+  /** 'token': an XMTP auth token is verified (when the node requires auth) before anything else. */
+  auth: 'token' | 'none';
+  /** Rate bucket charged one token on admission (handlers charge the rest with `call.charge`). */
+  bucket: BucketType | null;
+  /** Largest body, bytes; a larger declared Content-Length is refused before reading. */
+  bodyLimit: number;
+  handle(call: Call): Promise<void> | void;
+}
+
+/** One admitted request, as a handler sees it. */
+export interface Call {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly path: string;
+  /** Client address (rate limits, logs). */
+  readonly ip: string;
+  /** Wallet of the verified auth token (routes with auth 'token' when auth is on), else null. */
+  readonly wallet: string | null;
+  /** Reads the body within the route's limit. */
+  body(): Promise<Buffer>;
+  /** Reads the body as a JSON object (an empty body is `{}`). */
+  json(): Promise<Record<string, unknown>>;
+  /** The request's whole cost in its bucket, once the body tells it (admission charged 1 already). */
+  charge(total: number): void;
+}
+
+export class RouteTable {
+  private exact = new Map<string, Route[]>();
+  private prefixed: Route[] = [];
+
+  add(...routes: Route[]): this {
+    for (const r of routes) {
+      if (r.path.endsWith('/*')) this.prefixed.push(r);
+      else this.exact.set(r.path, [...(this.exact.get(r.path) ?? []), r]);
+    }
+    return this;
+  }
+
+  /** The route for a request; 404 for an unknown path, 501 for a known path with another method. */
+  match(method: string, path: string): Route {
+    const candidates = this.exact.get(path) ?? this.prefixed.filter((r) => path.startsWith(r.path.slice(0, -1)));
+    if (!candidates.length) throw new ApiError(Code.NOT_FOUND, 'Not Found');
+    // HEAD is answered like GET (without the body).
+    const route = candidates.find((r) => r.method === method || (method === 'HEAD' && r.method === 'GET'));
+    if (!route) throw new ApiError(Code.UNIMPLEMENTED, 'Method Not Allowed');
+    return route;
+  }
+}
+
+/** What the API's handlers use. */
+export interface NodeContext extends ApiDeps {
+  id: string;
+  bus: Bus | null;
+  limits: NodeLimits;
+  streams: HttpStreams;
+}
+
+/** The Message API v1 endpoints and the node's own (health, metrics, index). */
+export function apiRoutes(ctx: NodeContext): Route[] {
+  const { store, limits, streams } = ctx;
+  const post = (name: string, bucket: BucketType, handle: Route['handle'], auth: Route['auth'] = 'none'): Route => ({
+    method: 'POST',
+    path: `/message/v1/${name}`,
+    name,
+    auth,
+    bucket,
+    bodyLimit: limits.maxBodyBytes,
+    handle,
+  });
+  const get = (path: string, name: string, handle: Route['handle']): Route => ({ method: 'GET', path, name, auth: 'none', bucket: null, bodyLimit: 0, handle });
+  return [
+    post(
+      'publish',
+      'publish',
+      async (call) => {
+        const envelopes = parsePublishRequest(await call.json());
+        call.charge(Math.max(1, envelopes.length));
+        if (call.wallet !== null) checkOwnership(envelopes, call.wallet, ctx.privileged);
+        validateEnvelopes(envelopes);
+        await publish(ctx, envelopes);
+        sendJson(call.res, 200, '{}');
+      },
+      'token',
+    ),
+    post('query', 'query', async (call) => {
+      const r = await query(ctx, parseQueryRequest(await call.json()));
+      sendJson(call.res, 200, r.json);
+    }),
+    post('batch-query', 'query', async (call) => {
+      const requests = parseBatchQueryRequest(await call.json());
+      call.charge(Math.max(1, requests.length));
+      sendJson(call.res, 200, await batchQuery(ctx, requests));
+    }),
+    post('subscribe', 'query', async (call) => {
+      const topics = [...new Set(parseSubscribeRequest(await call.json()))];
+      for (const t of topics) validateTopic(t);
+      streams.open(call.req, call.res, topics);
+    }),
+    post('subscribe-all', 'query', async (call) => {
+      await call.json();
+      streams.open(call.req, call.res, 'all');
+    }),
+    get('/healthz', 'healthz', async (call) => {
+      await store.count().catch((err) => {
+        throw new ApiError(Code.UNAVAILABLE, `database unavailable: ${(err as Error).message}`);
+      });
+      sendJson(call.res, 200, JSON.stringify({ status: 'ok', store: store.kind, bus: ctx.bus?.name ?? 'none', node: ctx.id }));
+    }),
+    get('/metrics', 'metrics', (call) => {
+      const body = ctx.metrics.registry.render();
+      sendJson(call.res, 200, body, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+    }),
+    get('/', 'root', (call) => {
+      sendJson(call.res, 200, JSON.stringify({ name: 'xmtp-inbox node', api: 'xmtp.message_api.v1', websocket: WS_PATH }));
+    }),
+    // The WebSocket endpoint is reached by an upgrade (ws.ts); a plain GET is not served.
+    get(WS_PATH, 'ws', () => {
+      throw new ApiError(Code.UNIMPLEMENTED, 'Method Not Allowed');
+    }),
+  ];
+}
