@@ -11,5 +11,10 @@ if (!name || !existsSync(new URL(`../bench/${name}.ts`, import.meta.url))) {
   console.error(`usage: npm run bench -- <${available.join('|') || 'name'}> [args]`);
   process.exit(2);
 }
+// The server benchmark starts nats-server and PostgreSQL.
+if (name === 'server') {
+  const e = spawnSync(process.execPath, ['scripts/ensure-programs.mjs', 'server'], { cwd: root, stdio: 'inherit' });
+  if (e.status !== 0) process.exit(e.status ?? 1);
+}
 const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`, ...rest], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

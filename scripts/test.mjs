@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The one test command (`npm test`). Phases, in order, each failing fast:
-//   1. browsers present (installs Debian's chromium / firefox-esr when root, else says how)
+//   1. the programs the tests start are present (scripts/ensure-programs.mjs: Debian's chromium,
+//      firefox-esr, nats-server and postgresql; installed with apt-get when root, else it says how)
 //   2. tsc --noEmit          3. production build of both targets
 //   4. web-ext lint of dist/firefox
 //   5. unit + integration tests (node --test, TypeScript through tsx)
 //   6. browser end-to-end tests (one browser process at a time: the machine has 2 cores)
-// `npm test -- <file or folder>...` runs only the node:test files under those paths (no phases 1-4
-// unless a browser test is among them), for a fast inner loop.
+// `npm test -- <file or folder>...` runs only the node:test files under those paths (phase 1 only for
+// the programs they start; phases 2-4 only if a browser test is among them), for a fast inner loop.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -41,7 +42,8 @@ function findTests(path) {
   return out.sort();
 }
 
-const isBrowserTest = (f) => relative(root, f).split(sep).slice(0, 2).join('/') === 'tests/browser';
+const isUnder = (f, dir) => relative(root, f).split(sep).slice(0, 2).join('/') === dir;
+const isBrowserTest = (f) => isUnder(f, 'tests/browser');
 const args = process.argv.slice(2);
 const roots = args.length ? args : TEST_ROOTS.filter((d) => statSync(join(root, d), { throwIfNoEntry: false }));
 const selected = roots.flatMap((p) => findTests(join(root, p))).map((f) => relative(root, f));
@@ -50,7 +52,9 @@ const browserTests = selected.filter(isBrowserTest);
 const full = args.length === 0;
 const npx = (bin) => join(root, 'node_modules', '.bin', bin);
 
-if (full || browserTests.length) run('browsers', process.execPath, ['scripts/ensure-browsers.mjs']);
+// Which programs a test starts follows from its folder (scripts/programs.mjs GROUPS).
+const groups = full ? [] : [...new Set(selected.flatMap((f) => (isBrowserTest(f) ? ['browsers'] : isUnder(f, 'tests/server') ? ['server'] : [])))];
+if (full || groups.length) run('programs the tests start', process.execPath, ['scripts/ensure-programs.mjs', ...groups]);
 if (full) run('typecheck (tsc --noEmit)', npx('tsc'), ['--noEmit', '-p', '.']);
 if (full || browserTests.length) run('build (dist/chrome, dist/firefox)', process.execPath, ['build.mjs']);
 if (full) run('web-ext lint dist/firefox', process.execPath, ['scripts/lint-firefox.mjs']);

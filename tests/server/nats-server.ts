@@ -1,18 +1,15 @@
 // Throwaway nats-server (Debian package `nats-server`) on a free loopback port, for tests and
 // benchmarks of the NATS fan-out. Default settings (max_payload 1 MB), as a stock server has.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { locate } from '../../scripts/programs.mjs';
 import { freePort } from '../support/postgres.ts';
 
-export const NATS_INSTALL_HINT = 'nats-server not found: install it with `apt-get install -y nats-server`';
-
 export async function startNats(): Promise<{ url: string; stop(): Promise<void> }> {
-  const found = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
-  if (found.status !== 0) throw new Error(NATS_INSTALL_HINT);
-  const bin = found.stdout.trim();
+  const bin = locate('nats');
   const dir = mkdtempSync(join(tmpdir(), 'xmtp-nats-'));
   const port = await freePort();
   const conf = join(dir, 'nats.conf');

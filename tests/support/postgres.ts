@@ -3,11 +3,12 @@
 // (e.g. postgres://postgres@127.0.0.1:5432/postgres) that server is used instead, and only the
 // databases created here are dropped afterwards.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { locate } from '../../scripts/programs.mjs';
 
 export interface PgCluster {
   /** URL of the maintenance database (`postgres`). */
@@ -17,17 +18,6 @@ export interface PgCluster {
   stop(): Promise<void>;
 }
 
-export const INSTALL_HINT =
-  'PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: install them with `apt-get install -y postgresql` (or set XMTP_TEST_PG_URL to an existing server)';
-
-export function findPgBin(): string {
-  const base = '/usr/lib/postgresql';
-  const versions = existsSync(base)
-    ? readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (!versions.length) throw new Error(INSTALL_HINT);
-  return join(base, versions[0]!, 'bin');
-}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -88,7 +78,7 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PgCluster>
     };
   }
 
-  const bin = findPgBin();
+  const bin = locate('postgres');
   const dir = mkdtempSync(join(tmpdir(), 'xmtp-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;

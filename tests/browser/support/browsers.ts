@@ -9,15 +9,17 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { locate, PROGRAMS } from '../../../scripts/programs.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-export const FIREFOX = process.env.FIREFOX_BIN || '/usr/bin/firefox-esr';
+// Where they are missing, requireBuilt names the command that installs them.
+export const CHROMIUM = PROGRAMS.chromium.locate() ?? '/usr/bin/chromium';
+export const FIREFOX = PROGRAMS.firefox.locate() ?? '/usr/bin/firefox-esr';
 export const DIST = { chrome: path.join(ROOT, 'dist/chrome'), firefox: path.join(ROOT, 'dist/firefox') };
 export const GECKO_ID = 'inbox@xmtp-inbox.dev';
 
-function requireBuilt(dir: string, bin: string) {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`node scripts/ensure-browsers.mjs\` (npm test does it)`);
+function requireBuilt(dir: string, browser: 'chromium' | 'firefox') {
+  locate(browser); // throws the install command (npm test runs scripts/ensure-programs.mjs first)
   if (!existsSync(path.join(dir, 'manifest.json'))) throw new Error(`${dir} is not built: run \`node build.mjs\` (npm test does it)`);
 }
 
@@ -34,7 +36,7 @@ export interface ChromiumExt {
 }
 
 export async function launchChromium(extDir = DIST.chrome): Promise<ChromiumExt> {
-  requireBuilt(extDir, CHROMIUM);
+  requireBuilt(extDir, 'chromium');
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'xmtp-inbox-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -105,7 +107,7 @@ export interface FirefoxExt {
 }
 
 export async function launchFirefox(extDir = DIST.firefox, prefs: Record<string, unknown> = {}): Promise<FirefoxExt> {
-  requireBuilt(extDir, FIREFOX);
+  requireBuilt(extDir, 'firefox');
   const uuid = crypto.randomUUID();
   const browser = await puppeteer.launch({
     browser: 'firefox',
