@@ -16,9 +16,10 @@ const keys = [...new Set((groups.length ? groups : Object.keys(GROUPS)).flatMap(
 const missing = () => keys.filter((k) => !PROGRAMS[k].locate());
 
 function apt(args) {
-  const r = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  // Quiet unless it fails.
+  const r = spawnSync('apt-get', args, { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (r.status !== 0) {
-    console.error(`apt-get ${args.join(' ')} failed (${r.status ?? r.error?.message ?? r.signal})`);
+    console.error(`${r.stdout ?? ''}${r.stderr ?? ''}\napt-get ${args.join(' ')} failed (${r.status ?? r.error?.message ?? r.signal})`);
     process.exit(1);
   }
 }
