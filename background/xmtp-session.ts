@@ -108,16 +108,10 @@ export async function runningClient(): Promise<ActiveClient | undefined> {
   return active?.catch(() => undefined);
 }
 
-const dropListeners: (() => void)[] = [];
-export function onClientDropped(fn: () => void): void {
-  dropListeners.push(fn);
-}
-
 /** Forgets the client (lock, account switch, new node URL); the next getClient() builds a new one. */
 export function dropClient(): void {
   active = undefined;
   activeAccount = undefined;
-  for (const fn of dropListeners) fn();
 }
 
 /** An API client with no identity, for lookups before onboarding (does this wallet have XMTP keys?). */

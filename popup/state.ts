@@ -77,7 +77,7 @@ export class Inbox {
   private waitedOn = new Set<Promise<unknown>>();
 
   constructor(private readonly bg: Bg) {
-    bg.on('conversations', (d) => void this.refresh((d as { topics: string[] }).topics ?? []));
+    bg.on('conversations', (d) => void this.refresh(d.topics));
     // The background restarted (MV3): events sent meanwhile are lost, so read the list again.
     bg.on('reconnect', () => {
       if (this.store.get().conversations) void this.load();
@@ -220,7 +220,7 @@ export class Session {
     private readonly bg: Bg,
     first?: Promise<AppStatus>,
   ) {
-    bg.on('status', (s) => this.set(s as AppStatus));
+    bg.on('status', (s) => this.set(s));
     bg.on('reconnect', () => void this.refresh());
     void this.refresh(first);
   }

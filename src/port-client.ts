@@ -4,8 +4,11 @@
 // While the port is open it pings the background now and then: Firefox suspends an idle event page
 // even with ports open, which would end the live updates the open page is showing.
 import browser, { type Runtime } from './browser.ts';
-import { ErrorCode, RpcError, type RpcEvent, type RpcResponse } from './rpc.ts';
-import type { Caller, Method, Params, Result } from './messages.ts';
+import { ErrorCode, RpcError, isEvent, isResponse } from './rpc.ts';
+import type { Caller, EventName, Events, Method, Params, Result } from './messages.ts';
+
+/** What a PortClient reports: the catalogue's events, and `reconnect` when the port was re-opened after the background went away (events sent meanwhile are lost). */
+export type ClientEvents = Events & { reconnect: undefined };
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: RpcError) => void };
 
@@ -13,7 +16,7 @@ export class PortClient {
   private port: Runtime.Port | undefined;
   private nextId = 1;
   private pending = new Map<number, Pending>();
-  private listeners = new Map<string, Set<(data: unknown) => void>>();
+  private listeners = new Map<keyof ClientEvents, Set<(data: never) => void>>();
   private keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -30,7 +33,7 @@ export class PortClient {
     });
   }
 
-  on(event: string, fn: (data: unknown) => void): () => void {
+  on<E extends keyof ClientEvents>(event: E, fn: (data: ClientEvents[E]) => void): () => void {
     this.connect();
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
@@ -38,26 +41,31 @@ export class PortClient {
     return () => set.delete(fn);
   }
 
+  private fire<E extends keyof ClientEvents>(event: E, data: ClientEvents[E]): void {
+    for (const fn of this.listeners.get(event) ?? []) (fn as (d: ClientEvents[E]) => void)(data);
+  }
+
   private connect(): Runtime.Port {
     if (this.port) return this.port;
     const port = browser.runtime.connect({ name: this.name });
     port.onMessage.addListener((msg: unknown) => {
-      const m = msg as RpcResponse & RpcEvent;
-      if (typeof m.event === 'string') {
-        for (const fn of this.listeners.get(m.event) ?? []) fn(m.data);
+      if (isEvent(msg)) {
+        // The background sends only the catalogue's events (background/events.ts types them).
+        if (msg.event !== 'reconnect') this.fire(msg.event as EventName, msg.data as never);
         return;
       }
-      const p = this.pending.get(m.id);
+      if (!isResponse(msg)) return;
+      const p = this.pending.get(msg.id);
       if (!p) return;
-      this.pending.delete(m.id);
-      if ('error' in m) p.reject(RpcError.from(m.error));
-      else p.resolve(m.result);
+      this.pending.delete(msg.id);
+      if ('error' in msg) p.reject(RpcError.from(msg.error));
+      else p.resolve(msg.result);
     });
     port.onDisconnect.addListener(() => {
       this.port = undefined;
       for (const p of this.pending.values()) p.reject(new RpcError(ErrorCode.disconnected, 'the extension background restarted; try again'));
       this.pending.clear();
-      for (const fn of this.listeners.get('reconnect') ?? []) fn(undefined);
+      this.fire('reconnect', undefined);
     });
     this.port = port;
     if (this.keepAliveMs > 0 && !this.keepAlive) {

@@ -16,7 +16,6 @@ export interface RpcEvent<D = unknown> {
   event: string;
   data: D;
 }
-export type RpcFrame = RpcRequest | RpcResponse | RpcEvent;
 
 /** EIP-1193 / JSON-RPC error codes used everywhere a request can fail (DESIGN.md). */
 export const ErrorCode = {
@@ -56,4 +55,12 @@ export function isErrorShape(v: unknown): v is RpcErrorShape {
 
 export function isRequest(v: unknown): v is RpcRequest {
   return typeof v === 'object' && v !== null && Number.isSafeInteger((v as RpcRequest).id) && typeof (v as RpcRequest).method === 'string';
+}
+
+export function isResponse(v: unknown): v is RpcResponse {
+  return typeof v === 'object' && v !== null && Number.isSafeInteger((v as RpcResponse).id) && ('result' in v || 'error' in v);
+}
+
+export function isEvent(v: unknown): v is RpcEvent {
+  return typeof v === 'object' && v !== null && typeof (v as RpcEvent).event === 'string' && !('id' in v);
 }

@@ -33,7 +33,7 @@ export function PromptApp({ bg, id }: { bg: Bg; id: string }) {
       },
       (e: { data?: { reason?: string } }) => live && setPhase(e?.data?.reason === 'expired' || !id ? { t: 'expired' } : { t: 'error', message: errorText(e) }),
     );
-    const offStatus = bg.on('status', (s) => setStatus(s as AppStatus));
+    const offStatus = bg.on('status', setStatus);
     const beat = setInterval(() => {
       bg.call('prompt.get', { id }).catch((e: { code?: number; data?: { reason?: string } }) => {
         if (e?.data?.reason === 'expired' || e?.code === 4900) setPhase((p) => (p.t === 'answered' ? p : { t: 'expired' }));

@@ -109,8 +109,7 @@ export function Conversation(props: ConversationProps) {
     }
     void loadLatest(props.prefetched?.topic === topic ? props.prefetched.page : undefined);
     const offMessages = bg.on('messages', (d) => {
-      const data = d as { topic: string; messages: MessageView[] };
-      if (data.topic === topic) apply(data.messages, true);
+      if (d.topic === topic) apply(d.messages, true);
     });
     const offReconnect = bg.on('reconnect', () => void loadLatest());
     const onVisible = () => markRead();

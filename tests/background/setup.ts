@@ -6,7 +6,7 @@ import { startNode, type XmtpNode } from '../../server/node.ts';
 import { IDBFactory } from 'fake-indexeddb';
 import { resetDbHandle } from '../../background/db.ts';
 import { forgetCachedSettings, updateSettings } from '../../background/settings.ts';
-import { memoryPlatform, setPlatform } from '../../background/platform.ts';
+import { setPlatform, type Platform } from '../../background/platform.ts';
 import { dropClient, resetSession } from '../../background/xmtp-session.ts';
 
 Object.assign(globalThis, { __VERSION__: '0.0.0-test', __TARGET__: 'chrome', __DEV__: true });
@@ -49,4 +49,27 @@ export function memoryNode(): { readonly url: string } {
       return node.url;
     },
   };
+}
+
+/** The background's browser services in memory: storage.session in a Map, badge and notifications recorded. */
+export function memoryPlatform(): Platform & { badge: string; notifications: { id: string; title: string; message: string }[]; popup: boolean } {
+  const data = new Map<string, unknown>();
+  const p = {
+    badge: '',
+    notifications: [] as { id: string; title: string; message: string }[],
+    popup: false,
+    session: {
+      get: async (k: string) => (data.has(k) ? { [k]: structuredClone(data.get(k)) } : {}),
+      set: async (items: Record<string, unknown>) => void Object.entries(items).forEach(([k, v]) => data.set(k, structuredClone(v))),
+      remove: async (k: string) => void data.delete(k),
+    },
+    async setBadge(text: string) {
+      p.badge = text;
+    },
+    async notify(id: string, title: string, message: string) {
+      p.notifications.push({ id, title, message });
+    },
+    popupOpen: () => p.popup,
+  };
+  return p;
 }

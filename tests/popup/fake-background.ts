@@ -6,6 +6,10 @@
 // `fakeBackground` is serialised into the page (tests/browser/support/in-page.ts): it must not use
 // anything from outside its own body. `window.__fake` gives the test a handle on its state.
 import type { AppStatus, ConversationView, MessageView, Settings, SiteGrantView } from '../../src/views.ts';
+import type { Method, Params, Result } from '../../src/messages.ts';
+
+/** The fake answers part of the catalogue, each method with the real params and result types. */
+type FakeHandlers = { [M in Method]?: (params: Params<M>) => Result<M> };
 
 export interface FakeSeed {
   status: AppStatus;
@@ -86,19 +90,19 @@ export function fakeBackground(seed: FakeSeed): void {
     }, seed.deliveryMs);
   };
 
-  const handlers: Record<string, (p: any) => unknown> = {
+  const handlers: FakeHandlers = {
     'app.status': () => state.status,
-    'account.create': (p: { password: string }) => {
+    'account.create': (p) => {
       password = p.password;
       const address = '0x' + 'a1'.repeat(20);
       setStatus({ state: 'unlocked', address });
       return { address };
     },
-    'account.checkImport': (p: { privateKey: string }) => {
+    'account.checkImport': (p) => {
       const k = seed.knownKeys[p.privateKey.replace(/^0x/, '').toLowerCase()];
       return k ? { address: k.address, hasIdentity: k.hasIdentity } : { address: '0x' + p.privateKey.replace(/^0x/, '').slice(0, 40), hasIdentity: false };
     },
-    'account.import': (p: { privateKey: string; password: string }) => {
+    'account.import': (p) => {
       const k = seed.knownKeys[p.privateKey.replace(/^0x/, '').toLowerCase()];
       const address = k?.address ?? '0x' + p.privateKey.replace(/^0x/, '').slice(0, 40);
       password = p.password;
@@ -108,7 +112,7 @@ export function fakeBackground(seed: FakeSeed): void {
     'account.connectPageWallet': () => {
       throw err(-32603, 'No wallet answered on that page');
     },
-    'account.unlock': (p: { password: string }) => {
+    'account.unlock': (p) => {
       if (p.password !== password) throw err(-32603, 'Wrong password', { reason: 'wrong-password' });
       setStatus({ state: 'unlocked' });
       return state.status;
@@ -117,27 +121,27 @@ export function fakeBackground(seed: FakeSeed): void {
       setStatus({ state: 'locked' });
       return state.status;
     },
-    'account.changePassword': (p: { oldPassword: string; newPassword: string }) => {
+    'account.changePassword': (p) => {
       if (p.oldPassword !== password) throw err(-32603, 'Wrong password', { reason: 'wrong-password' });
       password = p.newPassword;
       return true;
     },
     'settings.get': () => state.settings,
-    'settings.update': (p: Partial<Settings>) => {
+    'settings.update': (p) => {
       if (p.nodeUrl && /unreachable|:1\//.test(p.nodeUrl)) throw err(-32603, `Cannot reach an XMTP node at ${p.nodeUrl}`, { reason: 'unreachable' });
       state.settings = { ...state.settings, ...p };
       if (p.nodeUrl) state.status = { ...state.status, nodeUrl: p.nodeUrl };
       return state.settings;
     },
     // newest first, a page at a time with `limit` and `offset`
-    'conversations.list': (p?: { consent?: string; limit?: number; offset?: number }) => {
+    'conversations.list': (p) => {
       requireUnlocked();
       const list = state.conversations.filter((c) => !p?.consent || c.consent === p.consent).sort((a, b) => b.updatedAt - a.updatedAt);
       const from = p?.offset ?? 0;
       return list.slice(from, p?.limit ? from + p.limit : undefined);
     },
-    'conversations.get': (p: { topic: string }) => conv(p.topic),
-    'conversations.new': (p: { peerAddress: string }) => {
+    'conversations.get': (p) => conv(p.topic),
+    'conversations.new': (p) => {
       const existing = state.conversations.find((c) => lower(c.peerAddress) === lower(p.peerAddress));
       if (existing) return existing;
       const c: ConversationView = {
@@ -153,22 +157,22 @@ export function fakeBackground(seed: FakeSeed): void {
       state.messages[c.id] = [];
       return c;
     },
-    'conversations.markRead': (p: { topic: string }) => {
+    'conversations.markRead': (p) => {
       conv(p.topic).unreadCount = 0;
       return true;
     },
-    'contacts.canMessage': (p: { addresses: string[] }) =>
+    'contacts.canMessage': (p) =>
       Object.fromEntries(p.addresses.map((a) => [a, seed.onNetwork.some((x) => lower(x) === lower(a))])),
-    'consent.set': (p: { peerAddress: string; state: 'allowed' | 'denied' }) => {
+    'consent.set': (p) => {
       for (const c of state.conversations) if (lower(c.peerAddress) === lower(p.peerAddress)) c.consent = p.state;
       emit('conversations', { topics: state.conversations.filter((c) => lower(c.peerAddress) === lower(p.peerAddress)).map((c) => c.id) });
       return true;
     },
-    'messages.list': (p: { topic: string; limit?: number; before?: number }) => {
+    'messages.list': (p) => {
       const all = (state.messages[p.topic] ?? []).filter((m) => p.before === undefined || m.sent < p.before);
       return all.slice().sort((a, b) => b.sent - a.sent).slice(0, p.limit ?? 50);
     },
-    'messages.send': (p: { topic: string; content: unknown; contentType?: string }) => {
+    'messages.send': (p) => {
       conv(p.topic);
       const m: MessageView = {
         id: `local-${nextId++}`,
@@ -184,7 +188,7 @@ export function fakeBackground(seed: FakeSeed): void {
       deliver(m);
       return m;
     },
-    'outbox.retry': (p: { id: string }) => {
+    'outbox.retry': (p) => {
       for (const list of Object.values(state.messages)) {
         const i = list.findIndex((m) => m.id === p.id);
         if (i >= 0) {
@@ -195,7 +199,7 @@ export function fakeBackground(seed: FakeSeed): void {
       }
       throw err(-32602, 'no such message');
     },
-    'outbox.discard': (p: { id: string }) => {
+    'outbox.discard': (p) => {
       for (const [topic, list] of Object.entries(state.messages)) state.messages[topic] = list.filter((m) => m.id !== p.id);
       return true;
     },
@@ -205,7 +209,7 @@ export function fakeBackground(seed: FakeSeed): void {
       return { conversations: state.conversations.length, newMessages: 0, ms: 1 };
     },
     'sites.list': () => state.sites,
-    'sites.revoke': (p: { origin: string }) => {
+    'sites.revoke': (p) => {
       state.sites = state.sites.filter((s) => s.origin !== p.origin);
       return true;
     },
@@ -222,7 +226,8 @@ export function fakeBackground(seed: FakeSeed): void {
         setTimeout(() => {
           let reply: unknown;
           try {
-            const h = handlers[req.method];
+            // The page sends any string; the ones the fake answers are catalogue methods.
+            const h = Object.hasOwn(handlers, req.method) ? (handlers[req.method as Method] as (p: unknown) => unknown) : undefined;
             if (!h) throw err(4200, `${req.method} is not supported by this version`);
             reply = { id: req.id, result: structuredClone(h(structuredClone(req.params))) };
           } catch (e) {
