@@ -2,6 +2,7 @@
 // notifications for new messages in allowed conversations while the popup is closed.
 import type { MessageView } from '../src/views.ts';
 import { ContentTypes } from '../src/views.ts';
+import { sameAddress, shortAddress } from '../src/address.ts';
 import { db } from './db.ts';
 import * as inbox from './inbox-store.ts';
 import { platform } from './platform.ts';
@@ -33,8 +34,6 @@ function previewText(m: MessageView): string {
   return m.fallback ?? 'New message';
 }
 
-const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`;
-
 /** Announces newly stored messages: one notification per conversation, for its newest message. */
 export async function announce(account: string, changed: Map<string, MessageView[]>): Promise<void> {
   await updateBadge(account);
@@ -44,14 +43,14 @@ export async function announce(account: string, changed: Map<string, MessageView
   const since = ((await d.get('meta', markKey(account))) as number | undefined) ?? Date.now();
   let newest = since;
   for (const [topic, messages] of changed) {
-    const incoming = messages.filter((m) => m.senderAddress.toLowerCase() !== account.toLowerCase() && !QUIET.has(m.contentType) && m.sent > since);
+    const incoming = messages.filter((m) => !sameAddress(m.senderAddress, account) && !QUIET.has(m.contentType) && m.sent > since);
     if (!incoming.length) continue;
     const convo = await inbox.getConversationRecord(account, topic);
     if (convo?.consent !== 'allowed' || convo.readUpTo >= Math.max(...incoming.map((m) => m.sent))) continue;
     const last = incoming.reduce((x, y) => (y.sent > x.sent ? y : x));
     newest = Math.max(newest, last.sent);
     const more = incoming.length > 1 ? ` (+${incoming.length - 1} more)` : '';
-    await platform().notify(`msg:${topic}`, short(last.senderAddress), previewText(last).slice(0, 180) + more);
+    await platform().notify(`msg:${topic}`, shortAddress(last.senderAddress), previewText(last).slice(0, 180) + more);
   }
   if (newest > since) await d.put('meta', newest, markKey(account));
 }

@@ -1,7 +1,9 @@
 // Runtime validation of every catalogue request's params (src/messages.ts), applied by the router
 // before any handler runs.
 import type { Method, Params } from '../src/messages.ts';
-import { address, arrayOf, bool, int, json, none, obj, oneOf, optional, recordOf, str, topic, type Check } from '../src/validate.ts';
+import { address, arrayOf, bool, contentType, int, json, none, nodeUrl, obj, oneOf, optional, recordOf, str, topic, type Check } from '../src/validate.ts';
+import { PROVIDER_LIMITS } from '../src/provider-api.ts';
+import { MAX_CONTENT_JSON_BYTES } from '../src/xmtp/limits.ts';
 
 const password = str({ min: 8, max: 1024 });
 const anyPassword = str({ min: 1, max: 1024 });
@@ -9,7 +11,6 @@ const privateKey = str({ pattern: /^(0x)?[0-9a-fA-F]{64}$/, what: 'a private key
 const id = str({ min: 1, max: 200 });
 const consent = oneOf(['allowed', 'denied', 'unknown'] as const);
 const scope = oneOf(['app', 'inbox'] as const);
-const contentType = str({ min: 3, max: 200, pattern: /^[\w.-]+\/[\w.-]+:\d+\.\d+$/, what: 'authority/type:major.minor' });
 const origin = str({ min: 1, max: 2048 });
 
 export const PARAMS: { [M in Method]: Check<Params<M>> } = {
@@ -24,7 +25,7 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'account.changePassword': obj({ oldPassword: anyPassword, newPassword: password }),
   'settings.get': none,
   'settings.update': obj({
-    nodeUrl: optional(str({ min: 1, max: 2048, pattern: /^https?:\/\/[^\s/]+(\/[^\s]*)?$/, what: 'an http:// or https:// URL' })),
+    nodeUrl: optional(nodeUrl),
     lockAfterMinutes: optional(int({ min: 0, max: 24 * 60 })),
     notifications: optional(bool),
     readReceipts: optional(bool),
@@ -41,7 +42,7 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'contacts.canMessage': obj({ addresses: arrayOf(str({ max: 100 }), { min: 1, max: 500 }) }),
   'consent.set': obj({ peerAddress: address, state: oneOf(['allowed', 'denied'] as const) }),
   'messages.list': obj({ topic, limit: optional(int({ min: 1, max: 1000 })), before: optional(int({ min: 0 })) }),
-  'messages.send': obj({ topic, contentType: optional(contentType), content: json({ maxBytes: 1_500_000 }) }),
+  'messages.send': obj({ topic, contentType: optional(contentType), content: json({ maxBytes: MAX_CONTENT_JSON_BYTES }) }),
   'outbox.retry': obj({ id }),
   'outbox.discard': obj({ id }),
   'attachments.loadRemote': obj({ messageId: id }),
@@ -50,7 +51,7 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'sites.revoke': obj({ origin }),
   'prompt.get': obj({ id }),
   'prompt.resolve': obj({ id, approved: bool, scope: optional(scope) }),
-  'provider.request': obj({ method: str({ min: 1, max: 100 }), params: optional(json({ maxBytes: 1_500_000 })) }),
+  'provider.request': obj({ method: str({ min: 1, max: 100 }), params: optional(json({ maxBytes: PROVIDER_LIMITS.maxParamsBytes })) }),
   'wallet.response': obj({
     requestId: id,
     result: optional(json({ maxBytes: 100_000 })),

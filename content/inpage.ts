@@ -5,7 +5,7 @@
 // requests to the page's own wallet (window.ethereum) when the user signs in with it.
 import { CHANNEL, fromThisWindow, isToPage, selfOrigin, type ToContent } from './channel.ts';
 import { isProviderMethod, PROVIDER_LIMITS, PROVIDER_PARAMS, type ProviderMethod } from '../src/provider-api.ts';
-import { RpcError } from '../src/rpc.ts';
+import { ErrorCode, RpcError } from '../src/rpc.ts';
 
 interface ProviderError extends Error {
   code: number;
@@ -127,14 +127,14 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
     const answer = (m: { result?: unknown; error?: { code: number; message: string } }) =>
       postMessage({ channel: CHANNEL, dir: 'to-content', wallet: { requestId: w.requestId, ...m } } satisfies ToContent, selfOrigin());
     const eth = (window as unknown as { ethereum?: { request?: (a: { method: string; params?: unknown[] }) => Promise<unknown> } }).ethereum;
-    if (!eth || typeof eth.request !== 'function') return answer({ error: { code: 4200, message: 'This page has no Ethereum wallet (window.ethereum)' } });
-    if (w.method !== 'eth_requestAccounts' && w.method !== 'personal_sign') return answer({ error: { code: 4200, message: 'unsupported wallet method' } });
+    if (!eth || typeof eth.request !== 'function') return answer({ error: { code: ErrorCode.unsupportedMethod, message: 'This page has no Ethereum wallet (window.ethereum)' } });
+    if (w.method !== 'eth_requestAccounts' && w.method !== 'personal_sign') return answer({ error: { code: ErrorCode.unsupportedMethod, message: 'unsupported wallet method' } });
     try {
       const result = await eth.request({ method: w.method, params: w.params });
       answer({ result: parse(stringify(result ?? null)) });
     } catch (e) {
       const err = e as { code?: unknown; message?: unknown };
-      answer({ error: { code: typeof err?.code === 'number' ? err.code : -32603, message: String(err?.message ?? 'wallet error').slice(0, 500) } });
+      answer({ error: { code: typeof err?.code === 'number' ? err.code : ErrorCode.internal, message: String(err?.message ?? 'wallet error').slice(0, 500) } });
     }
   }
 
@@ -169,18 +169,18 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
     request(args: { method: string; params?: unknown }): Promise<unknown> {
       try {
         if (typeof args !== 'object' || args === null || typeof args.method !== 'string' || !args.method) {
-          throw providerError(-32602, 'request expects { method: string, params?: object }');
+          throw providerError(ErrorCode.invalidParams, 'request expects { method: string, params?: object }');
         }
         const method = args.method;
-        if (!isProviderMethod(method)) throw providerError(-32601, `unknown method ${method.slice(0, 100)}`);
+        if (!isProviderMethod(method)) throw providerError(ErrorCode.methodNotFound, `unknown method ${method.slice(0, 100)}`);
         let text: string | undefined;
         try {
           text = args.params === undefined ? undefined : stringify(args.params);
         } catch {
-          throw providerError(-32602, 'params must be JSON data');
+          throw providerError(ErrorCode.invalidParams, 'params must be JSON data');
         }
         if (text !== undefined && text.length > PROVIDER_LIMITS.maxParamsBytes) {
-          throw providerError(-32602, `params are larger than ${PROVIDER_LIMITS.maxParamsBytes} bytes`);
+          throw providerError(ErrorCode.invalidParams, `params are larger than ${PROVIDER_LIMITS.maxParamsBytes} bytes`);
         }
         let params = PROVIDER_PARAMS[method](text === undefined ? undefined : parse(text), '');
         if (method === 'xmtp_unsubscribe') {
@@ -200,7 +200,7 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
       }
     },
     on(event: string, fn: Listener) {
-      if (typeof event !== 'string' || typeof fn !== 'function') throw providerError(-32602, 'on(event: string, listener: function)');
+      if (typeof event !== 'string' || typeof fn !== 'function') throw providerError(ErrorCode.invalidParams, 'on(event: string, listener: function)');
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
       set.add(fn);

@@ -4,6 +4,7 @@ import { useLayoutEffect, useState } from 'preact/hooks';
 import type { PortClient } from '../src/port-client.ts';
 import type { AppStatus, ConversationView, MessageView } from '../src/views.ts';
 import { errorText, sortConversations } from './lib/format.ts';
+import { ErrorCode } from '../src/rpc.ts';
 
 /** What the screens need of the background connection (the popup's or the prompt's PortClient). */
 export type Bg = Pick<PortClient, 'call' | 'on'>;
@@ -162,7 +163,7 @@ export class Inbox {
     return this.bg.call('sync.now').then(
       () => this.store.set({ ...this.store.get(), offline: null }),
       (e: { code?: number }) => {
-        if (e?.code !== 4200) this.store.set({ ...this.store.get(), offline: errorText(e) });
+        if (e?.code !== ErrorCode.unsupportedMethod) this.store.set({ ...this.store.get(), offline: errorText(e) });
       },
     );
   }

@@ -2,8 +2,8 @@
 import { invalidArgument } from './errors.ts';
 
 export const MAX_TOPIC_BYTES = 300;
-/** libp2p pubsub default (1 MiB) − 300 − 62, as the official node enforced. */
-export const MAX_MESSAGE_BYTES = 1_048_214;
+/** The client core's definition: the node and its clients agree on one limit. */
+export { MAX_MESSAGE_BYTES } from '../src/xmtp/limits.ts';
 
 // Every topic the V2-era SDK uses has the form /xmtp/0/<name>/proto with a printable-ASCII name
 // (the SDK's own validity filter allows \x21-\x7F; DEL is excluded here).

@@ -4,7 +4,8 @@
 // in the content script (the page's main world can bypass the inpage script) and in the background
 // (the only place that decides anything).
 import type { ConversationContextJson, ConversationJson, MessageJson } from './xmtp/json-view.ts';
-import { address, arrayOf, int, json, none, obj, oneOf, optional, recordOf, str, topic, type Check } from './validate.ts';
+import { address, arrayOf, contentType, int, json, none, obj, oneOf, optional, recordOf, str, topic, type Check } from './validate.ts';
+import { MAX_CONTENT_JSON_BYTES } from './xmtp/limits.ts';
 
 export const PROVIDER_METHODS = [
   'xmtp_connect',
@@ -27,9 +28,9 @@ export type ProviderScope = 'app' | 'inbox';
 /** Size limits of the provider API (documented in docs/provider.md). */
 export const PROVIDER_LIMITS = {
   /** the whole params object, as JSON */
-  maxParamsBytes: 1_100_000,
-  /** a message's content, as JSON */
-  maxContentBytes: 1_000_000,
+  maxParamsBytes: MAX_CONTENT_JSON_BYTES + 4096,
+  /** a message's content, as JSON: room for the largest inline attachment in base64 */
+  maxContentBytes: MAX_CONTENT_JSON_BYTES,
   maxAddresses: 100,
   maxConversationId: 200,
   maxMetadataKeys: 20,
@@ -76,7 +77,6 @@ function optionalObj<T>(check: Check<T>): Check<T> {
 const L = PROVIDER_LIMITS;
 const page = optional(int({ min: 1, max: L.maxPage }));
 const ms = optional(int({ min: 0 }));
-export const contentTypeString = str({ min: 3, max: 200, pattern: /^[\w.-]+\/[\w.-]+:\d+\.\d+$/, what: 'authority/type:major.minor' });
 
 export const PROVIDER_PARAMS: { [M in ProviderMethod]: Check<ProviderParams<M>> } = {
   xmtp_connect: optionalObj(obj({ scope: optional(oneOf(['app', 'inbox'] as const)) })),
@@ -96,7 +96,7 @@ export const PROVIDER_PARAMS: { [M in ProviderMethod]: Check<ProviderParams<M>> 
     after: ms,
     direction: optional(oneOf(['ascending', 'descending'] as const)),
   }),
-  xmtp_sendMessage: obj({ conversation: topic, content: json({ maxBytes: L.maxContentBytes }), contentType: optional(contentTypeString) }),
+  xmtp_sendMessage: obj({ conversation: topic, content: json({ maxBytes: L.maxContentBytes }), contentType: optional(contentType) }),
   xmtp_subscribe: optionalObj(obj({ conversation: optional(topic) })),
   xmtp_unsubscribe: obj({ subscription: str({ min: 1, max: 100 }) }),
   xmtp_setConsent: obj({ peerAddress: address, state: oneOf(['allowed', 'denied'] as const) }),

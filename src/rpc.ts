@@ -30,11 +30,54 @@ export const ErrorCode = {
   internal: -32603,
 } as const;
 
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Every `data.reason` an error of ours can carry: callers branch on these, never on messages. */
+export type ErrorReason =
+  // the inbox
+  | 'locked'
+  | 'onboarding'
+  | 'onboarding-failed'
+  | 'wrong-password'
+  | 'corrupted'
+  | 'unreachable'
+  | 'not-a-node'
+  | 'not-on-network'
+  | 'internal'
+  // remote attachments
+  | 'insecure-url'
+  | 'private-address'
+  | 'too-large'
+  | 'download-failed'
+  | 'bad-attachment'
+  // prompts and limits
+  | 'expired'
+  | 'backoff'
+  | 'busy'
+  | 'too-many-subscriptions'
+  // the page wallet
+  | 'no-page'
+  | 'page-gone'
+  | 'no-account'
+  | 'no-wallet'
+  | 'bad-signature'
+  | 'timeout'
+  | 'wallet-error';
+
+/** What `data` of our errors holds. */
+export interface ErrorData {
+  reason?: ErrorReason;
+  /** rate limits and back-off: when asking again can succeed */
+  retryAfterMs?: number;
+  /** the page wallet's own error code */
+  walletCode?: number;
+}
+
 export class RpcError extends Error implements RpcErrorShape {
   constructor(
     readonly code: number,
     message: string,
-    readonly data?: unknown,
+    readonly data?: ErrorData,
   ) {
     super(message);
     this.name = 'RpcError';
@@ -44,9 +87,19 @@ export class RpcError extends Error implements RpcErrorShape {
   }
   static from(e: unknown): RpcError {
     if (e instanceof RpcError) return e;
-    if (isErrorShape(e)) return new RpcError(e.code, e.message, e.data);
+    if (isErrorShape(e)) return new RpcError(e.code, e.message, isErrorData(e.data) ? e.data : undefined);
     return new RpcError(ErrorCode.internal, e instanceof Error ? e.message : String(e));
   }
+}
+
+/** An error's `data.reason`, whatever was thrown. */
+export function reasonOf(e: unknown): ErrorReason | undefined {
+  return e instanceof RpcError ? e.data?.reason : isErrorShape(e) && isErrorData(e.data) ? e.data.reason : undefined;
+}
+
+/** Data of one of our errors (a plain object): the fields a caller reads are typed by ErrorData. */
+function isErrorData(v: unknown): v is ErrorData {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function isErrorShape(v: unknown): v is RpcErrorShape {

@@ -2,6 +2,8 @@
 // value typed, or throws RpcError -32602 naming the offending field. Unknown object keys are dropped, so
 // a handler only ever sees the fields it declared.
 import { ErrorCode, RpcError } from './rpc.ts';
+import { ADDRESS_PATTERN } from './xmtp/crypto/address.ts';
+import { CONTENT_TYPE_PATTERN } from './xmtp/content/content-type.ts';
 
 export type Check<T> = (v: unknown, path: string) => T;
 
@@ -107,7 +109,11 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-export const ETH_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-export const address: Check<string> = str({ pattern: ETH_ADDRESS, what: 'an Ethereum address (0x followed by 40 hex digits)' });
+/** An http(s) URL with a host: what a node URL may look like (the background normalises it). */
+export const NODE_URL_PATTERN = /^https?:\/\/[^\s/]+(\/\S*)?$/;
+export const nodeUrl: Check<string> = str({ min: 1, max: 2048, pattern: NODE_URL_PATTERN, what: 'an http:// or https:// URL' });
+export const contentType: Check<string> = str({ min: 3, max: 200, pattern: CONTENT_TYPE_PATTERN, what: 'authority/type:major.minor' });
+
+export const address: Check<string> = str({ pattern: ADDRESS_PATTERN, what: 'an Ethereum address (0x followed by 40 hex digits)' });
 /** XMTP topics are at most 300 characters (node rule) and printable ASCII. */
 export const topic: Check<string> = str({ min: 1, max: 300, pattern: /^\/xmtp\/0\/[\x21-\x7e]+\/proto$/, what: 'an XMTP conversation topic' });

@@ -1,19 +1,24 @@
 // JSON views: the only shapes of XMTP data that leave the background (popup, prompt and pages see
 // these, never protobuf or keys). They are plain, structured-cloneable data, built on the core's.
 import type { ConversationContextJson, ConversationJson, MessageJson } from './xmtp/json-view.ts';
+import {
+  ContentTypeAttachment, ContentTypeReaction, ContentTypeReadReceipt, ContentTypeRemoteAttachment, ContentTypeReply, ContentTypeText,
+  contentTypeToString,
+} from './xmtp/content/content-type.ts';
 
 export type { ConsentState } from './xmtp/consent/contacts.ts';
 
 /** `authority/type:major.minor`, e.g. `xmtp.org/text:1.0`. */
 export type ContentTypeString = string;
 
+/** The standard content types as strings, from the core's ids. */
 export const ContentTypes = {
-  text: 'xmtp.org/text:1.0',
-  reply: 'xmtp.org/reply:1.0',
-  reaction: 'xmtp.org/reaction:1.0',
-  readReceipt: 'xmtp.org/readReceipt:1.0',
-  attachment: 'xmtp.org/attachment:1.0',
-  remoteAttachment: 'xmtp.org/remoteStaticAttachment:1.0',
+  text: contentTypeToString(ContentTypeText),
+  reply: contentTypeToString(ContentTypeReply),
+  reaction: contentTypeToString(ContentTypeReaction),
+  readReceipt: contentTypeToString(ContentTypeReadReceipt),
+  attachment: contentTypeToString(ContentTypeAttachment),
+  remoteAttachment: contentTypeToString(ContentTypeRemoteAttachment),
 } as const;
 
 /** Message content in its JSON form, per content type (DESIGN.md: a string for text, JSON otherwise). */

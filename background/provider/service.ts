@@ -20,6 +20,7 @@ import type { RateLimiter } from './ratelimit.ts';
 import { covers, inScope, scopedConversationId, toPageConversation, toPageMessage } from './scope.ts';
 import { siteOf, type Site } from './site.ts';
 import * as grantStore from './grants.ts';
+import { sameAddress } from '../../src/address.ts';
 
 export type ProviderEvent = 'accountsChanged' | 'message';
 
@@ -53,7 +54,6 @@ const DELIVERED_MEMORY = 1000;
 const notConnected = () => new RpcError(ErrorCode.unauthorized, 'This site is not connected to XMTP Inbox; call xmtp_connect first');
 const outsideGrant = () => new RpcError(ErrorCode.unauthorized, 'That conversation is not within what this site may access');
 const sameAccounts = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-const sameAddress = (a: string | undefined, b: string | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
 
 export class ProviderService {
   private ports = new Map<Runtime.Port, PortState>();

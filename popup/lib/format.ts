@@ -10,22 +10,16 @@ import {
   type RemoteAttachmentContent,
   type ReplyContent,
 } from '../../src/views.ts';
+import { isAddress as isAddressString, sameAddress } from '../../src/address.ts';
+import { ErrorCode, reasonOf } from '../../src/rpc.ts';
 
 // ---------------------------------------------------------------- addresses
 
-const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+export { shortAddress, sameAddress } from '../../src/address.ts';
 
-/** `0x1234…abcd`. Anything that is not an address is returned as is. */
-export function shortAddress(address: string): string {
-  return ADDRESS_RE.test(address) ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
-}
-
+/** Whether what the user typed is an address (surrounding spaces allowed). */
 export function isAddress(s: string): boolean {
-  return ADDRESS_RE.test(s.trim());
-}
-
-export function sameAddress(a: string | undefined, b: string | undefined): boolean {
-  return !!a && !!b && a.toLowerCase() === b.toLowerCase();
+  return isAddressString(s.trim());
 }
 
 /** Avatar colours: each carries white text at ≥ 4.5:1 contrast. */
@@ -348,8 +342,6 @@ export function estimateRowHeight(row: Row): number {
 
 // ---------------------------------------------------------------- attachments
 
-export const MAX_INLINE_ATTACHMENT = 1024 * 1024;
-
 export function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
@@ -373,11 +365,11 @@ export function isDisplayableImage(mimeType: string): boolean {
 
 /** A sentence for a person, from whatever a call threw. */
 export function errorText(e: unknown): string {
-  const err = e as { code?: number; message?: string; data?: { reason?: string } };
+  const err = e as { code?: number; message?: string };
   const msg = typeof err?.message === 'string' ? err.message : String(e);
-  if (err?.code === 4900) return 'The extension restarted. Please try again.';
-  if (err?.code === 4200) return 'This version of the extension cannot do that yet.';
-  if (err?.data?.reason === 'locked') return 'The inbox is locked. Unlock it and try again.';
+  if (err?.code === ErrorCode.disconnected) return 'The extension restarted. Please try again.';
+  if (err?.code === ErrorCode.unsupportedMethod) return 'This version of the extension cannot do that yet.';
+  if (reasonOf(e) === 'locked') return 'The inbox is locked. Unlock it and try again.';
   if (/failed to fetch|networkerror|network error|econnrefused|unreachable/i.test(msg) && !/node/i.test(msg)) {
     return `Cannot reach the XMTP node. Check your connection or the node URL in Settings. (${msg})`;
   }

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PromptView } from '../../src/messages.ts';
 import type { AppStatus, GrantScope } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
+import { ErrorCode, RpcError, reasonOf } from '../../src/rpc.ts';
 import { errorText, shortAddress } from '../lib/format.ts';
 import { Avatar, ErrorNote, useFocusOnMount } from '../components/ui.tsx';
 import { Onboarding } from '../screens/Onboarding.tsx';
@@ -31,12 +32,12 @@ export function PromptApp({ bg, id }: { bg: Bg; id: string }) {
         setPhase({ t: 'ready', view });
         document.title = `${hostOf(view.origin)} — XMTP Inbox`;
       },
-      (e: { data?: { reason?: string } }) => live && setPhase(e?.data?.reason === 'expired' || !id ? { t: 'expired' } : { t: 'error', message: errorText(e) }),
+      (e) => live && setPhase(reasonOf(e) === 'expired' || !id ? { t: 'expired' } : { t: 'error', message: errorText(e) }),
     );
     const offStatus = bg.on('status', setStatus);
     const beat = setInterval(() => {
-      bg.call('prompt.get', { id }).catch((e: { code?: number; data?: { reason?: string } }) => {
-        if (e?.data?.reason === 'expired' || e?.code === 4900) setPhase((p) => (p.t === 'answered' ? p : { t: 'expired' }));
+      bg.call('prompt.get', { id }).catch((e) => {
+        if (reasonOf(e) === 'expired' || (e instanceof RpcError && e.code === ErrorCode.disconnected)) setPhase((p) => (p.t === 'answered' ? p : { t: 'expired' }));
       });
     }, HEARTBEAT_MS);
     return () => {
@@ -51,7 +52,7 @@ export function PromptApp({ bg, id }: { bg: Bg; id: string }) {
       await bg.call('prompt.resolve', { id, approved, ...(scope ? { scope } : {}) });
       setPhase({ t: 'answered', approved });
     } catch (e) {
-      if ((e as { data?: { reason?: string } })?.data?.reason === 'expired') setPhase({ t: 'expired' });
+      if (reasonOf(e) === 'expired') setPhase({ t: 'expired' });
       else setPhase({ t: 'error', message: errorText(e) });
     }
   };

@@ -3,7 +3,8 @@
 import type { RefObject } from 'preact';
 import { useId, useRef, useState } from 'preact/hooks';
 import type { MessageView } from '../../src/views.ts';
-import { formatBytes, MAX_INLINE_ATTACHMENT, previewOf, shortAddress } from '../lib/format.ts';
+import { formatBytes, previewOf, shortAddress } from '../lib/format.ts';
+import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
 import { Icon } from '../components/Icon.tsx';
 import { ErrorNote } from '../components/ui.tsx';
 
@@ -52,8 +53,8 @@ export function Composer(props: ComposerProps) {
 
   const pick = (f: File | undefined) => {
     if (!f) return;
-    if (f.size > MAX_INLINE_ATTACHMENT) {
-      setError(`“${f.name}” is ${formatBytes(f.size)}. Files up to ${formatBytes(MAX_INLINE_ATTACHMENT)} can be sent.`);
+    if (f.size > MAX_INLINE_ATTACHMENT_BYTES) {
+      setError(`“${f.name}” is ${formatBytes(f.size)}. Files up to ${formatBytes(MAX_INLINE_ATTACHMENT_BYTES)} can be sent.`);
       return;
     }
     setError(null);
@@ -98,7 +99,7 @@ export function Composer(props: ComposerProps) {
           type="button"
           class="icon-btn"
           aria-label="Attach file"
-          title={`Attach a file (up to ${formatBytes(MAX_INLINE_ATTACHMENT)})`}
+          title={`Attach a file (up to ${formatBytes(MAX_INLINE_ATTACHMENT_BYTES)})`}
           onClick={() => fileInput.current?.click()}
           disabled={props.disabled}
         >

@@ -17,6 +17,7 @@ import {
   formatFull,
   isDisplayableImage,
   previewOf,
+  sameAddress,
   shortAddress,
   type ReactionSummary,
   type Row,
@@ -146,7 +147,7 @@ function Meta({ row, a }: { row: Extract<Row, { kind: 'message' }>; a: MessageAc
 
 function Quote({ reference, a }: { reference: string; a: MessageActions }) {
   const orig = a.byId.get(reference);
-  const who = orig ? (orig.senderAddress.toLowerCase() === a.me?.toLowerCase() ? 'You' : shortAddress(orig.senderAddress)) : '';
+  const who = orig ? (sameAddress(orig.senderAddress, a.me) ? 'You' : shortAddress(orig.senderAddress)) : '';
   return (
     <div class="quote">
       <span class="sr-only">In reply to </span>

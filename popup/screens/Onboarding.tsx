@@ -2,6 +2,7 @@
 // restored automatically), or sign in with the wallet of a web page. Each is protected by a password.
 // Reused by the prompt window (popup/prompt.tsx) for sites that ask for XMTP before an identity exists:
 // pass its PortClient as `bg` and `pageWallet: { promptId, origin }`.
+import { NODE_URL_PATTERN } from '../../src/validate.ts';
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ImportCheck } from '../../src/messages.ts';
@@ -103,7 +104,7 @@ function NodeChoice({ bg }: { bg: Bg }) {
     e.preventDefault();
     if (busy) return;
     const next = url.trim();
-    if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(next)) {
+    if (!NODE_URL_PATTERN.test(next)) {
       setError('Enter an http:// or https:// URL, for example http://localhost:5555.');
       return;
     }

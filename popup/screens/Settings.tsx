@@ -1,5 +1,6 @@
 // Settings: node URL, lock timeout, notifications, read receipts; connected sites with Revoke; password
 // change; about (version, address); Lock.
+import { NODE_URL_PATTERN } from '../../src/validate.ts';
 import { useEffect, useId, useState } from 'preact/hooks';
 import type { AppStatus, Settings as SettingsView, SiteGrantView } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
@@ -72,7 +73,7 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
     setError(null);
     setUrlError(null);
     const url = form.nodeUrl.trim();
-    if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) {
+    if (!NODE_URL_PATTERN.test(url)) {
       setUrlError('Enter an http:// or https:// URL, for example http://localhost:5555.');
       return;
     }

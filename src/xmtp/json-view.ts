@@ -1,12 +1,13 @@
 // JSON views of messages for the extension's contexts (DESIGN.md `Message`): plain data only,
 // content as a string for text and JSON for the other standard types. Also the reverse, for
 // sending content that arrives as JSON.
-import { bytesToHex, fromBase64, hexToBytes, toBase64 } from './crypto/bytes.ts';
+import { bytesToHex, fromBase64, hexToBytes, toBase64, utf8 } from './crypto/bytes.ts';
 import {
   ContentTypeAttachment, ContentTypeReaction, ContentTypeReadReceipt, ContentTypeRemoteAttachment, ContentTypeReply, ContentTypeText,
   contentTypeToString, parseContentType, type ContentTypeId,
 } from './content/content-type.ts';
 import { XmtpError } from './errors.ts';
+import { MAX_INLINE_ATTACHMENT_BYTES } from './limits.ts';
 import type { Attachment } from './content/attachment.ts';
 import type { RemoteAttachment } from './content/remote-attachment.ts';
 import type { Reply } from './content/reply.ts';
@@ -61,8 +62,9 @@ function toPlainJson(v: unknown): unknown {
   return v;
 }
 
-/** Largest inline attachment accepted from JSON: bigger files belong in a remote attachment. */
-export const MAX_INLINE_ATTACHMENT = 1_000_000;
+/** File names, MIME types, references and reaction content. */
+const MAX_NAME_LENGTH = 1000;
+const MAX_URL_LENGTH = 2048;
 
 /**
  * JSON content (as produced by contentToJson) → native content for `send`. This is the door for
@@ -78,9 +80,10 @@ export function contentFromJson(typeString: string | undefined, json: unknown): 
     throw bad(`contentType "${typeString}" is not of the form authority/type:major.minor`);
   }
   const obj = (json && typeof json === 'object' && !Array.isArray(json) ? json : null) as Record<string, unknown> | null;
-  const str = (k: string, what = 'string') => {
+  const str = (k: string, what = 'string', max = MAX_NAME_LENGTH) => {
     const v = obj?.[k];
     if (typeof v !== 'string' || !v) throw bad(`content.${k} must be a non-empty ${what}`);
+    if (v.length > max) throw bad(`content.${k} must be at most ${max} characters`);
     return v;
   };
   const hex = (k: string, bytes: number) => {
@@ -90,6 +93,9 @@ export function contentFromJson(typeString: string | undefined, json: unknown): 
   };
   if (is(type, ContentTypeText)) {
     if (typeof json !== 'string' || !json) throw bad('text content must be a non-empty string');
+    if (json.length > MAX_INLINE_ATTACHMENT_BYTES / 3 && utf8(json).length > MAX_INLINE_ATTACHMENT_BYTES) {
+      throw bad(`text is limited to ${MAX_INLINE_ATTACHMENT_BYTES.toLocaleString('en')} bytes`);
+    }
     return { contentType: type, content: json };
   }
   if (is(type, ContentTypeReply)) {
@@ -112,17 +118,19 @@ export function contentFromJson(typeString: string | undefined, json: unknown): 
     if (!obj) throw bad('attachment content must be { filename, mimeType, data (base64) }');
     let data: Uint8Array;
     try {
-      data = fromBase64(str('data', 'base64 string'));
+      data = fromBase64(str('data', 'base64 string', Infinity));
     } catch (e) {
       if (e instanceof XmtpError) throw e;
       throw bad('content.data must be base64');
     }
-    if (data.length > MAX_INLINE_ATTACHMENT) throw bad(`attachments are limited to ${MAX_INLINE_ATTACHMENT / 1_000_000} MB; send a remote attachment instead`);
+    if (data.length > MAX_INLINE_ATTACHMENT_BYTES) {
+      throw bad(`attachments are limited to ${MAX_INLINE_ATTACHMENT_BYTES.toLocaleString('en')} bytes; send a remote attachment instead`);
+    }
     return { contentType: type, content: { filename: str('filename'), mimeType: str('mimeType'), data } satisfies Attachment };
   }
   if (is(type, ContentTypeRemoteAttachment)) {
     if (!obj) throw bad('remote attachment content must be an object');
-    const url = str('url');
+    const url = str('url', 'string', MAX_URL_LENGTH);
     if (!url.startsWith('https://')) throw bad('content.url must be an https:// URL');
     const contentLength = obj.contentLength;
     if (typeof contentLength !== 'number' || !Number.isSafeInteger(contentLength) || contentLength < 0) throw bad('content.contentLength must be a byte count');

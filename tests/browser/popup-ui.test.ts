@@ -13,6 +13,7 @@ import { ROOT } from './support/browsers.ts';
 import { axeViolations, launchHarness, type Harness } from '../popup/harness.ts';
 import { ALICE, bigSeed, ME, NOT_ON_XMTP, ERIN, PASSWORD, RESTORE_ADDRESS, RESTORE_KEY, sampleSeed, samplePhoto, TOPICS, NEWBIE } from '../popup/seed.ts';
 import type { FakeSeed } from '../popup/fake-background.ts';
+import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
 
 const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
 let shotDir: string;
@@ -283,7 +284,7 @@ describe('conversation', () => {
     await page.close();
   });
 
-  test('attachments: an image shows inline from a blob: URL, files over 1 MB are refused, a remote one loads', async () => {
+  test('attachments: an image shows inline from a blob: URL, files over 1,000,000 bytes are refused, a remote one loads', async () => {
     const page = await h.open(sampleSeed(), { hash: '#/c/' + encodeURIComponent(TOPICS.bob) });
     await page.getByText('need one more signer').waitFor();
     await page.locator('.messages').evaluate((el) => (el.scrollTop = 0));
@@ -291,8 +292,8 @@ describe('conversation', () => {
     await page.getByRole('link', { name: 'Download remote.txt' }).waitFor();
     assert.deepEqual((await calls(page)).find((c) => c.method === 'attachments.loadRemote')?.params, { messageId: 'msg-13' });
     const input = page.locator('input[type=file]');
-    await input.setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1024 * 1024 + 1) });
-    await page.getByRole('alert').filter({ hasText: 'Files up to 1.0 MB can be sent' }).waitFor();
+    await input.setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(MAX_INLINE_ATTACHMENT_BYTES + 1) });
+    await page.getByRole('alert').filter({ hasText: 'Files up to 976.6 KB can be sent' }).waitFor();
     const photo = samplePhoto();
     await input.setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: photo });
     await page.getByRole('button', { name: 'Remove photo.png' }).waitFor();

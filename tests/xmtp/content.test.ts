@@ -12,6 +12,13 @@ import { encryptRemoteContent, decryptRemoteContent, type RemoteAttachment } fro
 import { decompress } from '../../src/xmtp/content/compression.ts';
 import { isXmtpError } from '../../src/xmtp/errors.ts';
 import { CONTENT, V2_MESSAGE } from './vectors.ts';
+import { randomBytes } from '../../src/xmtp/crypto/bytes.ts';
+import { PrivateKeyBundle } from '../../src/xmtp/keys/private-key-bundle.ts';
+import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
+import { encodeV2Message } from '../../src/xmtp/messages/v2.ts';
+import { contentFromJson } from '../../src/xmtp/json-view.ts';
+import { MAX_CONTENT_BYTES, MAX_INLINE_ATTACHMENT_BYTES, MAX_MESSAGE_BYTES } from '../../src/xmtp/limits.ts';
+import { ContentTypes } from '../../src/views.ts';
 
 const registry = new ContentRegistry();
 
@@ -127,4 +134,18 @@ test('unknown content types are delivered with their fallback; newer major versi
   assert.deepEqual(parseContentType('xmtp.org/reply:1.0'), ContentTypeReply);
   assert.throws(() => parseContentType('nonsense'));
   await assert.rejects(registry.encode('x', { contentType: custom }), (e) => isXmtpError(e, 'unknown_content_type'));
+});
+
+test('the largest inline attachment, with a long name, fits in one envelope the node accepts', async () => {
+  const keys = await PrivateKeyBundle.generate(privateKeySigner(randomBytes(32)));
+  const { content, contentType: type } = contentFromJson(ContentTypes.attachment, {
+    filename: 'f'.repeat(255) + '.bin',
+    mimeType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    data: Buffer.alloc(MAX_INLINE_ATTACHMENT_BYTES).toString('base64'),
+  });
+  const payload = await registry.encode(content, { contentType: type });
+  const topic = '/xmtp/0/m-' + 'a'.repeat(64) + '/proto';
+  const m = await encodeV2Message({ keys, topic, keyMaterial: randomBytes(32), payload: payload.bytes, createdNs: 1n, shouldPush: true });
+  assert.ok(m.bytes.length <= MAX_MESSAGE_BYTES, `${m.bytes.length} bytes`);
+  assert.ok(MAX_CONTENT_BYTES >= payload.bytes.length, 'and its content is within the decoding cap');
 });

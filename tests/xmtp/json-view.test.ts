@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 // JSON content (what pages and the popup send and read) to and from the core's content objects.
-import { contentFromJson, contentToJson, MAX_INLINE_ATTACHMENT } from '../../src/xmtp/json-view.ts';
+import { contentFromJson, contentToJson } from '../../src/xmtp/json-view.ts';
+import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
 import { ContentRegistry } from '../../src/xmtp/content/registry.ts';
 import { contentTypeToString } from '../../src/xmtp/content/content-type.ts';
 import { isXmtpError } from '../../src/xmtp/errors.ts';
@@ -59,8 +60,10 @@ test('bad content views are refused with a reason', () => {
   assert.match(reason(ContentTypes.reaction, { reference: 'x', action: 'loved', content: '❤' }), /action/);
   assert.match(reason(ContentTypes.reply, { reference: 'x', contentType: ContentTypes.reply, content: { reference: 'y', content: 'z' } }), /another reply/);
   assert.match(reason(ContentTypes.attachment, { filename: 'a', mimeType: 'b', data: 'not base64 !!!' }), /base64/);
-  const big = Buffer.alloc(MAX_INLINE_ATTACHMENT + 1).toString('base64');
-  assert.match(reason(ContentTypes.attachment, { filename: 'a', mimeType: 'b', data: big }), /limited to 1 MB/);
+  const big = Buffer.alloc(MAX_INLINE_ATTACHMENT_BYTES + 1).toString('base64');
+  assert.match(reason(ContentTypes.attachment, { filename: 'a', mimeType: 'b', data: big }), /limited to 1,000,000 bytes/);
+  assert.match(reason(ContentTypes.text, 'é'.repeat(MAX_INLINE_ATTACHMENT_BYTES / 2 + 1)), /text is limited to 1,000,000 bytes/);
+  assert.match(reason(ContentTypes.attachment, { filename: 'a'.repeat(1001), mimeType: 'b', data: 'AA==' }), /filename must be at most 1000/);
   assert.match(reason(ContentTypes.remoteAttachment, { url: 'http://x', filename: 'f', contentLength: 1 }), /https/);
   assert.match(reason(ContentTypes.remoteAttachment, { url: 'https://x', filename: 'f', contentLength: 1, contentDigest: 'zz' }), /contentDigest/);
 });

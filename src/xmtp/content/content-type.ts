@@ -15,8 +15,11 @@ export function contentTypeToString(t: ContentTypeId): string {
   return `${t.authorityId}/${t.typeId}:${t.versionMajor}.${t.versionMinor}`;
 }
 
+/** `authority/type:major.minor`: the one pattern for content-type strings, wherever they come from. */
+export const CONTENT_TYPE_PATTERN = /^([\w.-]+)\/([\w.-]+):(\d+)\.(\d+)$/;
+
 export function parseContentType(s: string): ContentTypeId {
-  const m = /^([^/]+)\/([^:]+):(\d+)\.(\d+)$/.exec(s);
+  const m = CONTENT_TYPE_PATTERN.exec(s);
   if (!m) throw new TypeError(`invalid content type "${s}"`);
   return { authorityId: m[1]!, typeId: m[2]!, versionMajor: Number(m[3]), versionMinor: Number(m[4]) };
 }

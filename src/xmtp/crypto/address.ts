@@ -2,10 +2,11 @@
 import { bytesToHex, utf8 } from './bytes.ts';
 import { keccak256 } from './hashes.ts';
 
-const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+/** 0x and 20 bytes of hex, any letter case: the one address pattern of the project. */
+export const ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
 
 export function isAddress(s: unknown): s is string {
-  return typeof s === 'string' && ADDRESS_RE.test(s);
+  return typeof s === 'string' && ADDRESS_PATTERN.test(s);
 }
 
 /** EIP-55 checksummed form; throws on anything that is not 20 bytes of hex with a 0x prefix. */

@@ -1,0 +1,30 @@
+// Size limits of the protocol as this client enforces them: one definition, used by the core, the
+// extension (background, popup, provider) and the node.
+
+/** Largest envelope message the node stores: libp2p pubsub default (1 MiB) − 300 − 62, as the official node enforced. */
+export const MAX_MESSAGE_BYTES = 1_048_214;
+
+/**
+ * Largest inline attachment we send or accept from a page or the popup: with its EncodedContent and V2
+ * envelope around it (a few hundred bytes) it fits in one message. Larger files go as remote attachments.
+ */
+export const MAX_INLINE_ATTACHMENT_BYTES = 1_000_000;
+
+/**
+ * Largest content we decode, after decompression. No honest sender needs more: uncompressed content
+ * fits in one message, and we (like the official SDK, which cannot inflate more than 1000 bytes)
+ * never compress anything larger. A deflate bomb is refused at this size, not at its inflated size.
+ */
+export const MAX_CONTENT_BYTES = Math.max(MAX_MESSAGE_BYTES, MAX_INLINE_ATTACHMENT_BYTES);
+
+/** Largest remote attachment file downloaded (encrypted payload bytes). */
+export const MAX_REMOTE_ATTACHMENT_BYTES = 25 * 1024 * 1024;
+
+/** Base64 length of `n` bytes. */
+export const base64Length = (n: number): number => Math.ceil(n / 3) * 4;
+
+/**
+ * Largest message content as JSON (what pages and the popup send): an inline attachment of the
+ * largest size in base64, with room for its filename, MIME type and the JSON around them.
+ */
+export const MAX_CONTENT_JSON_BYTES = base64Length(MAX_INLINE_ATTACHMENT_BYTES) + 16 * 1024;
