@@ -293,7 +293,7 @@ describe('conversation', () => {
     assert.deepEqual((await calls(page)).find((c) => c.method === 'attachments.loadRemote')?.params, { messageId: 'msg-13' });
     const input = page.locator('input[type=file]');
     await input.setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(MAX_INLINE_ATTACHMENT_BYTES + 1) });
-    await page.getByRole('alert').filter({ hasText: 'Files up to 976.6 KB can be sent' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Files up to 977 KB can be sent' }).waitFor();
     const photo = samplePhoto();
     await input.setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: photo });
     await page.getByRole('button', { name: 'Remove photo.png' }).waitFor();
