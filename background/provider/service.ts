@@ -47,6 +47,8 @@ interface PortState {
   subs: Map<string, Subscription>;
 }
 
+type MethodTable = { [M in ProviderMethod]: (st: PortState, params: ProviderParams<M>) => Promise<ProviderResult<M>> | ProviderResult<M> };
+
 const LIST_DEFAULT = 100;
 const MESSAGES_DEFAULT = 50;
 const DELIVERED_MEMORY = 1000;
@@ -74,9 +76,8 @@ export class ProviderService {
     const site = siteOf(port.sender);
     const st = this.stateOf(port, site);
     this.deps.limiter.take(site.origin, 'request');
-    const params = PROVIDER_PARAMS[method](rawParams, '');
     try {
-      return await this.dispatch(method, params as never, st);
+      return await this.dispatch(method, rawParams, st);
     } catch (e) {
       if (e instanceof RpcError) throw e;
       console.warn(`provider: ${method} failed`, e);
@@ -116,38 +117,26 @@ export class ProviderService {
     return st;
   }
 
-  private async dispatch<M extends ProviderMethod>(method: M, params: ProviderParams<M>, st: PortState): Promise<ProviderResult<M>> {
-    type R = ProviderResult<M>;
-    const p = params as never;
-    switch (method) {
-      case 'xmtp_connect':
-        return (await this.connect(st, p)) as R;
-      case 'xmtp_accounts': {
-        const accounts = await this.accountsFor(st.site.origin);
-        st.accounts = accounts;
-        return accounts as R;
-      }
-      case 'xmtp_disconnect':
-        return (await this.disconnect(st)) as R;
-      case 'xmtp_canMessage':
-        return (await this.canMessage(st, p)) as R;
-      case 'xmtp_listConversations':
-        return (await this.listConversations(st, p)) as R;
-      case 'xmtp_newConversation':
-        return (await this.newConversation(st, p)) as R;
-      case 'xmtp_listMessages':
-        return (await this.listMessages(st, p)) as R;
-      case 'xmtp_sendMessage':
-        return (await this.sendMessage(st, p)) as R;
-      case 'xmtp_subscribe':
-        return (await this.subscribe(st, p)) as R;
-      case 'xmtp_unsubscribe':
-        return this.unsubscribe(st, p) as R;
-      case 'xmtp_setConsent':
-        return (await this.setConsent(st, p)) as R;
-    }
-    throw new RpcError(ErrorCode.methodNotFound, `unknown method ${method}`);
+  /** Runs one method with its validated params: the table's entry for that method, typed end to end. */
+  private dispatch<M extends ProviderMethod>(method: M, rawParams: unknown, st: PortState): Promise<ProviderResult<M>> {
+    const params = PROVIDER_PARAMS[method](rawParams, '');
+    return Promise.resolve(this.methods[method](st, params));
   }
+
+  /** Every window.xmtp method (src/provider-api.ts), one line each: which part of the service answers. */
+  private readonly methods: MethodTable = {
+    xmtp_connect: (st, p) => this.connect(st, p),
+    xmtp_accounts: (st) => this.accounts(st),
+    xmtp_disconnect: (st) => this.disconnect(st),
+    xmtp_canMessage: (st, p) => this.canMessage(st, p),
+    xmtp_listConversations: (st, p) => this.listConversations(st, p),
+    xmtp_newConversation: (st, p) => this.newConversation(st, p),
+    xmtp_listMessages: (st, p) => this.listMessages(st, p),
+    xmtp_sendMessage: (st, p) => this.sendMessage(st, p),
+    xmtp_subscribe: (st, p) => this.subscribe(st, p),
+    xmtp_unsubscribe: (st, p) => this.unsubscribe(st, p),
+    xmtp_setConsent: (st, p) => this.setConsent(st, p),
+  };
 
   // --- access ---------------------------------------------------------------------------------
 
@@ -223,6 +212,11 @@ export class ProviderService {
     await this.grants.putGrant(after.address, origin, scope);
     await this.refreshOrigin(origin);
     return { address: after.address, scope };
+  }
+
+  private async accounts(st: PortState): Promise<string[]> {
+    st.accounts = await this.accountsFor(st.site.origin);
+    return st.accounts;
   }
 
   private async disconnect(st: PortState): Promise<true> {
