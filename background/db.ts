@@ -3,7 +3,7 @@
 // to an identity carries `account` (its wallet address) first in its key, so several accounts can live
 // side by side later.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { ConsentState, ConversationContextView, GrantScope, MessageView, Settings } from '../src/views.ts';
+import type { ConsentState, ConversationContextView, GrantScope, MessageView, NameView, Settings } from '../src/views.ts';
 
 export const DB_NAME = 'xmtp-inbox';
 
@@ -110,6 +110,16 @@ export interface GrantRecord {
   grantedAt: number;
 }
 
+/** An address's name as last looked up (names/cache.ts): public chain data, shared by every account. */
+export interface NameRecord {
+  /** lower-case 0x address */
+  address: string;
+  /** null: looked up, and the address has no verified name */
+  name: NameView | null;
+  /** ms; the record is looked up again after its TTL */
+  checkedAt: number;
+}
+
 export interface InboxDB extends DBSchema {
   accounts: { key: string; value: AccountRecord };
   /** small key/value records: 'currentAccount', 'settings' */
@@ -128,6 +138,7 @@ export interface InboxDB extends DBSchema {
   outbox: { key: [string, string]; value: OutboxRecord; indexes: { byNextAttempt: [string, number] } };
   consent: { key: [string, string]; value: ConsentRecord };
   grants: { key: [string, string]; value: GrantRecord; indexes: { byOrigin: string } };
+  names: { key: string; value: NameRecord; indexes: { byChecked: number } };
 }
 
 export type Db = IDBPDatabase<InboxDB>;
@@ -149,6 +160,10 @@ const UPGRADES: Upgrade[] = [
     db.createObjectStore('consent', { keyPath: ['account', 'key'] });
     const grants = db.createObjectStore('grants', { keyPath: ['account', 'origin'] });
     grants.createIndex('byOrigin', 'origin');
+  },
+  // v2: names of addresses (ENS, Lens)
+  (db) => {
+    db.createObjectStore('names', { keyPath: 'address' }).createIndex('byChecked', 'checkedAt');
   },
 ];
 export const DB_VERSION = UPGRADES.length;
@@ -180,4 +195,11 @@ export const DEFAULT_SETTINGS: Settings = {
   lockAfterMinutes: 15,
   notifications: true,
   readReceipts: true,
+  ensNames: true,
+  // A public endpoint that needs no account; Settings says what a lookup tells it, and any other
+  // mainnet RPC (or none) can be set there.
+  ethRpcUrl: 'https://ethereum-rpc.publicnode.com',
+  ipfsGateway: 'https://ipfs.io',
+  lensNames: false,
+  lensApiUrl: 'https://api.lens.xyz/graphql',
 };

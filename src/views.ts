@@ -91,6 +91,37 @@ export interface Settings {
   lockAfterMinutes: number;
   notifications: boolean;
   readReceipts: boolean;
+  /** show ENS names: looked up through `ethRpcUrl` */
+  ensNames: boolean;
+  /** Ethereum mainnet JSON-RPC endpoint for ENS lookups */
+  ethRpcUrl: string;
+  /** HTTP gateway for avatars stored on IPFS, e.g. https://ipfs.io */
+  ipfsGateway: string;
+  /** show Lens handles: looked up through `lensApiUrl` (off by default) */
+  lensNames: boolean;
+  lensApiUrl: string;
+}
+
+/** Where a name comes from. */
+export type NameSource = 'ens' | 'lens';
+
+/** An address's verified name (its primary ENS name, or its Lens handle) and avatar. */
+export interface NameView {
+  /** lower-case 0x address */
+  address: string;
+  /** normalised; for Lens, `handle.lens` */
+  name: string;
+  source: NameSource;
+  /** a small image as a data: URL, fetched and shrunk by the background (never a remote URL) */
+  avatar?: string;
+}
+
+/** A name resolved forward (name → address), as New conversation and `xmtp_resolveName` show it. */
+export interface ResolvedName {
+  name: string;
+  /** checksummed 0x address */
+  address: string;
+  source: NameSource;
 }
 
 export type GrantScope = 'app' | 'inbox';
