@@ -5,6 +5,7 @@ import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
 import { getSettings, updateSettings } from './settings.ts';
 import { dropClient } from './xmtp-session.ts';
+import { names } from './names/index.ts';
 import { pageWalletSigner } from './provider/page-wallet.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 
@@ -33,6 +34,7 @@ export const appHandlers: AppHandlers = {
       inbox.live.restart();
       inbox.outbox.kick();
     }
+    await names().settingsChanged();
     return after;
   },
 
@@ -62,4 +64,7 @@ export const appHandlers: AppHandlers = {
   },
   'attachments.loadRemote': async ({ messageId }) => inbox.loadRemoteAttachment(await inbox.unlockedAccount(), messageId),
   'sync.now': () => inbox.syncNow(),
+
+  'names.lookup': ({ addresses }) => names().lookup(addresses),
+  'names.resolve': ({ name }) => names().resolve(name),
 };

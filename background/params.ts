@@ -29,6 +29,12 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
     lockAfterMinutes: optional(int({ min: 0, max: 24 * 60 })),
     notifications: optional(bool),
     readReceipts: optional(bool),
+    ensNames: optional(bool),
+    // the same rule as a node URL: http(s) with a host (settings.ts normalises each)
+    ethRpcUrl: optional(nodeUrl),
+    ipfsGateway: optional(nodeUrl),
+    lensNames: optional(bool),
+    lensApiUrl: optional(nodeUrl),
   }),
   'conversations.list': (v, path) =>
     v === undefined ? undefined : obj({ consent: optional(consent), search: optional(str({ max: 100 })), limit: optional(int({ min: 1, max: 100_000 })), offset: optional(int({ min: 0, max: 1_000_000 })) })(v, path),
@@ -47,6 +53,8 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'outbox.discard': obj({ id }),
   'attachments.loadRemote': obj({ messageId: id }),
   'sync.now': none,
+  'names.lookup': obj({ addresses: arrayOf(address, { max: 1000 }) }),
+  'names.resolve': obj({ name: str({ min: 1, max: 255 }) }),
   'sites.list': none,
   'sites.revoke': obj({ origin }),
   'prompt.get': obj({ id }),

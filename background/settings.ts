@@ -1,5 +1,6 @@
 // User settings, stored in IndexedDB (`meta` store). A new node URL is accepted only if an XMTP node
-// answers there, so a typo cannot silently cut the inbox off.
+// answers there, and a new Ethereum RPC URL only if an Ethereum JSON-RPC endpoint does, so a typo
+// cannot silently cut the inbox (or its names) off.
 import type { Settings } from '../src/views.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { db, DEFAULT_SETTINGS } from './db.ts';
@@ -14,13 +15,19 @@ export async function getSettings(): Promise<Settings> {
   return cached;
 }
 
-export async function updateSettings(patch: Partial<Settings>, probe: (url: string) => Promise<void> = probeNode): Promise<Settings> {
+export async function updateSettings(patch: Partial<Settings>, probe: (url: string) => Promise<void> = probeNode, probeRpc: (url: string) => Promise<void> = probeEthRpc): Promise<Settings> {
   const current = await getSettings();
   const next: Settings = { ...current, ...patch };
   if (patch.nodeUrl !== undefined) {
     next.nodeUrl = normaliseNodeUrl(patch.nodeUrl);
     if (next.nodeUrl !== current.nodeUrl) await probe(next.nodeUrl);
   }
+  if (patch.ethRpcUrl !== undefined) {
+    next.ethRpcUrl = serviceUrl(patch.ethRpcUrl, 'the Ethereum RPC URL', { keepQuery: true });
+    if (next.ethRpcUrl !== current.ethRpcUrl) await probeRpc(next.ethRpcUrl);
+  }
+  if (patch.ipfsGateway !== undefined) next.ipfsGateway = new URL(serviceUrl(patch.ipfsGateway, 'the IPFS gateway')).origin;
+  if (patch.lensApiUrl !== undefined) next.lensApiUrl = serviceUrl(patch.lensApiUrl, 'the Lens API URL');
   await (await db()).put('meta', next, KEY);
   cached = next;
   return next;
@@ -32,15 +39,41 @@ export function forgetCachedSettings(): void {
 }
 
 export function normaliseNodeUrl(url: string): string {
+  return serviceUrl(url, 'the node URL');
+}
+
+/** An http(s) URL without credentials, trailing slashes or (unless kept) query; errors name the field. */
+function serviceUrl(url: string, what: string, { keepQuery = false } = {}): string {
   let u: URL;
   try {
     u = new URL(url.trim());
   } catch {
     throw new RpcError(ErrorCode.invalidParams, `"${url}" is not a URL`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RpcError(ErrorCode.invalidParams, 'the node URL must start with http:// or https://');
-  if (u.username || u.password) throw new RpcError(ErrorCode.invalidParams, 'the node URL must not contain a user name or password');
-  return u.origin + u.pathname.replace(/\/+$/, '');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RpcError(ErrorCode.invalidParams, `${what} must start with http:// or https://`);
+  if (u.username || u.password) throw new RpcError(ErrorCode.invalidParams, `${what} must not contain a user name or password`);
+  return u.origin + u.pathname.replace(/\/+$/, '') + (keepQuery ? u.search : '');
+}
+
+/** Asks for the chain id: any JSON-RPC answer with one proves an Ethereum endpoint is there. */
+export async function probeEthRpc(url: string, timeoutMs = 5000): Promise<void> {
+  let body: unknown;
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      credentials: 'omit',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    body = res.ok ? await res.json() : undefined;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw new RpcError(ErrorCode.internal, `Cannot reach ${url}`, { reason: 'unreachable' });
+  }
+  const result = (body as { result?: unknown } | undefined)?.result;
+  if (typeof result !== 'string' || !/^0x[0-9a-f]+$/i.test(result)) {
+    throw new RpcError(ErrorCode.internal, `${url} does not answer as an Ethereum JSON-RPC endpoint`, { reason: 'not-an-rpc' });
+  }
 }
 
 /**

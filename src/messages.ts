@@ -8,7 +8,9 @@ import type {
   ConversationView,
   GrantScope,
   MessageView,
+  NameView,
   OutgoingContent,
+  ResolvedName,
   Settings,
   SiteGrantView,
   AttachmentContent,
@@ -86,6 +88,15 @@ export interface Catalogue {
   'attachments.loadRemote': { params: { messageId: string }; result: AttachmentContent };
   'sync.now': { params: undefined; result: SyncStats };
 
+  // --- names (ENS, Lens) ---
+  /**
+   * Cached names of these addresses at once (lower-case keys; null = has no name; absent = not known
+   * yet). The unknown and stale ones are looked up; their names follow in `names` events.
+   */
+  'names.lookup': { params: { addresses: string[] }; result: Record<string, NameView | null> };
+  /** A typed name (alice.eth, bob.lens) resolved live to its address. */
+  'names.resolve': { params: { name: string }; result: ResolvedName };
+
   // --- connected sites ---
   'sites.list': { params: undefined; result: SiteGrantView[] };
   'sites.revoke': { params: { origin: string }; result: true };
@@ -126,6 +137,8 @@ export const CALLERS: { [M in keyof Catalogue]: readonly Caller[] } = {
   'outbox.discard': ['popup'],
   'attachments.loadRemote': ['popup'],
   'sync.now': ['popup'],
+  'names.lookup': ['popup', 'prompt'],
+  'names.resolve': ['popup'],
   'sites.list': ['popup'],
   'sites.revoke': ['popup'],
   'prompt.get': ['prompt'],
@@ -142,6 +155,8 @@ export interface Events {
   conversations: { topics: string[] };
   /** new or updated messages in a conversation, e.g. a pending send became sent (popup) */
   messages: { topic: string; messages: MessageView[] };
+  /** names looked up since a `names.lookup` (lower-case address → name, or null for none) (popup, prompt) */
+  names: { names: Record<string, NameView | null> };
   /** the background asks the page's wallet (window.ethereum) to do something (content) */
   'wallet.request': { requestId: string; method: 'eth_requestAccounts' | 'personal_sign'; params?: unknown[] };
   /** provider events for the page: connect, disconnect, accountsChanged, message (content) */

@@ -7,6 +7,9 @@
 // service does not answer: lookups then cost nothing until the next attempt, and addresses show.
 import type { NameSource, NameView, ResolvedName, Settings } from '../../src/views.ts';
 import { ErrorCode, RpcError } from '../../src/rpc.ts';
+import { ETH_ADDRESS } from '../../src/validate.ts';
+import { emit } from '../events.ts';
+import { getSettings } from '../settings.ts';
 import type { NameRecord } from '../db.ts';
 import { clearNames, isFresh, readNames, writeNames } from './cache.ts';
 import { loadAvatar, type AvatarFetchOptions } from './avatar.ts';
@@ -23,8 +26,6 @@ const FLUSH_AT = 25;
 const FLUSH_MS = 100;
 const BACKOFF_MIN_MS = 5_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
-
-const isAddress = (a: string) => /^0x[0-9a-fA-F]{40}$/.test(a);
 
 /** Exponential back-off for one service: the first failure waits 5 s, then twice as long, up to 5 min. */
 export class Backoff {
@@ -86,7 +87,7 @@ export class Names {
   async lookup(addresses: readonly string[]): Promise<Record<string, NameView | null>> {
     const resolvers = await this.resolvers();
     if (!resolvers.length) return {};
-    const wanted = [...new Set(addresses.filter(isAddress).map((a) => a.toLowerCase()))];
+    const wanted = [...new Set(addresses.filter((a) => ETH_ADDRESS.test(a)).map((a) => a.toLowerCase()))];
     const cached = await readNames(wanted);
     const out: Record<string, NameView | null> = {};
     const now = this.now();
@@ -269,4 +270,11 @@ function unavailable(retryInMs: number, source?: NameSource): RpcError {
   const what = source === 'lens' ? 'the Lens API' : source === 'ens' ? 'the Ethereum RPC set in Settings' : 'the name services';
   const when = retryInMs > 0 ? ` Trying again in ${Math.ceil(retryInMs / 1000)} s.` : '';
   return new RpcError(ErrorCode.internal, `Names cannot be looked up right now: no answer from ${what}. Enter an address instead.${when}`, { reason: 'names-unavailable' });
+}
+
+let shared: Names | undefined;
+
+/** The background's names service: what it finds goes to the popup and the prompt as `names` events. */
+export function names(): Names {
+  return (shared ??= new Names({ settings: getSettings, publish: (n) => emit('names', { names: n }, ['popup', 'prompt']) }));
 }
