@@ -8,10 +8,16 @@ import os from 'node:os';
 import { readZip } from './support/zip.ts';
 import path from 'node:path';
 // @ts-expect-error build.mjs is plain JavaScript without type declarations
-import { manifestFor, checkBackgroundHasNoDomGlobals } from '../build.mjs';
+import { manifestFor, checkBackgroundHasNoDomGlobals, overBudget, BUDGET_GZIP_KB } from '../build.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+test('a bundle over its gzipped budget fails the build; the others pass', () => {
+  const row = (file: string, kb: number) => ({ file, raw: 0, gzip: kb * 1024, target: 'chrome' });
+  assert.deepEqual(overBudget([row('dist/chrome/background.js', BUDGET_GZIP_KB.background), row('dist/chrome/content.js', 999), row('dist/chrome/secp256k1.wasm', 999)]), []);
+  assert.match(overBudget([row('dist/firefox/popup.js', BUDGET_GZIP_KB.popup + 0.1)]).join(), /popup\.js is .* over its budget of 50 KB/);
+});
 
 test('the Chrome manifest uses a service worker and needs Chrome 116', () => {
   const m = manifestFor('chrome');
