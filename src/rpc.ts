@@ -44,6 +44,12 @@ export type ErrorReason =
   | 'not-a-node'
   | 'not-on-network'
   | 'internal'
+  // names (ENS, Lens)
+  | 'names-off'
+  | 'invalid-name'
+  | 'name-not-found'
+  | 'names-unavailable'
+  | 'not-an-rpc'
   // remote attachments
   | 'insecure-url'
   | 'private-address'

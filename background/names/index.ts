@@ -7,7 +7,7 @@
 // service does not answer: lookups then cost nothing until the next attempt, and addresses show.
 import type { NameSource, NameView, ResolvedName, Settings } from '../../src/views.ts';
 import { ErrorCode, RpcError } from '../../src/rpc.ts';
-import { ETH_ADDRESS } from '../../src/validate.ts';
+import { isAddress } from '../../src/address.ts';
 import { emit } from '../events.ts';
 import { getSettings } from '../settings.ts';
 import type { NameRecord } from '../db.ts';
@@ -87,7 +87,7 @@ export class Names {
   async lookup(addresses: readonly string[]): Promise<Record<string, NameView | null>> {
     const resolvers = await this.resolvers();
     if (!resolvers.length) return {};
-    const wanted = [...new Set(addresses.filter((a) => ETH_ADDRESS.test(a)).map((a) => a.toLowerCase()))];
+    const wanted = [...new Set(addresses.filter(isAddress).map((a) => a.toLowerCase()))];
     const cached = await readNames(wanted);
     const out: Record<string, NameView | null> = {};
     const now = this.now();
@@ -147,7 +147,7 @@ export class Names {
       }
       throw e;
     }
-    if (!address) throw new RpcError(ErrorCode.invalidParams, `${name} does not point to an address`, { reason: 'name-not-found', name });
+    if (!address) throw new RpcError(ErrorCode.invalidParams, `${name} does not point to an address`, { reason: 'name-not-found' });
     return { name, address, source: resolver.source };
   }
 
