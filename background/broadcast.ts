@@ -3,6 +3,7 @@
 import { emit } from './events.ts';
 import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
+import { onUnreadChanged } from './notify.ts';
 
 let wired = false;
 
@@ -14,4 +15,6 @@ export function wireBroadcasts(): void {
   });
   inbox.onConversations((_account, topics) => emit('conversations', { topics }, ['popup']));
   accounts.onStatus((status) => emit('status', status, ['popup', 'prompt']));
+  // The switcher shows each account's unread count: a new count is a new status for the popup only.
+  onUnreadChanged(() => void accounts.status().then((s) => emit('status', s, ['popup', 'prompt'])));
 }

@@ -2,12 +2,12 @@
 // are versioned upgrades (add a step to UPGRADES, never edit a shipped one). Every record that belongs
 // to an identity carries `account` (its wallet address) first in its key, so several accounts can live
 // side by side later.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { ConsentState, ConversationContextView, GrantScope, MessageView, NameView, Settings } from '../src/views.ts';
 
 export const DB_NAME = 'xmtp-inbox';
 
-/** AES-GCM ciphertext under a key derived from the user's password (see keystore.ts). */
+/** AES-GCM ciphertext (see keystore.ts). */
 export interface SealedBox {
   iv: Uint8Array;
   ciphertext: Uint8Array;
@@ -19,15 +19,44 @@ export interface KdfParams {
   salt: Uint8Array;
 }
 
+/** The extension's one password (meta 'vault'): every account's data keys are sealed under its key. */
+export interface VaultRecord {
+  kdf: KdfParams;
+}
+
+/** A data key sealed under the password's key. Key 1 of an account is its first; a new password makes the next. */
+export interface WrappedKey {
+  id: number;
+  box: SealedBox;
+}
+
+/** What an account's secrets can show the user as a backup. */
+export type BackupKind = 'phrase' | 'key' | 'none';
+
 export interface AccountRecord {
   address: string;
   createdAt: number;
   /** 'extension': the wallet key lives (encrypted) in this extension; 'external': a page wallet signed */
   wallet: 'extension' | 'external';
+  /** the name the user knows it by */
+  label: string;
+  /** the account's random data keys, sealed under the vault's password key; `keys[0]` seals everything new */
+  keys: WrappedKey[];
+  /** `KeystoreSecrets` (keystore.ts), sealed under `keys[0]` */
+  secrets: SealedBox;
+  /** a recovery phrase (created here, or imported from one), the wallet's private key, or nothing (page wallet) */
+  backup: BackupKind;
+  /** the phrase or key was shown to the user at least once */
+  backedUp: boolean;
+}
+
+/** An account as versions 1 and 2 stored it: its own password salt, one data key. */
+interface AccountRecordV1 {
+  address: string;
+  createdAt: number;
+  wallet: 'extension' | 'external';
   kdf: KdfParams;
-  /** the account's random data key, sealed under the password-derived key */
   dataKey: SealedBox;
-  /** `KeystoreSecrets` (keystore.ts), sealed under the data key */
   secrets: SealedBox;
 }
 
@@ -122,7 +151,7 @@ export interface NameRecord {
 
 export interface InboxDB extends DBSchema {
   accounts: { key: string; value: AccountRecord };
-  /** small key/value records: 'currentAccount', 'settings' */
+  /** small key/value records: 'currentAccount', 'vault', 'settings', 'settings:<account>', 'notifiedUpTo:<account>' */
   meta: { key: string; value: unknown };
   conversations: {
     key: [string, string];
@@ -143,7 +172,8 @@ export interface InboxDB extends DBSchema {
 
 export type Db = IDBPDatabase<InboxDB>;
 
-type Upgrade = (db: IDBPDatabase<InboxDB>) => void;
+/** One schema step. Data steps run inside the upgrade transaction: they await only IndexedDB requests. */
+type Upgrade = (db: IDBPDatabase<InboxDB>, tx: IDBPTransaction<InboxDB, StoreNames<InboxDB>[], 'versionchange'>) => void | Promise<void>;
 const UPGRADES: Upgrade[] = [
   // v1
   (db) => {
@@ -165,6 +195,28 @@ const UPGRADES: Upgrade[] = [
   (db) => {
     db.createObjectStore('names', { keyPath: 'address' }).createIndex('byChecked', 'checkedAt');
   },
+  // v3: one password for every account (the vault), labels, backup kind, numbered data keys.
+  async (_db, tx) => {
+    const accounts = tx.objectStore('accounts');
+    let cursor = await accounts.openCursor();
+    for (let n = 1; cursor; n++) {
+      const old = cursor.value as unknown as AccountRecordV1;
+      // Versions 1 and 2 held one account, so its password salt becomes the vault's.
+      if (n === 1) await tx.objectStore('meta').put({ kdf: old.kdf } satisfies VaultRecord, 'vault');
+      const next: AccountRecord = {
+        address: old.address,
+        createdAt: old.createdAt,
+        wallet: old.wallet,
+        label: `Account ${n}`,
+        keys: [{ id: 1, box: old.dataKey }],
+        secrets: old.secrets,
+        backup: old.wallet === 'extension' ? 'key' : 'none',
+        backedUp: false,
+      };
+      await cursor.update(next);
+      cursor = await cursor.continue();
+    }
+  },
 ];
 export const DB_VERSION = UPGRADES.length;
 
@@ -173,8 +225,8 @@ let opening: Promise<Db> | undefined;
 /** The database, opened once per background lifetime. */
 export function db(): Promise<Db> {
   opening ??= openDB<InboxDB>(DB_NAME, DB_VERSION, {
-    upgrade(database, oldVersion) {
-      for (let v = oldVersion; v < UPGRADES.length; v++) UPGRADES[v](database);
+    async upgrade(database, oldVersion, _newVersion, tx) {
+      for (let v = oldVersion; v < UPGRADES.length; v++) await UPGRADES[v]!(database, tx);
     },
     blocking() {
       // A newer version of the extension wants to upgrade: let it.

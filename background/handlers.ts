@@ -6,6 +6,7 @@ import * as inbox from './inbox.ts';
 import { getSettings, updateSettings } from './settings.ts';
 import { dropClient } from './xmtp-session.ts';
 import { names } from './names/index.ts';
+import { currentAccount } from './account-store.ts';
 import { pageWalletSigner } from './provider/page-wallet.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 
@@ -14,23 +15,27 @@ type AppHandlers = Omit<Handlers, 'provider.request' | 'wallet.response' | 'prom
 export const appHandlers: AppHandlers = {
   'app.status': () => accounts.status(),
   'app.ping': () => true as const,
-  'account.create': ({ password }) => accounts.createWallet(password),
-  'account.checkImport': ({ privateKey }) => accounts.checkImport(privateKey),
-  'account.import': ({ privateKey, password }) => accounts.importWallet(privateKey, password),
-  'account.connectPageWallet': ({ tabId, promptId, password }) => {
+  'account.create': (opts) => accounts.createWallet(opts),
+  'account.checkImport': (secret) => accounts.checkImport(secret),
+  'account.import': (params) => accounts.importWallet(params),
+  'account.connectPageWallet': ({ tabId, promptId, ...opts }) => {
     if (tabId === undefined && promptId === undefined) throw new RpcError(ErrorCode.invalidParams, 'tabId or promptId is required');
-    return accounts.connectExternalWallet(pageWalletSigner(promptId !== undefined ? { promptId } : { tabId: tabId! }), password);
+    return accounts.connectExternalWallet(pageWalletSigner(promptId !== undefined ? { promptId } : { tabId: tabId! }), opts);
   },
   'account.unlock': ({ password }) => accounts.unlock(password),
   'account.lock': () => accounts.lock(),
   'account.changePassword': ({ oldPassword, newPassword }) => accounts.changePassword(oldPassword, newPassword),
+  'account.switch': ({ address }) => accounts.switchAccount(address),
+  'account.rename': ({ address, label }) => accounts.renameAccount(address, label),
+  'account.remove': ({ address }) => accounts.removeAccount(address),
+  'account.reveal': ({ address, password, secret }) => accounts.reveal(address, password, secret),
 
   'settings.get': () => getSettings(),
   'settings.update': async (patch) => {
     const before = await getSettings();
     const after = await updateSettings(patch);
     if (after.nodeUrl !== before.nodeUrl) {
-      dropClient(); // the next request builds a client for the new node
+      dropClient(await currentAccount()); // the next request builds a client for the new node
       inbox.live.restart();
       inbox.outbox.kick();
     }

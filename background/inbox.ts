@@ -88,8 +88,7 @@ export async function newConversation(
   peerAddress: string,
   context?: { conversationId: string; metadata?: Record<string, string> },
 ): Promise<ConversationView> {
-  const a = await getClient();
-  if (a.account !== account) throw new RpcError(ErrorCode.unauthorized, 'That account is not the unlocked one');
+  const a = await getClient(account);
   if (!isAddress(peerAddress)) throw new RpcError(ErrorCode.invalidParams, `${peerAddress} is not an Ethereum address`);
   const peer = toChecksumAddress(peerAddress);
   if (peer === account) throw new RpcError(ErrorCode.invalidParams, 'You cannot start a conversation with yourself');
@@ -126,8 +125,7 @@ export async function sendMessage(account: string, topic: string, content: Outgo
 }
 
 export async function canMessage(account: string, addresses: string[]): Promise<Record<string, boolean>> {
-  const a = await getClient();
-  if (a.account !== account) throw new RpcError(ErrorCode.unauthorized, 'That account is not the unlocked one');
+  const a = await getClient(account);
   const valid = addresses.filter((x) => isAddress(x));
   let answers: boolean[] = [];
   try {
@@ -142,8 +140,7 @@ export async function canMessage(account: string, addresses: string[]): Promise<
 }
 
 export async function setConsent(account: string, peerAddress: string, state: Exclude<ConsentState, 'unknown'>): Promise<void> {
-  const a = await getClient();
-  if (a.account !== account) throw new RpcError(ErrorCode.unauthorized, 'That account is not the unlocked one');
+  const a = await getClient(account);
   if (!isAddress(peerAddress)) throw new RpcError(ErrorCode.invalidParams, `${peerAddress} is not an Ethereum address`);
   try {
     if (state === 'allowed') await a.client.contacts.allow([toChecksumAddress(peerAddress)]);
@@ -194,7 +191,7 @@ export async function loadRemoteAttachment(account: string, messageId: string): 
   } catch (e) {
     throw new RpcError(ErrorCode.internal, `Could not download the attachment: ${e instanceof Error ? e.message : String(e)}`, { reason: 'download-failed' });
   }
-  const a = await getClient();
+  const a = await getClient(account);
   let content: unknown;
   try {
     content = await decryptRemoteContent(
@@ -219,9 +216,9 @@ export async function loadRemoteAttachment(account: string, messageId: string): 
   return view;
 }
 
-/** A full catch-up now (popup "refresh", unlock, the minute alarm). */
-export async function syncNow(): Promise<SyncStats> {
-  const a = await getClient();
+/** A full catch-up of an account (default: the current one) now: popup "refresh", unlock, the minute alarm. */
+export async function syncNow(account?: string): Promise<SyncStats> {
+  const a = await getClient(account);
   try {
     const stats = await syncAll(a);
     await updateBadge(a.account);

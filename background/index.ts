@@ -10,9 +10,10 @@ import { providerHandlers } from './provider/index.ts';
 import { setPlatform } from './platform.ts';
 import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
-import { updateBadge } from './notify.ts';
+import { parseNotificationId, updateBadge } from './notify.ts';
 import { getSettings } from './settings.ts';
-import { currentAccount, ensureFastCrypto, getSession, runningClient } from './xmtp-session.ts';
+import { ensureFastCrypto, getSession, runningClient, unlockedAccounts } from './xmtp-session.ts';
+import { currentAccount } from './account-store.ts';
 import { getSignatureVerifier } from '../src/xmtp/crypto/verifier.ts';
 import { hashOf } from '../src/popup-route.ts';
 
@@ -57,27 +58,35 @@ router.onPortsChanged(() => {
 });
 
 wireBroadcasts();
+// Unlocking or switching accounts moves the live stream, the outbox and a catch-up to the current
+// account; a rename or a backup changes none of that.
+let streamingFor: string | undefined;
 accounts.onStatus((status) => {
-  if (status.state === 'unlocked') {
-    inbox.live.restart();
-    inbox.outbox.kick();
-    void inbox.syncNow().catch(() => {});
-  } else {
-    inbox.live.stop();
+  const now = status.state === 'unlocked' ? status.address : undefined;
+  if (now !== streamingFor) {
+    streamingFor = now;
+    if (now) {
+      inbox.live.restart();
+      inbox.outbox.kick();
+      void inbox.syncNow().catch(() => {});
+    } else {
+      inbox.live.stop();
+    }
   }
-  void updateBadge(status.state === 'unlocked' ? status.address : undefined);
+  void updateBadge();
 });
 
 async function tick(): Promise<void> {
-  const account = await currentAccount();
-  const unlocked = await getSession().current();
-  if (!account || unlocked?.account !== account) return updateBadge(undefined);
+  const unlocked = await unlockedAccounts();
+  if (!unlocked.length) return updateBadge();
   if (await getSession().idleFor((await getSettings()).lockAfterMinutes)) {
     await accounts.lock();
     return;
   }
   await inbox.outbox.deliverDue();
-  await inbox.syncNow().catch(() => {}); // the node may be down; the next tick tries again
+  // Every account catches up, so the badge and notifications cover them all; the node may be down,
+  // and the next tick tries again.
+  for (const account of unlocked) await inbox.syncNow(account).catch(() => {});
 }
 
 browser.alarms.onAlarm.addListener((alarm) => {
@@ -92,8 +101,17 @@ void ensureAlarm();
 
 browser.notifications.onClicked.addListener((id) => {
   void browser.notifications.clear(id);
-  const topic = id.startsWith('msg:') ? id.slice(4) : '';
-  void browser.windows.create({ url: browser.runtime.getURL(`popup.html${topic ? hashOf({ name: 'conversation', topic }) : ''}`), type: 'popup', width: 380, height: 640 });
+  const target = parseNotificationId(id);
+  void (async () => {
+    // The conversation belongs to the account the notification named: make it current first.
+    if (target && target.account !== (await currentAccount())) await accounts.switchAccount(target.account).catch(() => {});
+    await browser.windows.create({
+      url: browser.runtime.getURL(`popup.html${target ? hashOf({ name: 'conversation', topic: target.topic }) : ''}`),
+      type: 'popup',
+      width: 380,
+      height: 640,
+    });
+  })();
 });
 
 // Read-only diagnostics for DevTools and tests (only this extension's own contexts can reach them).

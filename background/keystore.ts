@@ -1,9 +1,11 @@
-// Secrets at rest: the XMTP key bundle and, when the wallet was created or imported here, the wallet's
-// private key. They are sealed with AES-256-GCM under the account's random data key, which is itself
-// sealed under a key derived from the user's password with PBKDF2-SHA256 (600,000 iterations, OWASP
-// 2023). Keys never leave the background.
+// Secrets at rest. One password protects the extension: PBKDF2-SHA256 (600,000 iterations, OWASP 2023)
+// turns it into the vault key, derived once per unlock however many accounts there are. Each account has
+// its own random data keys, sealed under the vault key; the current data key seals the account's
+// secrets (the XMTP key bundle, and for wallets living here the wallet key and its recovery phrase) and
+// everything the account caches. Keys never leave the background, except a data key's bytes in
+// storage.session while unlocked, and the wallet key or phrase the user asks to see with the password.
 import { ErrorCode, RpcError } from '../src/rpc.ts';
-import type { AccountRecord, KdfParams, SealedBox } from './db.ts';
+import type { AccountRecord, BackupKind, KdfParams, SealedBox, VaultRecord, WrappedKey } from './db.ts';
 
 export const PBKDF2_ITERATIONS = 600_000;
 
@@ -13,37 +15,35 @@ export interface KeystoreSecrets {
   keyBundle: Uint8Array;
   /** the wallet's secp256k1 private key, only for wallets living in the extension */
   walletKey?: Uint8Array;
+  /** the BIP-39 phrase the wallet key derives from (m/44'/60'/0'/0/index), when there is one */
+  mnemonic?: { phrase: string; index: number };
 }
 
 const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 export function newKdfParams(iterations = PBKDF2_ITERATIONS): KdfParams {
   return { name: 'PBKDF2-SHA256', iterations, salt: crypto.getRandomValues(new Uint8Array(16)) };
 }
 
-/** Derives the key-encryption key from a password (not extractable: it only ever unwraps the data key). */
-export async function deriveKey(password: string, kdf: KdfParams): Promise<CryptoKey> {
-  if (kdf.name !== 'PBKDF2-SHA256' || kdf.iterations < 100_000 || kdf.salt.length < 16) {
-    throw damaged();
-  }
-  const material = await crypto.subtle.importKey('raw', enc.encode(password.normalize('NFKC')), 'PBKDF2', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: kdf.salt as BufferSource, iterations: kdf.iterations },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
+/** The vault key's bytes from a password (kept in storage.session while unlocked, so accounts can be added). */
+export async function deriveVaultKey(password: string, kdf: KdfParams): Promise<Uint8Array> {
+  if (kdf.name !== 'PBKDF2-SHA256' || kdf.iterations < 100_000 || kdf.salt.length < 16) throw damaged();
+  const material = await crypto.subtle.importKey('raw', enc.encode(password.normalize('NFKC')), 'PBKDF2', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: kdf.salt as BufferSource, iterations: kdf.iterations }, material, 256);
+  return new Uint8Array(bits);
 }
 
 export async function exportKey(key: CryptoKey): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.exportKey('raw', key));
 }
 
-/** The data key: extractable so an unlocked session can keep it in storage.session across restarts. */
+/** An AES-256-GCM key from its bytes: extractable so an unlocked session can keep it in storage.session. */
 export function importKey(raw: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', raw as BufferSource, { name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']);
 }
+
+export const newDataKey = () => importKey(crypto.getRandomValues(new Uint8Array(32)));
 
 /** AES-GCM with a fresh 96-bit IV; `aad` binds the box to its purpose and account. */
 export async function seal(key: CryptoKey, plaintext: Uint8Array, aad: string): Promise<SealedBox> {
@@ -64,52 +64,103 @@ export async function open(key: CryptoKey, box: SealedBox, aad: string): Promise
   );
 }
 
-// Secrets are serialised as [1-byte version][u32 bundle length][bundle][wallet key (0 or 32 bytes)].
+// Secrets, version 2: [2][u32 n][bundle] then optional fields [tag][u32 n][bytes]: 1 wallet key,
+// 2 phrase (UTF-8), 3 derivation index (u32). Version 1 (before recovery phrases): [1][u32 n][bundle][wallet key or nothing].
 function encodeSecrets(s: KeystoreSecrets): Uint8Array {
-  const wallet = s.walletKey ?? new Uint8Array(0);
-  const out = new Uint8Array(5 + s.keyBundle.length + wallet.length);
-  out[0] = 1;
-  new DataView(out.buffer).setUint32(1, s.keyBundle.length);
+  const fields: [number, Uint8Array][] = [];
+  if (s.walletKey) fields.push([1, s.walletKey]);
+  if (s.mnemonic) {
+    const index = new Uint8Array(4);
+    new DataView(index.buffer).setUint32(0, s.mnemonic.index);
+    fields.push([2, enc.encode(s.mnemonic.phrase)], [3, index]);
+  }
+  const size = 5 + s.keyBundle.length + fields.reduce((n, [, b]) => n + 5 + b.length, 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out[0] = 2;
+  view.setUint32(1, s.keyBundle.length);
   out.set(s.keyBundle, 5);
-  out.set(wallet, 5 + s.keyBundle.length);
+  let at = 5 + s.keyBundle.length;
+  for (const [tag, bytes] of fields) {
+    out[at] = tag;
+    view.setUint32(at + 1, bytes.length);
+    out.set(bytes, at + 5);
+    at += 5 + bytes.length;
+  }
   return out;
 }
 
 function decodeSecrets(b: Uint8Array): KeystoreSecrets {
-  if (b.length < 5 || b[0] !== 1) throw damaged();
-  const n = new DataView(b.buffer, b.byteOffset).getUint32(1);
-  const rest = b.length - 5 - n;
-  if (rest !== 0 && rest !== 32) throw damaged();
-  return { keyBundle: b.slice(5, 5 + n), walletKey: rest ? b.slice(5 + n) : undefined };
+  if (b.length < 5 || (b[0] !== 1 && b[0] !== 2)) throw damaged();
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const n = view.getUint32(1);
+  if (5 + n > b.length) throw damaged();
+  const out: KeystoreSecrets = { keyBundle: b.slice(5, 5 + n) };
+  if (b[0] === 1) {
+    const rest = b.length - 5 - n;
+    if (rest !== 0 && rest !== 32) throw damaged();
+    if (rest) out.walletKey = b.slice(5 + n);
+    return out;
+  }
+  let phrase: string | undefined;
+  let index = 0;
+  for (let at = 5 + n; at < b.length; ) {
+    if (at + 5 > b.length) throw damaged();
+    const tag = b[at]!;
+    const len = view.getUint32(at + 1);
+    const bytes = b.slice(at + 5, at + 5 + len);
+    if (bytes.length !== len) throw damaged();
+    if (tag === 1 && len === 32) out.walletKey = bytes;
+    else if (tag === 2) phrase = dec.decode(bytes);
+    else if (tag === 3 && len === 4) index = new DataView(bytes.buffer).getUint32(0);
+    else throw damaged();
+    at += 5 + len;
+  }
+  if (phrase !== undefined) out.mnemonic = { phrase, index };
+  return out;
 }
 
 const secretsAad = (address: string) => `xmtp-inbox/keystore/v1/${address}`;
-const wrapAad = (address: string) => `xmtp-inbox/data-key/v1/${address}`;
+// Key 1 keeps the name version 1 gave an account's only data key.
+const wrapAad = (address: string, id: number) => `xmtp-inbox/data-key/v1/${address}${id === 1 ? '' : `/${id}`}`;
 
 export const wrongPassword = () => new RpcError(ErrorCode.internal, 'Wrong password', { reason: 'wrong-password' });
-const damaged = () =>
+export const damaged = () =>
   new RpcError(ErrorCode.internal, 'The stored keys are damaged and cannot be opened; restore the account from its wallet', { reason: 'corrupted' });
 
-/**
- * Opens an account with its password. The password-derived key only unwraps the account's data key;
- * the data key seals the secrets (and the conversation keys cached in IndexedDB), so a password change
- * re-encrypts one small box. A box that does not open under the password is 'wrong-password'; secrets
- * that do not open under an unwrapped data key are 'corrupted'. Neither changes the stored record.
- */
-export async function unlockAccount(account: AccountRecord, password: string): Promise<{ dataKey: CryptoKey; secrets: KeystoreSecrets }> {
-  const kek = await deriveKey(password, account.kdf);
+async function vaultCryptoKey(raw: Uint8Array): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+export async function wrapDataKey(vaultKey: Uint8Array, address: string, id: number, dataKey: CryptoKey): Promise<WrappedKey> {
+  return { id, box: await seal(await vaultCryptoKey(vaultKey), await exportKey(dataKey), wrapAad(address, id)) };
+}
+
+/** Opens one of an account's data keys: a box that does not open under the vault key means the password was wrong. */
+export async function unwrapDataKey(vaultKey: Uint8Array, address: string, wrapped: WrappedKey): Promise<CryptoKey> {
   let raw: Uint8Array;
   try {
-    raw = await open(kek, account.dataKey, wrapAad(account.address));
+    raw = await open(await vaultCryptoKey(vaultKey), wrapped.box, wrapAad(address, wrapped.id));
   } catch (e) {
     if (e instanceof RpcError) throw e;
     throw wrongPassword();
   }
   if (raw.length !== 32) throw damaged();
-  const dataKey = await importKey(raw);
-  return { dataKey, secrets: await openSecrets(account, dataKey) };
+  return importKey(raw);
 }
 
+/** Every data key of an account, by id. */
+export async function unwrapAccountKeys(vaultKey: Uint8Array, account: AccountRecord): Promise<Map<number, CryptoKey>> {
+  const keys = new Map<number, CryptoKey>();
+  for (const w of account.keys) keys.set(w.id, await unwrapDataKey(vaultKey, account.address, w));
+  return keys;
+}
+
+export function sealSecrets(dataKey: CryptoKey, address: string, secrets: KeystoreSecrets): Promise<SealedBox> {
+  return seal(dataKey, encodeSecrets(secrets), secretsAad(address));
+}
+
+/** The secrets of an account, under its current data key; 'corrupted' when they do not open. */
 export async function openSecrets(account: AccountRecord, dataKey: CryptoKey): Promise<KeystoreSecrets> {
   let plain: Uint8Array;
   try {
@@ -121,32 +172,48 @@ export async function openSecrets(account: AccountRecord, dataKey: CryptoKey): P
   return decodeSecrets(plain);
 }
 
-async function wrapDataKey(address: string, password: string, dataKey: CryptoKey, iterations: number) {
-  const kdf = newKdfParams(iterations);
-  const kek = await deriveKey(password, kdf);
-  return { kdf, dataKey: await seal(kek, await exportKey(dataKey), wrapAad(address)) };
+/** A new vault for a first password. */
+export async function createVault(password: string, iterations = PBKDF2_ITERATIONS): Promise<{ vault: VaultRecord; vaultKey: Uint8Array }> {
+  const vault: VaultRecord = { kdf: newKdfParams(iterations) };
+  return { vault, vaultKey: await deriveVaultKey(password, vault.kdf) };
 }
 
-/** A new account record: a fresh data key sealing the secrets, wrapped under the password. */
+/**
+ * The vault key for `password`, checked against an account's first data key (every account's keys are
+ * sealed under the one vault key, so any account proves it). 'wrong-password' otherwise.
+ */
+export async function openVault(vault: VaultRecord, password: string, witness: AccountRecord): Promise<Uint8Array> {
+  const vaultKey = await deriveVaultKey(password, vault.kdf);
+  await unwrapDataKey(vaultKey, witness.address, witness.keys[0]!);
+  return vaultKey;
+}
+
+/** A new account: a fresh data key (key 1) sealing the secrets, itself sealed under the vault key. */
 export async function createAccountRecord(
+  vaultKey: Uint8Array,
   address: string,
-  password: string,
   secrets: KeystoreSecrets,
-  base: Pick<AccountRecord, 'createdAt' | 'wallet'>,
-  iterations = PBKDF2_ITERATIONS,
+  base: Pick<AccountRecord, 'createdAt' | 'wallet' | 'label'>,
 ): Promise<{ record: AccountRecord; dataKey: CryptoKey }> {
-  const dataKey = await importKey(crypto.getRandomValues(new Uint8Array(32)));
+  const dataKey = await newDataKey();
+  const backup: BackupKind = secrets.mnemonic ? 'phrase' : secrets.walletKey ? 'key' : 'none';
   const record: AccountRecord = {
     address,
     ...base,
-    ...(await wrapDataKey(address, password, dataKey, iterations)),
-    secrets: await seal(dataKey, encodeSecrets(secrets), secretsAad(address)),
+    keys: [await wrapDataKey(vaultKey, address, 1, dataKey)],
+    secrets: await sealSecrets(dataKey, address, secrets),
+    backup,
+    backedUp: false,
   };
   return { record, dataKey };
 }
 
-/** The same account under a new password: the data key is re-encrypted under a new salt and key. */
-export async function changeAccountPassword(account: AccountRecord, oldPassword: string, newPassword: string, iterations = PBKDF2_ITERATIONS): Promise<AccountRecord> {
-  const { dataKey } = await unlockAccount(account, oldPassword);
-  return { ...account, ...(await wrapDataKey(account.address, newPassword, dataKey, iterations)) };
+/** The accounts under a new vault key: every data key sealed again, nothing else changes. */
+export async function rewrapAccounts(accounts: AccountRecord[], oldKey: Uint8Array, newKey: Uint8Array): Promise<AccountRecord[]> {
+  return Promise.all(
+    accounts.map(async (a) => {
+      const keys = await unwrapAccountKeys(oldKey, a);
+      return { ...a, keys: await Promise.all(a.keys.map((w) => wrapDataKey(newKey, a.address, w.id, keys.get(w.id)!))) };
+    }),
+  );
 }

@@ -1,5 +1,6 @@
-// The toolbar badge (conversations with unread messages, blocked senders never count) and system
-// notifications for new messages in allowed conversations while the popup is closed.
+// The toolbar badge (conversations with unread messages in every unlocked account, blocked senders
+// never count) and system notifications for new messages in allowed conversations while the popup is
+// closed, saying which account they are for when there are several.
 import type { MessageView } from '../src/views.ts';
 import { ContentTypes } from '../src/views.ts';
 import { sameAddress, shortAddress } from '../src/address.ts';
@@ -7,13 +8,38 @@ import { db } from './db.ts';
 import * as inbox from './inbox-store.ts';
 import { platform } from './platform.ts';
 import { getSettings } from './settings.ts';
+import { listAccounts } from './account-store.ts';
+import { unlockedAccounts } from './xmtp-session.ts';
 
 const QUIET = new Set<string>([ContentTypes.readReceipt, ContentTypes.reaction]);
 const markKey = (account: string) => `notifiedUpTo:${account}`;
 
-export async function updateBadge(account: string | undefined): Promise<void> {
-  const n = account ? await inbox.unreadConversations(account) : 0;
+let unread = new Map<string, number>();
+const unreadListeners: (() => void)[] = [];
+
+/** Conversations with unread messages per unlocked account, as last counted. */
+export function unreadCounts(): Map<string, number> {
+  return unread;
+}
+
+/** Runs when an account's unread count changed (the popup's account switcher shows them). */
+export function onUnreadChanged(fn: () => void): void {
+  unreadListeners.push(fn);
+}
+
+/**
+ * Counts again the unread conversations of `account` (default: every unlocked account) and shows the
+ * total of all unlocked accounts on the badge; nothing while locked.
+ */
+export async function updateBadge(account?: string): Promise<void> {
+  const open = await unlockedAccounts();
+  const next = new Map<string, number>();
+  for (const a of open) next.set(a, a === account || account === undefined || !unread.has(a) ? await inbox.unreadConversations(a) : unread.get(a)!);
+  const changed = next.size !== unread.size || [...next].some(([a, n]) => unread.get(a) !== n);
+  unread = next;
+  const n = [...next.values()].reduce((x, y) => x + y, 0);
   await platform().setBadge(n === 0 ? '' : n > 99 ? '99+' : String(n));
+  if (changed) for (const fn of unreadListeners) fn();
 }
 
 /** Where notifications start for an account: nothing older than this is ever announced. */
@@ -34,13 +60,22 @@ function previewText(m: MessageView): string {
   return m.fallback ?? 'New message';
 }
 
+/** A notification's id: which account and conversation a click opens. */
+export const notificationId = (account: string, topic: string) => `msg:${account}:${topic}`;
+export function parseNotificationId(id: string): { account: string; topic: string } | undefined {
+  const m = /^msg:(0x[0-9a-fA-F]{40}):(\/xmtp\/.+)$/.exec(id);
+  return m ? { account: m[1]!, topic: m[2]! } : undefined;
+}
+
 /** Announces newly stored messages: one notification per conversation, for its newest message. */
 export async function announce(account: string, changed: Map<string, MessageView[]>): Promise<void> {
   await updateBadge(account);
-  const settings = await getSettings();
+  const settings = await getSettings(account);
   if (!settings.notifications || platform().popupOpen()) return;
   const d = await db();
   const since = ((await d.get('meta', markKey(account))) as number | undefined) ?? Date.now();
+  const accounts = await listAccounts();
+  const to = accounts.length > 1 ? ` → ${accounts.find((a) => a.address === account)?.label ?? shortAddress(account)}` : '';
   let newest = since;
   for (const [topic, messages] of changed) {
     const incoming = messages.filter((m) => !sameAddress(m.senderAddress, account) && !QUIET.has(m.contentType) && m.sent > since);
@@ -50,7 +85,7 @@ export async function announce(account: string, changed: Map<string, MessageView
     const last = incoming.reduce((x, y) => (y.sent > x.sent ? y : x));
     newest = Math.max(newest, last.sent);
     const more = incoming.length > 1 ? ` (+${incoming.length - 1} more)` : '';
-    await platform().notify(`msg:${topic}`, shortAddress(last.senderAddress), previewText(last).slice(0, 180) + more);
+    await platform().notify(notificationId(account, topic), shortAddress(last.senderAddress) + to, previewText(last).slice(0, 180) + more);
   }
   if (newest > since) await d.put('meta', newest, markKey(account));
 }

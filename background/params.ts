@@ -1,7 +1,7 @@
 // Runtime validation of every catalogue request's params (src/messages.ts), applied by the router
 // before any handler runs.
-import type { Method, Params } from '../src/messages.ts';
-import { address, arrayOf, bool, contentType, int, json, none, nodeUrl, obj, oneOf, optional, recordOf, str, topic, type Check } from '../src/validate.ts';
+import type { Method, Params, WalletSecret } from '../src/messages.ts';
+import { address, arrayOf, bool, contentType, int, isPlainObject, json, none, nodeUrl, obj, oneOf, optional, recordOf, str, topic, type Check } from '../src/validate.ts';
 import { PROVIDER_LIMITS } from '../src/provider-api.ts';
 import { MAX_CONTENT_JSON_BYTES } from '../src/xmtp/limits.ts';
 
@@ -12,17 +12,34 @@ const id = str({ min: 1, max: 200 });
 const consent = oneOf(['allowed', 'denied', 'unknown'] as const);
 const scope = oneOf(['app', 'inbox'] as const);
 const origin = str({ min: 1, max: 2048 });
+const label = str({ min: 1, max: 40 });
+const newAccount = { password: optional(password), label: optional(label) };
+/** 12 to 24 words; checkPhrase (recovery-phrase.ts) says what is wrong with the words themselves. */
+const phrase = str({ min: 1, max: 400 });
+const accountIndex = int({ min: 0, max: 2 ** 31 - 1 });
+
+/** A private key, or a phrase with its account number, plus the fields of `shape`. */
+function walletSecret<S extends Record<string, Check<unknown>>>(shape: S) {
+  const byKey = obj({ privateKey, ...shape });
+  const byPhrase = obj({ phrase, index: optional(accountIndex), ...shape });
+  return (v: unknown, path: string) => (isPlainObject(v) && v.phrase !== undefined && v.privateKey === undefined ? byPhrase(v, path) : byKey(v, path));
+}
+const secretOnly: Check<WalletSecret> = walletSecret({});
 
 export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'app.status': none,
   'app.ping': none,
-  'account.create': obj({ password }),
-  'account.checkImport': obj({ privateKey }),
-  'account.import': obj({ privateKey, password }),
-  'account.connectPageWallet': obj({ tabId: optional(int({ min: 0 })), promptId: optional(id), password }),
+  'account.create': obj(newAccount),
+  'account.checkImport': secretOnly,
+  'account.import': walletSecret(newAccount),
+  'account.connectPageWallet': obj({ tabId: optional(int({ min: 0 })), promptId: optional(id), ...newAccount }),
   'account.unlock': obj({ password: anyPassword }),
   'account.lock': none,
   'account.changePassword': obj({ oldPassword: anyPassword, newPassword: password }),
+  'account.switch': obj({ address }),
+  'account.rename': obj({ address, label }),
+  'account.remove': obj({ address }),
+  'account.reveal': obj({ address, password: anyPassword, secret: oneOf(['phrase', 'privateKey'] as const) }),
   'settings.get': none,
   'settings.update': obj({
     nodeUrl: optional(nodeUrl),

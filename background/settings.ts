@@ -1,22 +1,51 @@
-// User settings, stored in IndexedDB (`meta` store). A new node URL is accepted only if an XMTP node
-// answers there, and a new Ethereum RPC URL only if an Ethereum JSON-RPC endpoint does, so a typo
-// cannot silently cut the inbox (or its names) off.
+// User settings, stored in IndexedDB (`meta` store). Each account has its own (`settings:<address>`);
+// what belongs to the one password or to the chain rather than to an identity (the lock timeout, name
+// lookups) is the extension's (`settings`, which also holds what onboarding chose before there was an
+// account). A new node URL is accepted only if an XMTP node answers there, and a new Ethereum RPC URL
+// only if an Ethereum JSON-RPC endpoint does, so a typo cannot silently cut the inbox (or its names) off.
 import type { Settings } from '../src/views.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { db, DEFAULT_SETTINGS } from './db.ts';
+import { currentAccount } from './account-store.ts';
 
-const KEY = 'settings';
-let cached: Settings | undefined;
+const GLOBAL_KEY = 'settings';
+const accountKey = (account: string) => `settings:${account}`;
+/** Settings of the extension as a whole, whichever account is current. */
+const GLOBAL: readonly (keyof Settings)[] = ['lockAfterMinutes', 'ensNames', 'ethRpcUrl', 'ipfsGateway', 'lensNames', 'lensApiUrl'];
 
-export async function getSettings(): Promise<Settings> {
-  if (cached) return cached;
-  const stored = (await (await db()).get('meta', KEY)) as Partial<Settings> | undefined;
-  cached = { ...DEFAULT_SETTINGS, ...stored };
-  return cached;
+const cached = new Map<string, Settings>();
+
+function split(s: Partial<Settings>): { global: Partial<Settings>; own: Partial<Settings> } {
+  const global: Partial<Settings> = {};
+  const own: Partial<Settings> = { ...s };
+  for (const k of GLOBAL) {
+    if (k in own) Object.assign(global, { [k]: own[k] });
+    delete own[k];
+  }
+  return { global, own };
 }
 
-export async function updateSettings(patch: Partial<Settings>, probe: (url: string) => Promise<void> = probeNode, probeRpc: (url: string) => Promise<void> = probeEthRpc): Promise<Settings> {
-  const current = await getSettings();
+/** The settings of `account` (default: the current one; before onboarding, the extension's). */
+export async function getSettings(account?: string): Promise<Settings> {
+  const who = account ?? (await currentAccount()) ?? '';
+  const hit = cached.get(who);
+  if (hit) return hit;
+  const d = await db();
+  const global = (await d.get('meta', GLOBAL_KEY)) as Partial<Settings> | undefined;
+  const own = who ? ((await d.get('meta', accountKey(who))) as Partial<Settings> | undefined) : undefined;
+  const s: Settings = { ...DEFAULT_SETTINGS, ...global, ...(own && split(own).own) };
+  cached.set(who, s);
+  return s;
+}
+
+export async function updateSettings(
+  patch: Partial<Settings>,
+  probe: (url: string) => Promise<void> = probeNode,
+  probeRpc: (url: string) => Promise<void> = probeEthRpc,
+  account?: string,
+): Promise<Settings> {
+  const who = account ?? (await currentAccount()) ?? '';
+  const current = await getSettings(who);
   const next: Settings = { ...current, ...patch };
   if (patch.nodeUrl !== undefined) {
     next.nodeUrl = normaliseNodeUrl(patch.nodeUrl);
@@ -28,14 +57,31 @@ export async function updateSettings(patch: Partial<Settings>, probe: (url: stri
   }
   if (patch.ipfsGateway !== undefined) next.ipfsGateway = new URL(serviceUrl(patch.ipfsGateway, 'the IPFS gateway')).origin;
   if (patch.lensApiUrl !== undefined) next.lensApiUrl = serviceUrl(patch.lensApiUrl, 'the Lens API URL');
-  await (await db()).put('meta', next, KEY);
-  cached = next;
+  await writeSettings(who, next);
   return next;
 }
 
-/** For tests and after an account reset. */
+/** Stores settings as they are (no checks): an account's own part, and the extension's. */
+export async function writeSettings(account: string, s: Settings): Promise<void> {
+  const d = await db();
+  const tx = d.transaction('meta', 'readwrite');
+  const { global, own } = split(s);
+  const storedGlobal = (await tx.store.get(GLOBAL_KEY)) as Partial<Settings> | undefined;
+  await tx.store.put({ ...storedGlobal, ...(account ? global : s) }, GLOBAL_KEY);
+  if (account) await tx.store.put(own, accountKey(account));
+  await tx.done;
+  cached.clear(); // the extension's part is in every account's settings
+}
+
+/** Removes an account's settings (the account is being removed). */
+export async function deleteSettings(account: string): Promise<void> {
+  await (await db()).delete('meta', accountKey(account));
+  cached.delete(account);
+}
+
+/** For tests: forget what was read (after swapping the global indexedDB). */
 export function forgetCachedSettings(): void {
-  cached = undefined;
+  cached.clear();
 }
 
 export function normaliseNodeUrl(url: string): string {

@@ -1,13 +1,13 @@
-// The XMTP client of the unlocked account. Built lazily from the sealed key bundle (no wallet and no
-// network needed to start), rebuilt after a worker restart from storage.session, dropped on lock or when
-// the node changes.
+// The XMTP clients of the unlocked accounts. Each is built lazily from its sealed key bundle (no wallet
+// and no network needed to start), rebuilt after a worker restart from storage.session, dropped on lock,
+// on removal or when its node changes.
 import { Client } from '../src/xmtp/client.ts';
 import { ApiClient } from '../src/xmtp/api/api-client.ts';
 import { HttpTransport } from '../src/xmtp/api/http-transport.ts';
 import { WebSocketTransport, type WebSocketConstructor } from '../src/xmtp/api/ws-transport.ts';
 import type { StreamConnection, SubscribeTransport, Envelope } from '../src/xmtp/api/types.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
-import { db } from './db.ts';
+import { currentAccount, getAccount } from './account-store.ts';
 import { IdbStorage } from './idb-storage.ts';
 import { openSecrets } from './keystore.ts';
 import { getSettings } from './settings.ts';
@@ -55,12 +55,12 @@ export function resetSession(): void {
 export const lockedError = () => new RpcError(ErrorCode.internal, 'XMTP Inbox is locked', { reason: 'locked' });
 export const onboardingError = () => new RpcError(ErrorCode.internal, 'XMTP Inbox has no account yet', { reason: 'onboarding' });
 
-export async function currentAccount(): Promise<string | undefined> {
-  return (await (await db()).get('meta', 'currentAccount')) as string | undefined;
+/** Accounts whose keys the unlocked session holds (none while locked). */
+export async function unlockedAccounts(): Promise<string[]> {
+  return [...((await getSession().current())?.keys.keys() ?? [])];
 }
 
-let active: Promise<ActiveClient> | undefined;
-let activeAccount: string | undefined;
+const clients = new Map<string, Promise<ActiveClient>>();
 const clientListeners: ((c: ActiveClient) => void)[] = [];
 
 /** Runs for every client built (the background wires storage hooks and live streams here). */
@@ -68,19 +68,26 @@ export function onClient(fn: (c: ActiveClient) => void): void {
   clientListeners.push(fn);
 }
 
-/** The client of the unlocked account; throws 'locked' / 'onboarding' RpcErrors otherwise. */
-export async function getClient(): Promise<ActiveClient> {
-  const unlocked = await getSession().current();
-  if (!unlocked) throw (await currentAccount()) ? lockedError() : onboardingError();
-  if (active && activeAccount === unlocked.account) return active;
-  activeAccount = unlocked.account;
+/**
+ * The client of an unlocked account (default: the current one), built once from its sealed key bundle;
+ * throws 'locked' / 'onboarding' RpcErrors otherwise.
+ */
+export async function getClient(account?: string): Promise<ActiveClient> {
+  const who = account ?? (await currentAccount());
+  if (!who) throw onboardingError();
+  const keys = await getSession().keysOf(who);
+  if (!keys) throw lockedError();
+  const known = clients.get(who);
+  if (known) return known;
   const building = (async () => {
     await ensureFastCrypto();
-    const record = await (await db()).get('accounts', unlocked.account);
+    const record = await getAccount(who);
     if (!record) throw onboardingError();
-    const { keyBundle } = await openSecrets(record, unlocked.key);
-    const { nodeUrl } = await getSettings();
-    const storage = new IdbStorage(unlocked.account, unlocked.key, undefined, keyBundle);
+    const dataKey = keys.get(record.keys[0]!.id);
+    if (!dataKey) throw lockedError();
+    const { keyBundle } = await openSecrets(record, dataKey);
+    const { nodeUrl } = await getSettings(who);
+    const storage = new IdbStorage(who, dataKey, undefined, keyBundle);
     const subscriptions = new PreferWebSocket(nodeUrl);
     const client = await Client.create(null, {
       apiUrl: nodeUrl,
@@ -89,29 +96,27 @@ export async function getClient(): Promise<ActiveClient> {
       skipContactPublishing: true, // published when the identity was created or restored
       subscribeTransport: subscriptions,
     });
-    const c: ActiveClient = { account: unlocked.account, client, storage, subscriptions };
+    const c: ActiveClient = { account: who, client, storage, subscriptions };
     for (const fn of clientListeners) fn(c);
     return c;
   })();
-  active = building;
+  clients.set(who, building);
   building.catch(() => {
-    if (active === building) {
-      active = undefined;
-      activeAccount = undefined;
-    }
+    if (clients.get(who) === building) clients.delete(who);
   });
   return building;
 }
 
-/** The client if one is already running (never builds one). */
+/** The current account's client if one is already running (never builds one). */
 export async function runningClient(): Promise<ActiveClient | undefined> {
-  return active?.catch(() => undefined);
+  const who = await currentAccount();
+  return who ? clients.get(who)?.catch(() => undefined) : undefined;
 }
 
-/** Forgets the client (lock, account switch, new node URL); the next getClient() builds a new one. */
-export function dropClient(): void {
-  active = undefined;
-  activeAccount = undefined;
+/** Forgets an account's client, or every client (lock, new node URL); the next getClient() builds a new one. */
+export function dropClient(account?: string): void {
+  if (account === undefined) clients.clear();
+  else clients.delete(account);
 }
 
 /** An API client with no identity, for lookups before onboarding (does this wallet have XMTP keys?). */

@@ -82,7 +82,7 @@ async function main() {
     await freshBackground(node.url);
     const wasm = readFileSync(secp256k1WasmPath());
     setPlatform({ ...platform(), secp256k1Wasm: async () => wasm });
-    await accounts.importWallet(ME, 'bench password'); // restores the identity from the network key store
+    await accounts.importWallet({ privateKey: ME, password: 'bench password' }); // restores the identity from the network key store
     const a = await getClient();
     let t = performance.now();
     const stats = await syncAll(a);

@@ -144,7 +144,7 @@ test('patch and noteMessage update one conversation in place', async () => {
 });
 
 test('session: first answer, status events, a failure, reconnect', async () => {
-  const status = { version: '0.1.0', target: 'chrome' as const, state: 'locked' as const, address: '0x1', nodeUrl: 'http://x' };
+  const status = { version: '0.1.0', target: 'chrome' as const, state: 'locked' as const, address: '0x1', nodeUrl: 'http://x', accounts: [] };
   let answer: () => unknown = () => ({ ...status, state: 'unlocked' });
   const { bg, emit } = fakeBg({ 'app.status': () => answer() });
   const { Session } = await import('./state.ts');

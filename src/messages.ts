@@ -28,6 +28,17 @@ export type PromptView =
   /** the site needs the inbox but there is no identity yet */
   | { id: string; kind: 'onboard'; origin: string };
 
+/** A wallet key to import: its private key (hex), or a BIP-39 recovery phrase and account number (default 0). */
+export type WalletSecret = { privateKey: string } | { phrase: string; index?: number };
+
+/** How a new account joins: the first one sets the extension's password; later ones join the unlocked extension. */
+export interface NewAccountOptions {
+  /** required for the first account (it becomes the extension's password); not used after */
+  password?: string;
+  /** the account's name (default "Account N") */
+  label?: string;
+}
+
 export interface ImportCheck {
   address: string;
   /** this wallet already has an XMTP identity on the node (it will be restored, not created) */
@@ -49,17 +60,28 @@ export interface Catalogue {
    * even with a port open). Not user activity: it does not push back the auto-lock.
    */
   'app.ping': { params: undefined; result: true };
-  /** Create a wallet key inside the extension, then a new XMTP identity for it. */
-  'account.create': { params: { password: string }; result: { address: string } };
-  /** Which address a private key belongs to and whether it already has an XMTP identity. */
-  'account.checkImport': { params: { privateKey: string }; result: ImportCheck };
-  /** Import a wallet private key (hex); restores its XMTP identity from the network or creates one. */
-  'account.import': { params: { privateKey: string; password: string }; result: { address: string; restored: boolean } };
+  /** Create a wallet inside the extension (with a recovery phrase), then a new XMTP identity for it; it becomes the current account. */
+  'account.create': { params: NewAccountOptions; result: { address: string } };
+  /** Which address a private key or phrase belongs to and whether it already has an XMTP identity. */
+  'account.checkImport': { params: WalletSecret; result: ImportCheck };
+  /** Import a wallet (private key or recovery phrase); restores its XMTP identity from the network or creates one. */
+  'account.import': { params: WalletSecret & NewAccountOptions; result: { address: string; restored: boolean } };
   /** Sign in with the wallet of a page (its window.ethereum): the user approves the XMTP signatures there. */
-  'account.connectPageWallet': { params: { tabId?: number; promptId?: string; password: string }; result: { address: string; restored: boolean } };
+  'account.connectPageWallet': { params: { tabId?: number; promptId?: string } & NewAccountOptions; result: { address: string; restored: boolean } };
   'account.unlock': { params: { password: string }; result: AppStatus };
   'account.lock': { params: undefined; result: AppStatus };
+  /** A new password for the extension (every account). */
   'account.changePassword': { params: { oldPassword: string; newPassword: string }; result: true };
+  /** Makes another account the current one (the inbox, sites and settings follow it). */
+  'account.switch': { params: { address: string }; result: AppStatus };
+  'account.rename': { params: { address: string; label: string }; result: AppStatus };
+  /** Removes an account from this browser: its keys, cache, grants and settings. */
+  'account.remove': { params: { address: string }; result: AppStatus };
+  /**
+   * An account's recovery phrase or wallet private key (0x hex), for the user to write down: needs the
+   * password again. A phrase comes with its account number (`index`, m/44'/60'/0'/0/index).
+   */
+  'account.reveal': { params: { address: string; password: string; secret: 'phrase' | 'privateKey' }; result: { value: string; index?: number } };
 
   // --- settings ---
   'settings.get': { params: undefined; result: Settings };
@@ -123,6 +145,10 @@ export const CALLERS: { [M in keyof Catalogue]: readonly Caller[] } = {
   'account.unlock': ['popup', 'prompt'],
   'account.lock': ['popup'],
   'account.changePassword': ['popup'],
+  'account.switch': ['popup'],
+  'account.rename': ['popup'],
+  'account.remove': ['popup'],
+  'account.reveal': ['popup'],
   'settings.get': ['popup'],
   'settings.update': ['popup'],
   'conversations.list': ['popup'],
@@ -149,7 +175,7 @@ export const CALLERS: { [M in keyof Catalogue]: readonly Caller[] } = {
 
 /** Events the background pushes to connected contexts: `{ event, data }` frames. */
 export interface Events {
-  /** lock state or account changed (popup, prompt) */
+  /** lock state, accounts or their unread counts changed (popup, prompt) */
   status: AppStatus;
   /** conversations changed: new ones, new last message, consent, unread (popup) */
   conversations: { topics: string[] };

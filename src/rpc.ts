@@ -50,6 +50,12 @@ export type ErrorReason =
   | 'name-not-found'
   | 'names-unavailable'
   | 'not-an-rpc'
+  // accounts and backups
+  | 'account-exists'
+  | 'unknown-account'
+  | 'bad-phrase'
+  | 'no-phrase'
+  | 'external-wallet'
   // remote attachments
   | 'insecure-url'
   | 'private-address'

@@ -141,4 +141,21 @@ export interface AppStatus {
   /** the current account's wallet address, also while locked */
   address?: string;
   nodeUrl: string;
+  /** every account in this browser, oldest first */
+  accounts: AccountView[];
+}
+
+/** An identity the extension holds (one password unlocks them all). */
+export interface AccountView {
+  address: string;
+  /** the name the user gave it ("Account 1" until renamed) */
+  label: string;
+  /** where its wallet key lives: in the extension, or in a page's wallet that signed it in */
+  wallet: 'extension' | 'external';
+  /** what "Back up" can show: its recovery phrase, its private key, or nothing (the page wallet holds it) */
+  backup: 'phrase' | 'key' | 'none';
+  /** the phrase or key was shown at least once */
+  backedUp: boolean;
+  /** conversations with unread messages (0 while locked) */
+  unread: number;
 }

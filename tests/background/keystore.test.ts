@@ -1,14 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
-import { createAccountRecord, unlockAccount, openSecrets, changeAccountPassword, PBKDF2_ITERATIONS, type KeystoreSecrets } from '../../background/keystore.ts';
-import { Session, type SessionArea } from '../../background/session.ts';
+import {
+  createAccountRecord,
+  createVault,
+  deriveVaultKey,
+  openSecrets,
+  PBKDF2_ITERATIONS,
+  rewrapAccounts,
+  unwrapAccountKeys,
+  type KeystoreSecrets,
+} from '../../background/keystore.ts';
+import { Session } from '../../background/session.ts';
+import { memoryPlatform } from './setup.ts';
 
-// Tests use a lower iteration count only where they seal many records; the product default is checked.
+// Tests use a lower iteration count only where they derive many keys; the product default is checked.
 const FAST = 100_000;
 const ADDRESS = '0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A';
-const secrets: KeystoreSecrets = { keyBundle: new Uint8Array([1, 2, 3, 4, 5]), walletKey: new Uint8Array(32).fill(7) };
-const base = { createdAt: 1, wallet: 'extension' as const };
+const OTHER = '0x1C5A77d9FA7eF466951B2F01F724BCa3A5820b63';
+const secrets: KeystoreSecrets = {
+  keyBundle: new Uint8Array([1, 2, 3, 4, 5]),
+  walletKey: new Uint8Array(32).fill(7),
+  mnemonic: { phrase: 'legal winner thank year wave sausage worth useful legal winner thank yellow', index: 3 },
+};
+const base = { createdAt: 1, wallet: 'extension' as const, label: 'Account 1' };
 
 const reasonOf = async (p: Promise<unknown>) => {
   try {
@@ -19,108 +34,100 @@ const reasonOf = async (p: Promise<unknown>) => {
   }
 };
 
-test('the product derives keys with PBKDF2-SHA256 at >= 600,000 iterations', async () => {
+test('the product derives the vault key with PBKDF2-SHA256 at >= 600,000 iterations', async () => {
   assert.ok(PBKDF2_ITERATIONS >= 600_000);
-  const { record } = await createAccountRecord(ADDRESS, 'correct horse battery', secrets, base);
-  assert.equal(record.kdf.iterations, PBKDF2_ITERATIONS);
-  assert.equal(record.kdf.salt.length, 16);
-  // The wrapping key really is PBKDF2-SHA256 at that count: derived here independently, it opens the
-  // data key, and one iteration fewer does not.
-  const kek = (iterations: number) =>
-    crypto.subtle.importKey('raw', pbkdf2Sync('correct horse battery', record.kdf.salt, iterations, 32, 'sha256'), 'AES-GCM', false, ['decrypt']);
-  const unwrap = async (iterations: number) =>
-    crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: record.dataKey.iv as BufferSource, additionalData: new TextEncoder().encode(`xmtp-inbox/data-key/v1/${ADDRESS}`) },
-      await kek(iterations),
-      record.dataKey.ciphertext as BufferSource,
-    );
-  assert.equal((await unwrap(PBKDF2_ITERATIONS)).byteLength, 32);
-  await assert.rejects(unwrap(PBKDF2_ITERATIONS - 1));
+  const { vault, vaultKey } = await createVault('correct horse battery');
+  assert.equal(vault.kdf.iterations, PBKDF2_ITERATIONS);
+  assert.equal(vault.kdf.salt.length, 16);
+  // Derived here independently at that count it is the same key; one iteration fewer is another.
+  const at = (iterations: number) => new Uint8Array(pbkdf2Sync('correct horse battery', vault.kdf.salt, iterations, 32, 'sha256'));
+  assert.deepEqual(vaultKey, at(PBKDF2_ITERATIONS));
+  assert.notDeepEqual(vaultKey, at(PBKDF2_ITERATIONS - 1));
 });
 
 test('the right password opens the secrets; nothing secret is stored in the clear', async () => {
-  const { record } = await createAccountRecord(ADDRESS, 'correct horse battery', secrets, base, FAST);
+  const { vault } = await createVault('correct horse battery', FAST);
+  const vaultKey = await deriveVaultKey('correct horse battery', vault.kdf);
+  const { record } = await createAccountRecord(vaultKey, ADDRESS, secrets, base);
+  assert.equal(record.backup, 'phrase');
   const raw = JSON.stringify(record, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
   assert.ok(!raw.includes('0102030405'), 'the key bundle must not appear in the record');
   assert.ok(!raw.includes('07'.repeat(32)), 'the wallet key must not appear in the record');
-  const { secrets: opened } = await unlockAccount(record, 'correct horse battery');
-  assert.deepEqual(opened, secrets);
+  assert.ok(!raw.includes('winner') && !raw.includes(Buffer.from('winner').toString('hex')), 'the phrase must not appear in the record');
+  const keys = await unwrapAccountKeys(await deriveVaultKey('correct horse battery', vault.kdf), record);
+  assert.deepEqual(await openSecrets(record, keys.get(1)!), secrets);
 });
 
-test('a wrong password is refused as such', async () => {
-  const { record } = await createAccountRecord(ADDRESS, 'correct horse battery', secrets, base, FAST);
-  assert.equal(await reasonOf(unlockAccount(record, 'wrong password!')), 'wrong-password');
-});
-
-test('a corrupted record is refused as damaged, without changing it', async () => {
-  const { record, dataKey } = await createAccountRecord(ADDRESS, 'correct horse battery', secrets, base, FAST);
+test('a wrong password is refused as such; a damaged record as damaged, without changing it', async () => {
+  const { vault, vaultKey } = await createVault('correct horse battery', FAST);
+  const { record, dataKey } = await createAccountRecord(vaultKey, ADDRESS, secrets, base);
+  assert.equal(await reasonOf(unwrapAccountKeys(await deriveVaultKey('wrong password!', vault.kdf), record)), 'wrong-password');
   const flipped = structuredClone(record);
-  flipped.secrets.ciphertext[3] ^= 0x40;
+  flipped.secrets.ciphertext[3]! ^= 0x40;
   const before = structuredClone(flipped);
-  assert.equal(await reasonOf(unlockAccount(flipped, 'correct horse battery')), 'corrupted');
+  assert.equal(await reasonOf(openSecrets(flipped, dataKey)), 'corrupted');
   assert.deepEqual(flipped, before);
   const truncated = structuredClone(record);
   truncated.secrets.ciphertext = truncated.secrets.ciphertext.slice(0, 8);
   assert.equal(await reasonOf(openSecrets(truncated, dataKey)), 'corrupted');
-  const badKdf = structuredClone(record);
-  badKdf.kdf.iterations = 10;
-  assert.equal(await reasonOf(unlockAccount(badKdf, 'correct horse battery')), 'corrupted');
+  assert.equal(await reasonOf(deriveVaultKey('correct horse battery', { ...vault.kdf, iterations: 10 })), 'corrupted');
 });
 
-test('secrets are bound to their account: a box moved to another address does not open', async () => {
-  const { record, dataKey } = await createAccountRecord(ADDRESS, 'pw-123456', secrets, base, FAST);
-  const other = { ...record, address: '0x1C5A77d9FA7eF466951B2F01F724BCa3A5820b63' };
-  assert.equal(await reasonOf(openSecrets(other, dataKey)), 'corrupted');
-  assert.equal(await reasonOf(unlockAccount(other, 'pw-123456')), 'wrong-password');
+test('keys and secrets are bound to their account: boxes moved to another address do not open', async () => {
+  const { vaultKey } = await createVault('pw-123456', FAST);
+  const { record, dataKey } = await createAccountRecord(vaultKey, ADDRESS, secrets, base);
+  const moved = { ...record, address: OTHER };
+  assert.equal(await reasonOf(openSecrets(moved, dataKey)), 'corrupted');
+  assert.equal(await reasonOf(unwrapAccountKeys(vaultKey, moved)), 'wrong-password');
   assert.deepEqual(await openSecrets(record, dataKey), secrets);
 });
 
-test('changing the password re-encrypts: the old password no longer opens, the new one does', async () => {
-  const { record } = await createAccountRecord(ADDRESS, 'old password', secrets, base, FAST);
-  assert.equal(await reasonOf(changeAccountPassword(record, 'not the old one', 'new password', FAST)), 'wrong-password');
-  const changed = await changeAccountPassword(record, 'old password', 'new password', FAST);
-  assert.notDeepEqual(changed.kdf.salt, record.kdf.salt);
-  assert.notDeepEqual(changed.dataKey.ciphertext, record.dataKey.ciphertext);
-  assert.equal(await reasonOf(unlockAccount(changed, 'old password')), 'wrong-password');
-  const reopened = await unlockAccount(changed, 'new password');
-  assert.deepEqual(reopened.secrets, secrets);
-  // the data key itself is unchanged, so everything sealed under it (cached conversation keys) still opens
-  const before = await unlockAccount(record, 'old password');
-  assert.deepEqual(await crypto.subtle.exportKey('raw', reopened.dataKey), await crypto.subtle.exportKey('raw', before.dataKey));
+test('a new password seals every account key again: the old vault key opens none, the data keys stay', async () => {
+  const { vaultKey: oldKey } = await createVault('old password', FAST);
+  const a = await createAccountRecord(oldKey, ADDRESS, secrets, base);
+  const b = await createAccountRecord(oldKey, OTHER, { keyBundle: new Uint8Array([9]) }, { ...base, label: 'Work' });
+  assert.equal(b.record.backup, 'none');
+  const { vaultKey: newKey } = await createVault('new password', FAST);
+  const [a2, b2] = await rewrapAccounts([a.record, b.record], oldKey, newKey);
+  for (const [before, after, dataKey] of [
+    [a.record, a2!, a.dataKey],
+    [b.record, b2!, b.dataKey],
+  ] as const) {
+    assert.notDeepEqual(after.keys[0]!.box.ciphertext, before.keys[0]!.box.ciphertext);
+    assert.equal(await reasonOf(unwrapAccountKeys(oldKey, after)), 'wrong-password');
+    const reopened = (await unwrapAccountKeys(newKey, after)).get(1)!;
+    assert.deepEqual(await crypto.subtle.exportKey('raw', reopened), await crypto.subtle.exportKey('raw', dataKey));
+  }
 });
 
-function fakeArea(): SessionArea & { data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  return {
-    data,
-    get: async (k) => (data.has(k) ? { [k]: structuredClone(data.get(k)) } : {}),
-    set: async (items) => void Object.entries(items).forEach(([k, v]) => data.set(k, structuredClone(v))),
-    remove: async (k) => void data.delete(k),
-  };
-}
-
-test('an unlocked session survives a worker restart and locks on demand', async () => {
-  const area = fakeArea();
-  const { dataKey: key } = await createAccountRecord(ADDRESS, 'pw-123456', secrets, base, FAST);
-  await new Session(area).unlock(ADDRESS, key);
+test('an unlocked session (vault key, every account key) survives a worker restart and locks on demand', async () => {
+  const area = memoryPlatform().session;
+  const { vaultKey } = await createVault('pw-123456', FAST);
+  const a = await createAccountRecord(vaultKey, ADDRESS, secrets, base);
+  await new Session(area).unlock(vaultKey, new Map([[ADDRESS, new Map([[1, a.dataKey]])]]));
+  const b = await createAccountRecord(vaultKey, OTHER, secrets, base);
+  await new Session(area).setAccount(OTHER, new Map([[1, b.dataKey]]));
   // a new Session object = a restarted worker reading storage.session
   const restarted = new Session(area);
-  const cur = await restarted.current();
-  assert.equal(cur?.account, ADDRESS);
+  const cur = (await restarted.current())!;
+  assert.deepEqual(cur.vaultKey, vaultKey);
+  assert.deepEqual([...cur.keys.keys()], [ADDRESS, OTHER]);
   const iv = new Uint8Array(12);
-  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, new Uint8Array([9]));
-  assert.deepEqual(new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, cur!.key, ct)), new Uint8Array([9]));
+  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, a.dataKey, new Uint8Array([9]));
+  assert.deepEqual(new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, cur.keys.get(ADDRESS)!.get(1)!, ct)), new Uint8Array([9]));
+  await restarted.removeAccount(OTHER);
+  assert.deepEqual([...(await new Session(area).current())!.keys.keys()], [ADDRESS]);
   await restarted.lock();
   assert.equal(await new Session(area).current(), undefined);
-  assert.equal(area.data.size, 0);
+  assert.deepEqual(await area.get('unlocked'), {});
 });
 
 test('the session auto-locks after the idle timeout, and activity pushes it back', async () => {
   let now = 1_000_000;
-  const area = fakeArea();
+  const area = memoryPlatform().session;
   const s = new Session(area, () => now);
-  const { dataKey: key } = await createAccountRecord(ADDRESS, 'pw-123456', secrets, base, FAST);
-  await s.unlock(ADDRESS, key);
+  const { vaultKey } = await createVault('pw-123456', FAST);
+  await s.unlock(vaultKey, new Map());
   now += 4 * 60_000;
   assert.equal(await s.idleFor(5), false);
   await s.touch();

@@ -35,7 +35,7 @@ afterEach(() => {
 });
 
 test('an invitation that arrives while another is being listed is listed too, and its topic followed', async () => {
-  const { address: me } = await accounts.importWallet(key(0x51), PASSWORD);
+  const { address: me } = await accounts.importWallet({ privateKey: key(0x51), password: PASSWORD });
   const a = await getClient();
   release = live.acquire();
   await live.ensure();
@@ -66,7 +66,7 @@ test('an invitation that arrives while another is being listed is listed too, an
 });
 
 test('a conversation stored while the subscription opens is followed once it is open', async () => {
-  const { address: me } = await accounts.importWallet(key(0x61), PASSWORD);
+  const { address: me } = await accounts.importWallet({ privateKey: key(0x61), password: PASSWORD });
   const a = await getClient();
   const bob = await peer(0x62);
   const withBob = await bob.conversations.newConversation(me);

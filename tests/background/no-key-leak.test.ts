@@ -83,15 +83,18 @@ test('no frame sent to the popup or prompt carries key material, the key bundle,
   // Everything secret this session holds.
   const unlocked = (await getSession().current())!;
   const record = (await (await db()).get('accounts', me))!;
-  const secrets = await openSecrets(record, unlocked.key);
+  const key = unlocked.keys.get(me)!.get(record.keys[0]!.id)!;
+  const secrets = await openSecrets(record, key);
   const bundle = PrivateKeyBundle.decode(secrets.keyBundle);
-  const dataKey = new Uint8Array(await crypto.subtle.exportKey('raw', unlocked.key));
+  const dataKey = new Uint8Array(await crypto.subtle.exportKey('raw', key));
   const secretBytes: [string, Uint8Array][] = [
     ['wallet key', secrets.walletKey!],
     ['identity key', bundle.identity.privateKey],
     ...bundle.preKeys.map((k, i): [string, Uint8Array] => [`pre-key ${i}`, k.privateKey]),
     ['key bundle', secrets.keyBundle],
     ['data key', dataKey],
+    ['vault key', unlocked.vaultKey],
+    ['recovery phrase', new TextEncoder().encode(secrets.mnemonic!.phrase)],
     ['the other wallet key', Uint8Array.from(Buffer.from(otherWalletKey.slice(2), 'hex'))],
   ];
   assert.ok(secrets.walletKey && secrets.walletKey.length === 32);
@@ -109,5 +112,6 @@ test('no frame sent to the popup or prompt carries key material, the key bundle,
     assert.ok(!text.includes(bytesToHex(bytes.subarray(0, 16))), `${what} (even half of it) must not leave the background`);
   }
   assert.ok(!text.includes(password.toLowerCase()), 'the password is never echoed');
+  assert.ok(!text.includes(secrets.mnemonic!.phrase.split(' ').slice(0, 3).join(' ')), 'the recovery phrase never leaves without a reveal');
   assert.ok(text.includes('hi from bob'), 'the capture does contain the conversation (it is not vacuous)');
 });

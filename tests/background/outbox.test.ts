@@ -57,7 +57,7 @@ afterEach(() => outboxes.splice(0).forEach((o) => o.stop()));
 async function setup(n: number) {
   await freshBackground(node!.url);
   events.length = 0;
-  const { address: me } = await accounts.importWallet(key(n), PASSWORD);
+  const { address: me } = await accounts.importWallet({ privateKey: key(n), password: PASSWORD });
   const bob = await Client.create(privateKeySigner(key(n + 1)), { apiUrl: node!.url });
   const convo = await bob.conversations.newConversation(me);
   const a = await getClient();

@@ -25,7 +25,7 @@ beforeEach(async () => {
 });
 
 test('a cold sync fetches every conversation and message; the next one fetches nothing', async () => {
-  ({ address: me } = await accounts.importWallet(key(0x41), PASSWORD));
+  ({ address: me } = await accounts.importWallet({ privateKey: key(0x41), password: PASSWORD }));
   const bob = await peer(0x42);
   const carol = await peer(0x43);
   const withBob = await bob.conversations.newConversation(me);
@@ -56,7 +56,7 @@ test('a cold sync fetches every conversation and message; the next one fetches n
 });
 
 test('a message published after a sync with a timestamp before it (sender clock behind) is still found', async () => {
-  ({ address: me } = await accounts.importWallet(key(0x51), PASSWORD));
+  ({ address: me } = await accounts.importWallet({ privateKey: key(0x51), password: PASSWORD }));
   const bob = await peer(0x52);
   const convo = await bob.conversations.newConversation(me);
   await convo.send('now');
@@ -72,7 +72,7 @@ test('a message published after a sync with a timestamp before it (sender clock 
 });
 
 test('a restarted worker resumes from the stored cursors, still unlocked', async () => {
-  ({ address: me } = await accounts.importWallet(key(0x61), PASSWORD));
+  ({ address: me } = await accounts.importWallet({ privateKey: key(0x61), password: PASSWORD }));
   const bob = await peer(0x62);
   const convo = await bob.conversations.newConversation(me);
   await convo.send('before restart');
@@ -89,7 +89,7 @@ test('a restarted worker resumes from the stored cursors, still unlocked', async
 });
 
 test('consent written by the peer side of our own account on another device reaches the cache', async () => {
-  ({ address: me } = await accounts.importWallet(key(0x71), PASSWORD));
+  ({ address: me } = await accounts.importWallet({ privateKey: key(0x71), password: PASSWORD }));
   const bob = await peer(0x72);
   await bob.conversations.newConversation(me);
   // The same identity on another device (restored from the network key store) blocks Bob.
@@ -101,7 +101,7 @@ test('consent written by the peer side of our own account on another device reac
 });
 
 test('once the skew window has passed, an incremental sync asks only for what follows the newest envelope', async () => {
-  ({ address: me } = await accounts.importWallet(key(0x81), PASSWORD));
+  ({ address: me } = await accounts.importWallet({ privateKey: key(0x81), password: PASSWORD }));
   const bob = await peer(0x82);
   const convo = await bob.conversations.newConversation(me);
   for (let i = 0; i < 30; i++) await convo.send(`m${i}`);

@@ -30,7 +30,7 @@ afterEach(() => h.closePages());
 
 const onboardingSeed = (): FakeSeed => {
   const s = sampleSeed();
-  return { ...s, status: { ...s.status, state: 'onboarding', address: undefined }, conversations: [], messages: {} };
+  return { ...s, status: { ...s.status, state: 'onboarding', address: undefined, accounts: [] }, conversations: [], messages: {} };
 };
 const lockedSeed = (): FakeSeed => {
   const s = sampleSeed();

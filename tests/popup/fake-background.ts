@@ -5,7 +5,7 @@
 //
 // `fakeBackground` is serialised into the page (tests/browser/support/in-page.ts): it must not use
 // anything from outside its own body. `window.__fake` gives the test a handle on its state.
-import type { AppStatus, ConversationView, MessageView, Settings, SiteGrantView } from '../../src/views.ts';
+import type { AccountView, AppStatus, ConversationView, MessageView, Settings, SiteGrantView } from '../../src/views.ts';
 import type { Method, Params, Result } from '../../src/messages.ts';
 
 /** The fake answers part of the catalogue, each method with the real params and result types. */
@@ -28,6 +28,8 @@ export interface FakeSeed {
   latencyMs: number;
   /** sync.now fails with this message */
   syncError?: string;
+  /** what account.reveal shows for a phrase */
+  phrase: string;
 }
 
 export interface FakeHandle {
@@ -73,6 +75,27 @@ export function fakeBackground(seed: FakeSeed): void {
     state.status = { ...state.status, ...s };
     emit('status', state.status);
   };
+  const findAccount = (address: string) => {
+    const a = state.status.accounts.find((x) => lower(x.address) === lower(address));
+    if (!a) throw err(-32602, 'There is no such account in XMTP Inbox', { reason: 'unknown-account' });
+    return a;
+  };
+  /** A new account becomes the current one; the first sets the password. */
+  const addAccount = (address: string, kind: Pick<AccountView, 'backup'>, p: { password?: string; label?: string }) => {
+    if (state.status.accounts.some((a) => lower(a.address) === lower(address))) throw err(-32602, `${address} is already in XMTP Inbox`, { reason: 'account-exists' });
+    if (!state.status.accounts.length) password = p.password ?? '';
+    const a: AccountView = { address, label: p.label ?? `Account ${state.status.accounts.length + 1}`, wallet: 'extension', backedUp: false, unread: 0, ...kind };
+    setStatus({ state: 'unlocked', address, accounts: [...state.status.accounts, a] });
+  };
+  /** What a private key or phrase "is": the seed's known keys, else an address made from it. */
+  const known = (p: { privateKey: string } | { phrase: string; index?: number }) => {
+    if ('phrase' in p) {
+      if (p.phrase.trim().split(/\s+/).length !== 12) throw err(-32602, 'A recovery phrase has 12, 15, 18, 21 or 24 words', { reason: 'bad-phrase' });
+      return { address: '0x' + (0xd0 + (p.index ?? 0)).toString(16).repeat(20), hasIdentity: true };
+    }
+    const key = p.privateKey.replace(/^0x/, '').toLowerCase();
+    return seed.knownKeys[key] ?? { address: '0x' + key.slice(0, 40), hasIdentity: false };
+  };
   const requireUnlocked = () => {
     if (state.status.state !== 'unlocked') throw err(-32603, 'The inbox is locked', { reason: 'locked' });
   };
@@ -93,21 +116,43 @@ export function fakeBackground(seed: FakeSeed): void {
   const handlers: FakeHandlers = {
     'app.status': () => state.status,
     'account.create': (p) => {
-      password = p.password;
-      const address = '0x' + 'a1'.repeat(20);
-      setStatus({ state: 'unlocked', address });
+      const address = '0x' + (0xa1 + state.status.accounts.length).toString(16).repeat(20);
+      addAccount(address, { backup: 'phrase' }, p);
       return { address };
     },
     'account.checkImport': (p) => {
-      const k = seed.knownKeys[p.privateKey.replace(/^0x/, '').toLowerCase()];
-      return k ? { address: k.address, hasIdentity: k.hasIdentity } : { address: '0x' + p.privateKey.replace(/^0x/, '').slice(0, 40), hasIdentity: false };
+      const k = known(p);
+      return { address: k.address, hasIdentity: k.hasIdentity };
     },
     'account.import': (p) => {
-      const k = seed.knownKeys[p.privateKey.replace(/^0x/, '').toLowerCase()];
-      const address = k?.address ?? '0x' + p.privateKey.replace(/^0x/, '').slice(0, 40);
-      password = p.password;
-      setStatus({ state: 'unlocked', address });
-      return { address, restored: !!k?.hasIdentity };
+      const k = known(p);
+      addAccount(k.address, { backup: 'phrase' in p ? 'phrase' : 'key' }, p);
+      return { address: k.address, restored: k.hasIdentity };
+    },
+    'account.switch': (p) => {
+      findAccount(p.address);
+      setStatus({ address: p.address });
+      return state.status;
+    },
+    'account.rename': (p) => {
+      findAccount(p.address);
+      setStatus({ accounts: state.status.accounts.map((a) => (lower(a.address) === lower(p.address) ? { ...a, label: p.label } : a)) });
+      return state.status;
+    },
+    'account.remove': (p) => {
+      findAccount(p.address);
+      const accounts = state.status.accounts.filter((a) => lower(a.address) !== lower(p.address));
+      const current = lower(state.status.address ?? '') === lower(p.address) ? accounts[0]?.address : state.status.address;
+      setStatus({ accounts, address: current, state: accounts.length ? state.status.state : 'onboarding' });
+      return state.status;
+    },
+    'account.reveal': (p) => {
+      const a = findAccount(p.address);
+      if (p.password !== password) throw err(-32603, 'Wrong password', { reason: 'wrong-password' });
+      if (p.secret === 'phrase' && a.backup !== 'phrase') throw err(-32602, 'This account has no recovery phrase', { reason: 'no-phrase' });
+      if (a.backup === 'none') throw err(-32602, 'The wallet of this account lives outside XMTP Inbox', { reason: 'external-wallet' });
+      setStatus({ accounts: state.status.accounts.map((x) => (x === a ? { ...x, backedUp: true } : x)) });
+      return { value: p.secret === 'phrase' ? seed.phrase : '0x' + '4b'.repeat(32) };
     },
     'account.connectPageWallet': () => {
       throw err(-32603, 'No wallet answered on that page');

@@ -16,6 +16,8 @@ export const NEWBIE = '0x0e70000000000000000000000000000000000e70';
 export const NOT_ON_XMTP = '0x0000000000000000000000000000000000000bad';
 export const PASSWORD = 'correct horse battery';
 export const RESTORE_KEY = '11'.repeat(32);
+/** A valid BIP-39 phrase (the standard test vector's), shown by the fake's account.reveal. */
+export const SAMPLE_PHRASE = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 export const RESTORE_ADDRESS = '0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a';
 
 /** 12:00 on 14 May 2025, local time: the fixed "now" of the screenshots. */
@@ -135,7 +137,14 @@ export function sampleSeed(over: Partial<FakeSeed> = {}): FakeSeed {
     ...(context ? { context } : {}),
   });
   return {
-    status: { version: '0.1.0', target: 'chrome', state: 'unlocked', address: ME, nodeUrl: 'http://localhost:5555' },
+    status: {
+      version: '0.1.0',
+      target: 'chrome',
+      state: 'unlocked',
+      address: ME,
+      nodeUrl: 'http://localhost:5555',
+      accounts: [{ address: ME, label: 'Account 1', wallet: 'extension', backup: 'phrase', backedUp: true, unread: 3 }],
+    },
     password: PASSWORD,
     conversations: [
       c(ta, ALICE, alice, 'allowed'),
@@ -157,6 +166,7 @@ export function sampleSeed(over: Partial<FakeSeed> = {}): FakeSeed {
     knownKeys: { [RESTORE_KEY]: { address: RESTORE_ADDRESS, hasIdentity: true } },
     deliveryMs: 300,
     latencyMs: 2,
+    phrase: SAMPLE_PHRASE,
     ...over,
   };
 }

@@ -1,0 +1,270 @@
+// Accounts against a real node: recovery phrases (create, reveal, restore), several accounts under one
+// password, the badge and notifications across them, removal, and the upgrade of a version 1 profile.
+import { test, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { openDB } from 'idb';
+import { IDBFactory } from 'fake-indexeddb';
+import { freshBackground, memoryNode, PASSWORD, restartWorker, walletKey } from './setup.ts';
+import { Client } from '../../src/xmtp/client.ts';
+import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
+import { bytesToHex, hexToBytes } from '../../src/xmtp/crypto/bytes.ts';
+import * as accounts from '../../background/accounts.ts';
+import * as inbox from '../../background/inbox.ts';
+import { db, DB_NAME } from '../../background/db.ts';
+import { getClient, getSession } from '../../background/xmtp-session.ts';
+import { openSecrets, seal } from '../../background/keystore.ts';
+import { listGrants, putGrant } from '../../background/provider/grants.ts';
+import { getSettings, updateSettings } from '../../background/settings.ts';
+
+const node = memoryNode();
+let platform: Awaited<ReturnType<typeof freshBackground>>;
+beforeEach(async () => {
+  platform = await freshBackground(node.url);
+});
+
+const peer = (n: number) => Client.create(privateKeySigner(walletKey(n)), { apiUrl: node.url });
+const reasonOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return (e as { data?: { reason?: string } }).data?.reason ?? String(e);
+  }
+};
+const messageOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return (e as Error).message;
+  }
+};
+
+/** Every record of every store (and the meta keys), as text, for "nothing of X is left" checks. */
+async function everything(): Promise<string> {
+  const d = await db();
+  const out: unknown[] = [];
+  for (const name of d.objectStoreNames) {
+    out.push(name, await d.getAllKeys(name), await d.getAll(name));
+  }
+  return JSON.stringify(out, (_, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? bytesToHex(v) : v)).toLowerCase();
+}
+
+test('a created wallet has a recovery phrase: revealed with the password, it restores the same identity and conversations in a fresh profile', async () => {
+  const { address: me } = await accounts.createWallet({ password: PASSWORD });
+  const status = await accounts.status();
+  assert.deepEqual(status.accounts.map((a) => [a.address, a.label, a.wallet, a.backup, a.backedUp]), [[me, 'Account 1', 'extension', 'phrase', false]]);
+  const bob = await peer(0x61);
+  await (await bob.conversations.newConversation(me)).send('before the backup');
+
+  assert.equal(await reasonOf(accounts.reveal(me, 'not my password', 'phrase')), 'wrong-password');
+  const { value: phrase, index } = await accounts.reveal(me, PASSWORD, 'phrase');
+  assert.equal(index, 0);
+  assert.equal(phrase.split(' ').length, 12);
+  const { value: key } = await accounts.reveal(me, PASSWORD, 'privateKey');
+  assert.match(key, /^0x[0-9a-f]{64}$/);
+  assert.equal(privateKeySigner(key).address, me, 'the private key is the wallet of the account');
+  assert.equal((await accounts.status()).accounts[0]!.backedUp, true, 'showing the phrase counts as a backup');
+
+  // A fresh profile: nothing of the first one.
+  platform = await freshBackground(node.url);
+  assert.deepEqual(await accounts.checkImport({ phrase: phrase.toUpperCase().replace(/ /g, '\n  ') }), { address: me, hasIdentity: true });
+  const restored = await accounts.importWallet({ phrase, password: 'another password' });
+  assert.deepEqual(restored, { address: me, restored: true });
+  await inbox.syncNow();
+  const [c] = await inbox.listConversations(me);
+  assert.equal(c?.peerAddress, bob.address);
+  assert.equal(c?.lastMessage?.content, 'before the backup');
+  assert.equal((await accounts.reveal(me, 'another password', 'phrase')).value, phrase, 'an imported phrase is kept as the backup');
+});
+
+test('a wrong recovery phrase gets a clear error, and another account number gives another wallet', async () => {
+  const words = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
+  assert.match(await messageOf(accounts.checkImport({ phrase: words.replace('sausage', 'sausages') })), /Word 6 \("sausages"\) is not in the recovery phrase word list/);
+  assert.match(await messageOf(accounts.checkImport({ phrase: words.split(' ').slice(0, 11).join(' ') })), /12, 15, 18, 21 or 24 words; this one has 11/);
+  assert.match(await messageOf(accounts.checkImport({ phrase: words.replace('yellow', 'legal') })), /checksum does not match/);
+  assert.equal(await reasonOf(accounts.importWallet({ phrase: words.replace('yellow', 'legal'), password: PASSWORD })), 'bad-phrase');
+  assert.equal((await accounts.status()).state, 'onboarding', 'nothing was created');
+  // The standard path m/44'/60'/0'/0/i: account 0 of this BIP-39 test vector is a known address.
+  const zero = await accounts.checkImport({ phrase: words });
+  const one = await accounts.checkImport({ phrase: words, index: 1 });
+  assert.equal(zero.address, '0x58A57ed9d8d624cBD12e2C467D34787555bB1b25');
+  assert.notEqual(one.address, zero.address);
+});
+
+test('several accounts under one password: derived once at unlock; switch and rename; adding needs the extension unlocked', async () => {
+  const { address: a } = await accounts.importWallet({ privateKey: walletKey(0x62), password: PASSWORD });
+  const { address: b } = await accounts.createWallet({ label: 'Burner' });
+  const { address: c } = await accounts.importWallet({ privateKey: walletKey(0x63) });
+  let s = await accounts.status();
+  assert.deepEqual(s.accounts.map((x) => x.label), ['Account 1', 'Burner', 'Account 3']);
+  assert.deepEqual(s.accounts.map((x) => x.backup), ['key', 'phrase', 'key']);
+  assert.equal(s.address, c, 'a new account becomes the current one');
+  assert.equal(await reasonOf(accounts.importWallet({ privateKey: walletKey(0x62) })), 'account-exists');
+
+  s = await accounts.switchAccount(a);
+  assert.equal(s.address, a);
+  assert.equal((await getClient()).account, a);
+  s = await accounts.renameAccount(b, '  Work  ');
+  assert.equal(s.accounts[1]!.label, 'Work');
+
+  await accounts.lock();
+  assert.equal(await reasonOf(accounts.createWallet({})), 'locked');
+  assert.equal(await reasonOf(accounts.unlock('wrong password')), 'wrong-password');
+  // One PBKDF2 derivation opens every account.
+  const derive = crypto.subtle.deriveBits.bind(crypto.subtle);
+  let derivations = 0;
+  crypto.subtle.deriveBits = (alg, ...rest) => {
+    if ((alg as { name?: string }).name === 'PBKDF2') derivations++;
+    return derive(alg, ...rest);
+  };
+  try {
+    const t0 = performance.now();
+    await accounts.unlock(PASSWORD);
+    console.log(`# unlock of 3 accounts: ${(performance.now() - t0).toFixed(0)} ms, ${derivations} key derivation`);
+  } finally {
+    crypto.subtle.deriveBits = derive;
+  }
+  assert.equal(derivations, 1);
+  assert.deepEqual([...(await getSession().current())!.keys.keys()].sort(), [a, b, c].sort());
+  restartWorker();
+  assert.equal((await accounts.status()).state, 'unlocked', 'a restarted worker stays unlocked');
+  assert.equal((await getClient(b)).account, b);
+
+  await accounts.changePassword(PASSWORD, 'a new password');
+  await accounts.lock();
+  assert.equal(await reasonOf(accounts.unlock(PASSWORD)), 'wrong-password');
+  await accounts.unlock('a new password');
+  for (const x of [a, b, c]) assert.equal((await getClient(x)).account, x, `${x} opens under the new password`);
+});
+
+test('each account has its own settings; the lock timeout is the extension’s', async () => {
+  const { address: a } = await accounts.importWallet({ privateKey: walletKey(0x64), password: PASSWORD });
+  await updateSettings({ readReceipts: false, lockAfterMinutes: 5 });
+  const { address: b } = await accounts.importWallet({ privateKey: walletKey(0x65) });
+  assert.equal((await getSettings(b)).readReceipts, false, 'a new account starts from the current one’s settings');
+  await updateSettings({ notifications: false, lockAfterMinutes: 30 }, undefined, undefined, b);
+  assert.equal((await getSettings(a)).notifications, true);
+  assert.equal((await getSettings(a)).lockAfterMinutes, 30);
+  assert.equal((await getSettings(b)).notifications, false);
+});
+
+test('the badge counts every unlocked account; a notification says which account it is for', async () => {
+  const { address: a } = await accounts.importWallet({ privateKey: walletKey(0x66), password: PASSWORD });
+  const { address: b } = await accounts.importWallet({ privateKey: walletKey(0x67), label: 'Work' });
+  await accounts.switchAccount(a);
+  // Notifications start from when an account's client first runs: older history is not news.
+  await getClient(a);
+  await getClient(b);
+  const bob = await peer(0x68);
+  const carol = await peer(0x69);
+  await (await bob.conversations.newConversation(a)).send('to a');
+  await (await carol.conversations.newConversation(b)).send('to b');
+  // allowed conversations notify: consent first (as a person replying would)
+  await inbox.setConsent(b, carol.address, 'allowed');
+  await inbox.syncNow(a);
+  await inbox.syncNow(b);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(platform.badge, '2');
+  const s = await accounts.status();
+  assert.deepEqual(s.accounts.map((x) => x.unread), [1, 1]);
+  const note = platform.notifications.find((n) => n.message === 'to b');
+  assert.ok(note, JSON.stringify(platform.notifications));
+  assert.match(note.title, /→ Work$/);
+  assert.equal(note.id, `msg:${b}:${(await inbox.listConversations(b))[0]!.id}`);
+  await accounts.lock();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(platform.badge, '');
+});
+
+test('removing an account leaves no record of it; the others keep theirs; removing the last starts over', async () => {
+  const { address: a } = await accounts.importWallet({ privateKey: walletKey(0x6a), password: PASSWORD });
+  const { address: b } = await accounts.importWallet({ privateKey: walletKey(0x6b) });
+  const bob = await peer(0x6c);
+  await (await bob.conversations.newConversation(a)).send('for a');
+  await (await bob.conversations.newConversation(b)).send('for b');
+  await inbox.syncNow(a);
+  await inbox.syncNow(b);
+  await inbox.sendMessage(a, (await inbox.listConversations(a))[0]!.id, { content: 'reply from a' });
+  await putGrant(a, 'https://dapp.example', 'app');
+  await putGrant(b, 'https://dapp.example', 'inbox');
+  await updateSettings({ notifications: false }, undefined, undefined, a);
+  const topicOfA = (await inbox.listConversations(a))[0]!.id;
+  assert.ok((await everything()).includes(a.toLowerCase()));
+
+  let s = await accounts.removeAccount(a);
+  assert.equal(s.address, b);
+  assert.deepEqual(s.accounts.map((x) => x.address), [b]);
+  const left = await everything();
+  assert.ok(!left.includes(a.toLowerCase().slice(2)), 'no record names the removed account');
+  assert.ok(!left.includes(topicOfA.toLowerCase()), 'no record holds its conversations');
+  assert.ok(left.includes(b.toLowerCase()) && left.includes('for b'), 'the other account is untouched');
+  assert.deepEqual((await listGrants()).map((g) => g.account), [b]);
+  assert.deepEqual([...(await getSession().current())!.keys.keys()], [b]);
+  assert.equal(await reasonOf(accounts.switchAccount(a)), 'unknown-account');
+
+  s = await accounts.removeAccount(b);
+  assert.equal(s.state, 'onboarding');
+  assert.equal(await getSession().current(), undefined);
+  const d = await db();
+  assert.equal(await d.get('meta', 'vault'), undefined, 'the password goes with the last account');
+  assert.deepEqual(await d.getAll('accounts'), []);
+  const { address: fresh } = await accounts.importWallet({ privateKey: walletKey(0x6d), password: 'a brand new password' });
+  assert.equal((await accounts.status()).address, fresh);
+});
+
+test('a version 1 profile (one account, its own password salt) upgrades and unlocks with its password', async () => {
+  // Version 1 as it shipped: the schema of its only upgrade, and an account sealed the v1 way.
+  globalThis.indexedDB = new IDBFactory();
+  restartWorker();
+  const salt = new Uint8Array(16).fill(3);
+  const iterations = 100_000;
+  const address = privateKeySigner(walletKey(0x6e)).address;
+  const bundle = new Uint8Array([8, 1, 2, 3]);
+  const wallet = hexToBytes(walletKey(0x6e).slice(2));
+  const material = await crypto.subtle.importKey('raw', new TextEncoder().encode(PASSWORD), 'PBKDF2', false, ['deriveKey']);
+  const kek = await crypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, material, { name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+  const raw = crypto.getRandomValues(new Uint8Array(32));
+  const dataKey = await crypto.subtle.importKey('raw', raw, 'AES-GCM', true, ['encrypt', 'decrypt']);
+  const v1Secrets = new Uint8Array(5 + bundle.length + 32);
+  v1Secrets[0] = 1;
+  new DataView(v1Secrets.buffer).setUint32(1, bundle.length);
+  v1Secrets.set(bundle, 5);
+  v1Secrets.set(wallet, 5 + bundle.length);
+  const v1 = await openDB(DB_NAME, 1, {
+    upgrade(d) {
+      d.createObjectStore('accounts', { keyPath: 'address' });
+      d.createObjectStore('meta');
+      const conversations = d.createObjectStore('conversations', { keyPath: ['account', 'topic'] });
+      conversations.createIndex('byUpdated', ['account', 'updatedAt']);
+      conversations.createIndex('byPeer', ['account', 'peerAddress']);
+      d.createObjectStore('messages', { keyPath: ['account', 'id'] }).createIndex('byConversation', ['account', 'conversation', 'sent']);
+      d.createObjectStore('cursors', { keyPath: ['account', 'key'] });
+      d.createObjectStore('outbox', { keyPath: ['account', 'localId'] }).createIndex('byNextAttempt', ['account', 'nextAttemptAt']);
+      d.createObjectStore('consent', { keyPath: ['account', 'key'] });
+      d.createObjectStore('grants', { keyPath: ['account', 'origin'] }).createIndex('byOrigin', 'origin');
+    },
+  });
+  await v1.put('accounts', {
+    address,
+    createdAt: 1,
+    wallet: 'extension',
+    kdf: { name: 'PBKDF2-SHA256', iterations, salt },
+    dataKey: await seal(kek, raw, `xmtp-inbox/data-key/v1/${address}`),
+    secrets: await seal(dataKey, v1Secrets, `xmtp-inbox/keystore/v1/${address}`),
+  });
+  await v1.put('meta', address, 'currentAccount');
+  v1.close();
+  restartWorker();
+
+  const s = await accounts.status();
+  assert.equal(s.state, 'locked');
+  assert.deepEqual(s.accounts.map((x) => [x.address, x.label, x.backup, x.backedUp]), [[address, 'Account 1', 'key', false]]);
+  assert.equal(await reasonOf(accounts.unlock('not it')), 'wrong-password');
+  await accounts.unlock(PASSWORD);
+  const record = (await (await db()).get('accounts', address))!;
+  const opened = await openSecrets(record, (await getSession().current())!.keys.get(address)!.get(1)!);
+  assert.deepEqual(opened, { keyBundle: bundle, walletKey: wallet });
+  assert.equal((await accounts.reveal(address, PASSWORD, 'privateKey')).value, walletKey(0x6e));
+  assert.equal(await reasonOf(accounts.reveal(address, PASSWORD, 'phrase')), 'no-phrase');
+});
