@@ -126,8 +126,10 @@ async function writeStatic(target) {
 // Gzipped size budgets (KB) of the bundles a user waits for. The background's was 80; the names
 // feature (viem's ENS, ABI and JSON-RPC code plus ENSIP-15's normalisation tables) adds 62 KB, and a
 // Chrome service worker cannot load code later (import() and late importScripts() are refused), so it
-// is raised to 140. Raise a budget only with a measured reason in the commit that does.
-export const BUDGET_GZIP_KB = { background: 140, popup: 50 };
+// is raised to 140. Recovery phrases (@scure/bip39 with its 2,048-word English list, @scure/bip32 and
+// its base58) add 15.6 KB, measured by building with and without them: 160. Raise a budget only with a
+// measured reason in the commit that does.
+export const BUDGET_GZIP_KB = { background: 160, popup: 50 };
 
 function sizeRows(results) {
   const rows = [];
