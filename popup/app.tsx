@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import browser from '../src/browser.ts';
 import type { AppStatus } from '../src/views.ts';
 import { useStore, type Bg, type Inbox as InboxModel, type Session } from './state.ts';
+import type { NameBook } from './names.ts';
 import { Onboarding, type PageWalletTarget } from './screens/Onboarding.tsx';
 import { Unlock } from './screens/Unlock.tsx';
 import { Inbox, ListSkeleton } from './screens/Inbox.tsx';
@@ -18,9 +19,10 @@ export interface AppProps {
   bg: Bg;
   inbox: InboxModel;
   session: Session;
+  names: NameBook;
 }
 
-export function App({ bg, inbox, session }: AppProps) {
+export function App({ bg, inbox, session, names }: AppProps) {
   const { status, fatal } = useStore(session.store);
   const setStatus = (s: AppStatus) => session.set(s);
   const setFatal = (e: unknown) => session.fail(e);
@@ -90,6 +92,7 @@ export function App({ bg, inbox, session }: AppProps) {
         <Inbox
           bg={bg}
           inbox={inbox}
+          names={names}
           me={status.address}
           onOpen={open}
           onNew={() => setRoute({ name: 'new' })}
@@ -97,10 +100,11 @@ export function App({ bg, inbox, session }: AppProps) {
           onLock={lock}
         />
       )}
-      {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} topic={route.topic} me={status.address} onBack={toInbox} prefetched={prefetched} />}
+      {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} names={names} topic={route.topic} me={status.address} onBack={toInbox} prefetched={prefetched} />}
       {route.name === 'new' && (
         <NewConversation
           bg={bg}
+          names={names}
           me={status.address}
           onBack={toInbox}
           onStarted={(c) => {
@@ -109,7 +113,7 @@ export function App({ bg, inbox, session }: AppProps) {
           }}
         />
       )}
-      {route.name === 'settings' && <Settings bg={bg} status={status} onBack={toInbox} onLock={lock} onStatus={setStatus} />}
+      {route.name === 'settings' && <Settings bg={bg} names={names} status={status} onBack={toInbox} onLock={lock} onStatus={setStatus} />}
       {fatal && (
         <div class="toast">
           <ErrorNote>{fatal}</ErrorNote>

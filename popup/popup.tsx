@@ -6,12 +6,14 @@ import { render } from 'preact';
 import { PortClient } from '../src/port-client.ts';
 import { Inbox, Session, firstPageParams } from './state.ts';
 import { App } from './app.tsx';
+import { NameBook } from './names.ts';
 import './styles.css';
 
 const bg = new PortClient('popup');
 const session = new Session(bg, bg.call('app.status'));
 const inbox = new Inbox(bg);
+const names = new NameBook(bg);
 // Locked or no account: this fails quietly and the app asks again once unlocked.
 void inbox.load(bg.call('conversations.list', firstPageParams), { quiet: true });
 
-render(<App bg={bg} inbox={inbox} session={session} />, document.getElementById('app')!);
+render(<App bg={bg} inbox={inbox} session={session} names={names} />, document.getElementById('app')!);

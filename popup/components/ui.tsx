@@ -77,7 +77,9 @@ export function CopyButton({ text, label = 'Copy address', withText = false }: {
   );
 }
 
-export function Avatar({ address, size = 36 }: { address: string; size?: number }) {
+/** A round avatar: the name's image where there is one, else initials on a colour of the address. */
+export function Avatar({ address, size = 36, image }: { address: string; size?: number; image?: string }) {
+  if (image) return <img class="avatar" src={image} alt="" width={size} height={size} style={{ width: `${size}px`, height: `${size}px` }} />;
   return (
     <span
       class="avatar"

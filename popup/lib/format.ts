@@ -6,11 +6,12 @@ import {
   type AttachmentContent,
   type ConversationView,
   type MessageView,
+  type NameView,
   type ReactionContent,
   type RemoteAttachmentContent,
   type ReplyContent,
 } from '../../src/views.ts';
-import { isAddress as isAddressString, sameAddress } from '../../src/address.ts';
+import { isAddress as isAddressString, sameAddress, shortAddress } from '../../src/address.ts';
 import { ErrorCode, reasonOf } from '../../src/rpc.ts';
 
 // ---------------------------------------------------------------- addresses
@@ -182,10 +183,16 @@ export function sortConversations(list: ConversationView[]): ConversationView[] 
   return [...list].sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-export function matchesSearch(c: ConversationView, query: string): boolean {
+/** By the peer's address, its name (when known) or the conversation id a site gave it. */
+export function matchesSearch(c: ConversationView, query: string, peerName?: string): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
-  return c.peerAddress.toLowerCase().includes(q) || (c.context?.conversationId.toLowerCase().includes(q) ?? false);
+  return c.peerAddress.toLowerCase().includes(q) || (peerName?.includes(q) ?? false) || (c.context?.conversationId.toLowerCase().includes(q) ?? false);
+}
+
+/** How a peer is called on screen: its verified name, else its short address. */
+export function peerLabel(address: string, name?: NameView | null): string {
+  return name?.name ?? shortAddress(address);
 }
 
 export interface TabCounts {

@@ -5,6 +5,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { ContentTypes, type ConversationView, type MessageView } from '../../src/views.ts';
 import type { Bg, Inbox } from '../state.ts';
 import { useStore } from '../state.ts';
+import { useName, type NameBook } from '../names.ts';
 import {
   buildRows,
   bytesToBase64,
@@ -12,6 +13,7 @@ import {
   estimateRowHeight,
   isShown,
   mergeMessages,
+  peerLabel,
   previewOf,
   sameAddress,
   shortAddress,
@@ -36,6 +38,7 @@ export function prefetchMessages(bg: Bg, topic: string): { topic: string; page: 
 export interface ConversationProps {
   bg: Bg;
   inbox: Inbox;
+  names: NameBook;
   topic: string;
   me: string | undefined;
   onBack: () => void;
@@ -48,6 +51,8 @@ export function Conversation(props: ConversationProps) {
   useStore(inbox.store);
   const [fetched, setFetched] = useState<ConversationView | null>(null);
   const conv = inbox.get(topic) ?? fetched;
+  const name = useName(props.names, conv?.peerAddress);
+  useEffect(() => void (conv && props.names.want([conv.peerAddress])), [conv?.peerAddress]);
   const [messages, setMessages] = useState<MessageView[]>([]);
   const [loaded, setLoaded] = useState(false);
   const [hasMore, setHasMore] = useState(true);
@@ -79,7 +84,7 @@ export function Conversation(props: ConversationProps) {
     const fromPeer = fresh.filter((m) => !sameAddress(m.senderAddress, me) && isShown(m));
     if (fromPeer.length) {
       const last = fromPeer[fromPeer.length - 1];
-      setAnnounce(`New message from ${shortAddress(last.senderAddress)}: ${previewOf(last)}`);
+      setAnnounce(`New message from ${peerLabel(last.senderAddress, props.names.get(last.senderAddress))}: ${previewOf(last)}`);
       markRead();
     }
   };
@@ -224,6 +229,7 @@ export function Conversation(props: ConversationProps) {
 
   const peer = conv?.peerAddress ?? '';
   const consent = conv?.consent;
+  const who = peer ? peerLabel(peer, name) : 'Conversation';
   return (
     <section
       class="screen conversation"
@@ -231,12 +237,14 @@ export function Conversation(props: ConversationProps) {
     >
       <header class="bar">
         <IconButton icon="back" label="Back to inbox" onClick={props.onBack} />
-        {peer && <Avatar address={peer} size={28} />}
+        {peer && <Avatar address={peer} size={28} image={name?.avatar} />}
         <div class="bar-title">
           <h1 id="conv-title" tabIndex={-1} ref={heading} title={peer}>
-            {peer ? shortAddress(peer) : 'Conversation'}
+            {who}
           </h1>
-          {conv?.context?.conversationId && <span class="bar-sub">{conv.context.conversationId}</span>}
+          {(name || conv?.context?.conversationId) && (
+            <span class="bar-sub">{[name && shortAddress(peer), conv?.context?.conversationId].filter(Boolean).join(' · ')}</span>
+          )}
         </div>
         {peer && <CopyButton text={peer} />}
         {consent === 'allowed' && <IconButton icon="block" label="Block" title="Block this address" haspopup="dialog" onClick={() => setConfirmBlock(true)} />}
@@ -286,7 +294,7 @@ export function Conversation(props: ConversationProps) {
             bottomSignal={bottomSignal}
             onNearStart={hasMore ? () => void loadOlder() : undefined}
             onFirstRows={() => markAfterPaint('conversation-painted')}
-            label={`Messages with ${shortAddress(peer)}`}
+            label={`Messages with ${who}`}
             class="messages"
             initialViewport={420}
           />
@@ -300,7 +308,7 @@ export function Conversation(props: ConversationProps) {
         <Composer me={me} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} onSend={onSend} inputRef={composer} disabled={!conv} />
       )}
       {confirmBlock && (
-        <Dialog title={`Block ${shortAddress(peer)}?`} role="alertdialog" onClose={() => setConfirmBlock(false)} describe="block-desc">
+        <Dialog title={`Block ${who}?`} role="alertdialog" onClose={() => setConfirmBlock(false)} describe="block-desc">
           <p id="block-desc">The conversation moves to Blocked and this address can no longer reach your inbox or notify you. You can allow it again later.</p>
           <div class="dialog-actions">
             <button type="button" class="btn" data-autofocus onClick={() => setConfirmBlock(false)}>

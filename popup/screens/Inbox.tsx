@@ -1,11 +1,13 @@
 // The inbox: conversations newest first, in three tabs by consent (Messages = allowed, Requests =
-// unknown, Blocked = denied), searchable by address, windowed so 1,000 conversations paint at once.
+// unknown, Blocked = denied), searchable by address or name, windowed so 1,000 conversations paint at
+// once. Names fill in as the background finds them; the list never waits for one.
 import type { TargetedKeyboardEvent } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { ConversationView } from '../../src/views.ts';
+import type { ConversationView, NameView } from '../../src/views.ts';
 import type { Bg, Inbox as InboxModel } from '../state.ts';
 import { useStore } from '../state.ts';
-import { formatListTime, listPreview, matchesSearch, shortAddress, tabCounts, type Tab } from '../lib/format.ts';
+import type { NameBook } from '../names.ts';
+import { formatListTime, listPreview, matchesSearch, peerLabel, tabCounts, type Tab } from '../lib/format.ts';
 import { markAfterPaint } from '../lib/perf.ts';
 import { VirtualList } from '../components/VirtualList.tsx';
 import { Avatar, ErrorNote, IconButton } from '../components/ui.tsx';
@@ -21,6 +23,7 @@ export const ROW_HEIGHT = 64;
 export interface InboxProps {
   bg: Bg;
   inbox: InboxModel;
+  names: NameBook;
   me: string | undefined;
   onOpen: (topic: string) => void;
   onNew: () => void;
@@ -54,8 +57,17 @@ export function Inbox(props: InboxProps) {
     if (view.lastOpened) root.current?.querySelector<HTMLElement>(`[data-topic="${CSS.escape(view.lastOpened)}"]`)?.focus();
   }, []);
 
+  // Names of everyone in the list: the first page's as soon as it is painted, the rest once loaded.
+  const names = useStore(props.names.store);
+  useEffect(() => {
+    if (conversations) props.names.want(conversations.map((c) => c.peerAddress));
+  }, [conversations]);
+
   const counts = useMemo(() => tabCounts(conversations ?? []), [conversations]);
-  const shown = useMemo(() => (conversations ?? []).filter((c) => c.consent === tab && matchesSearch(c, query)), [conversations, tab, query]);
+  const shown = useMemo(
+    () => (conversations ?? []).filter((c) => c.consent === tab && matchesSearch(c, query, names.get(c.peerAddress.toLowerCase())?.name)),
+    [conversations, tab, query, query ? names : null],
+  );
   const now = Date.now();
 
   const onTabKey = (e: TargetedKeyboardEvent<HTMLButtonElement>, i: number) => {
@@ -94,7 +106,7 @@ export function Inbox(props: InboxProps) {
         <input
           type="search"
           aria-label="Search conversations"
-          placeholder="Search by address"
+          placeholder="Search by name or address"
           value={query}
           spellcheck={false}
           autocomplete="off"
@@ -154,7 +166,7 @@ export function Inbox(props: InboxProps) {
             focusSelector="[data-focus]"
             initialViewport={600 - 48 - 48 - 41}
             overscan={ROW_HEIGHT * 4}
-            renderItem={(c) => <ConversationRow c={c} me={props.me} now={now} onOpen={props.onOpen} />}
+            renderItem={(c) => <ConversationRow c={c} name={names.get(c.peerAddress.toLowerCase()) ?? undefined} me={props.me} now={now} onOpen={props.onOpen} />}
           />
         )}
       </div>
@@ -162,18 +174,17 @@ export function Inbox(props: InboxProps) {
   );
 }
 
-function ConversationRow({ c, me, now, onOpen }: { c: ConversationView; me?: string; now: number; onOpen: (topic: string) => void }) {
+function ConversationRow({ c, name, me, now, onOpen }: { c: ConversationView; name?: NameView; me?: string; now: number; onOpen: (topic: string) => void }) {
   const preview = listPreview(c, me);
   const time = formatListTime(c.updatedAt, now);
-  const short = shortAddress(c.peerAddress);
   const unread = c.unreadCount > 0;
-  // The accessible name is the visible text, in reading order: address, site, time, preview, unread.
+  // The accessible name is the visible text, in reading order: name or address, site, time, preview, unread.
   return (
-    <button type="button" class={`crow ${unread ? 'unread' : ''}`} data-focus data-topic={c.id} title={c.peerAddress} onClick={() => onOpen(c.id)}>
-      <Avatar address={c.peerAddress} />
+    <button type="button" class={`crow ${unread ? 'unread' : ''}`} data-focus data-topic={c.id} title={name ? `${name.name} · ${c.peerAddress}` : c.peerAddress} onClick={() => onOpen(c.id)}>
+      <Avatar address={c.peerAddress} image={name?.avatar} />
       <span class="crow-main">
         <span class="crow-top">
-          <span class="crow-name">{short}</span>
+          <span class="crow-name">{peerLabel(c.peerAddress, name)}</span>
           {c.context?.conversationId && <span class="crow-ctx">{c.context.conversationId.split('/')[0]}</span>}
           <time class="crow-time" dateTime={new Date(c.updatedAt).toISOString()}>
             {time}

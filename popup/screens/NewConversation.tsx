@@ -1,43 +1,82 @@
-// New conversation by Ethereum address, after checking that the address can receive XMTP messages.
-import { useRef, useState } from 'preact/hooks';
-import type { ConversationView } from '../../src/views.ts';
+// New conversation by name (alice.eth, bob.lens) or Ethereum address. A name is resolved as it is typed
+// and its address shown before Start; either way the address must be able to receive XMTP messages.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ConversationView, ResolvedName } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
-import { errorText, isAddress, sameAddress } from '../lib/format.ts';
-import { ErrorNote, Field, IconButton, useFocusOnMount } from '../components/ui.tsx';
+import type { NameBook } from '../names.ts';
+import { errorText, isAddress, sameAddress, shortAddress } from '../lib/format.ts';
+import { Avatar, ErrorNote, Field, IconButton, useFocusOnMount } from '../components/ui.tsx';
+import { useName } from '../names.ts';
 
-export function NewConversation({ bg, me, onBack, onStarted }: { bg: Bg; me: string | undefined; onBack: () => void; onStarted: (c: ConversationView) => void }) {
-  const [address, setAddress] = useState('');
+/** What a typed name resolved to, or why it did not. */
+type Lookup =
+  | { input: string; state: 'looking' }
+  | { input: string; state: 'found'; resolved: ResolvedName; onXmtp: boolean }
+  | { input: string; state: 'failed'; message: string };
+
+const looksLikeName = (s: string) => s.includes('.') && !/^0x/i.test(s);
+const notOnXmtp = (who: string) => `${who} is not on XMTP yet, so it cannot receive messages. Ask them to sign in to any XMTP app once, then try again.`;
+
+export function NewConversation({ bg, names, me, onBack, onStarted }: { bg: Bg; names: NameBook; me: string | undefined; onBack: () => void; onStarted: (c: ConversationView) => void }) {
+  const [value, setValue] = useState('');
+  const [lookup, setLookup] = useState<Lookup | null>(null);
   const [fieldError, setFieldError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const heading = useFocusOnMount<HTMLHeadingElement>(false);
 
+  const canMessage = async (address: string) => {
+    const can = await bg.call('contacts.canMessage', { addresses: [address] });
+    return Object.entries(can).some(([a, v]) => sameAddress(a, address) && v);
+  };
+  const resolve = async (name: string): Promise<Lookup> => {
+    try {
+      const resolved = await bg.call('names.resolve', { name });
+      return { input: name, state: 'found', resolved, onXmtp: await canMessage(resolved.address) };
+    } catch (e) {
+      return { input: name, state: 'failed', message: errorText(e) };
+    }
+  };
+
+  // A name is looked up once typing pauses; what it resolves to shows below the field.
+  useEffect(() => {
+    const q = value.trim();
+    if (!looksLikeName(q)) return setLookup(null);
+    setLookup({ input: q, state: 'looking' });
+    let current = true;
+    const t = setTimeout(() => void resolve(q).then((l) => current && setLookup(l)), 350);
+    return () => {
+      current = false;
+      clearTimeout(t);
+    };
+  }, [value]);
+
+  const refuse = (message: string) => {
+    setFieldError(message);
+    input.current?.focus();
+    setBusy(false);
+  };
+
   const submit = async (e: Event) => {
     e.preventDefault();
     if (busy) return;
-    const peer = address.trim();
+    const q = value.trim();
     setError(null);
-    if (!isAddress(peer)) {
-      setFieldError('Enter an Ethereum address: 0x followed by 40 hexadecimal characters.');
-      input.current?.focus();
-      return;
-    }
-    if (sameAddress(peer, me)) {
-      setFieldError('That is your own address. Enter the address of the person you want to message.');
-      input.current?.focus();
-      return;
-    }
+    if (!isAddress(q) && !looksLikeName(q)) return refuse('Enter a name such as alice.eth, or an Ethereum address: 0x followed by 40 hexadecimal characters.');
     setBusy(true);
     try {
-      const can = await bg.call('contacts.canMessage', { addresses: [peer] });
-      const ok = Object.entries(can).some(([a, v]) => sameAddress(a, peer) && v);
-      if (!ok) {
-        setFieldError('This address is not on XMTP yet, so it cannot receive messages. Ask them to sign in to any XMTP app once, then try again.');
-        input.current?.focus();
-        setBusy(false);
-        return;
+      let peer = q;
+      if (!isAddress(q)) {
+        const l = lookup?.input === q && lookup.state !== 'looking' ? lookup : await resolve(q);
+        setLookup(l);
+        if (l.state === 'failed') return refuse(l.message);
+        if (l.state !== 'found') return setBusy(false);
+        if (!l.onXmtp) return refuse(notOnXmtp(`${l.resolved.name} (${shortAddress(l.resolved.address)})`));
+        peer = l.resolved.address;
       }
+      if (sameAddress(peer, me)) return refuse('That is your own address. Enter the name or address of the person you want to message.');
+      if (isAddress(q) && !(await canMessage(peer))) return refuse(notOnXmtp('This address'));
       onStarted(await bg.call('conversations.new', { peerAddress: peer }));
     } catch (err) {
       setError(errorText(err));
@@ -55,21 +94,22 @@ export function NewConversation({ bg, me, onBack, onStarted }: { bg: Bg; me: str
       </header>
       <form class="pad stack" onSubmit={submit} noValidate aria-busy={busy}>
         <Field
-          label="Address"
-          placeholder="0x…"
-          value={address}
+          label="Name or address"
+          placeholder="alice.eth or 0x…"
+          value={value}
           onValue={(v) => {
-            setAddress(v);
+            setValue(v);
             setFieldError(null);
           }}
           error={fieldError}
-          hint="The Ethereum address of the person you want to message."
+          hint="An ENS name, a Lens handle (if turned on in Settings), or an Ethereum address."
           inputRef={input}
           autoFocus
           spellcheck={false}
           autocomplete="off"
           disabled={busy}
         />
+        {lookup && !fieldError && <LookupResult lookup={lookup} names={names} />}
         {error && <ErrorNote>{error}</ErrorNote>}
         <p class="status-line" role="status">
           {busy ? 'Checking that this address can receive XMTP messages…' : ''}
@@ -80,5 +120,24 @@ export function NewConversation({ bg, me, onBack, onStarted }: { bg: Bg; me: str
         </button>
       </form>
     </section>
+  );
+}
+
+function LookupResult({ lookup, names }: { lookup: Lookup; names: NameBook }) {
+  const address = lookup.state === 'found' ? lookup.resolved.address : undefined;
+  useEffect(() => void (address && names.want([address])), [address]);
+  const avatar = useName(names, address)?.avatar;
+  if (lookup.state === 'looking') return <p class="lookup muted" role="status">Looking up {lookup.input}…</p>;
+  if (lookup.state === 'failed') return <p class="lookup error" role="status">{lookup.message}</p>;
+  const { name, address: a } = lookup.resolved;
+  return (
+    <div class="lookup found" role="status" aria-label={`${name} is ${a}`}>
+      <Avatar address={a} size={28} image={avatar} />
+      <span class="lookup-text">
+        <strong>{name}</strong>
+        <span class="mono">{a}</span>
+        {!lookup.onXmtp && <span class="error">Not on XMTP yet: this address cannot receive messages.</span>}
+      </span>
+    </div>
   );
 }

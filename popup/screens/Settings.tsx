@@ -1,11 +1,13 @@
-// Settings: node URL, lock timeout, notifications, read receipts; connected sites with Revoke; password
-// change; about (version, address); Lock.
+// Settings: node URL, lock timeout, notifications, read receipts; names (NameSettings.tsx); connected
+// sites with Revoke; password change; about (version, address); Lock.
 import { NODE_URL_PATTERN } from '../../src/validate.ts';
 import { useEffect, useId, useState } from 'preact/hooks';
 import type { AppStatus, Settings as SettingsView, SiteGrantView } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
-import { errorText, formatFull, shortAddress } from '../lib/format.ts';
-import { CopyButton, ErrorNote, Field, IconButton, useFocusOnMount } from '../components/ui.tsx';
+import { useName, type NameBook } from '../names.ts';
+import { NameSettings } from './NameSettings.tsx';
+import { errorText, formatFull, peerLabel, shortAddress } from '../lib/format.ts';
+import { Avatar, CopyButton, ErrorNote, Field, IconButton, useFocusOnMount } from '../components/ui.tsx';
 import { MIN_PASSWORD } from './Onboarding.tsx';
 
 const LOCK_CHOICES: [number, string][] = [
@@ -19,7 +21,7 @@ const LOCK_CHOICES: [number, string][] = [
   [0, 'Never'],
 ];
 
-export function Settings({ bg, status, onBack, onLock, onStatus }: { bg: Bg; status: AppStatus; onBack: () => void; onLock: () => void; onStatus: (s: AppStatus) => void }) {
+export function Settings({ bg, names, status, onBack, onLock, onStatus }: { bg: Bg; names: NameBook; status: AppStatus; onBack: () => void; onLock: () => void; onStatus: (s: AppStatus) => void }) {
   const heading = useFocusOnMount<HTMLHeadingElement>();
   return (
     <section class="screen settings" aria-labelledby="settings-title">
@@ -31,7 +33,8 @@ export function Settings({ bg, status, onBack, onLock, onStatus }: { bg: Bg; sta
       </header>
       <div class="scroll">
         <Preferences bg={bg} status={status} onStatus={onStatus} />
-        <ConnectedSites bg={bg} />
+        <NameSettings bg={bg} />
+        <ConnectedSites bg={bg} names={names} />
         <ChangePassword bg={bg} />
         <About status={status} />
         <div class="pad">
@@ -170,8 +173,9 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
   );
 }
 
-function ConnectedSites({ bg }: { bg: Bg }) {
+function ConnectedSites({ bg, names }: { bg: Bg; names: NameBook }) {
   const [sites, setSites] = useState<SiteGrantView[] | null>(null);
+  useEffect(() => void (sites && names.want(sites.map((g) => g.account))), [sites]);
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState('');
   useEffect(() => {
@@ -206,7 +210,7 @@ function ConnectedSites({ bg }: { bg: Bg }) {
                   {g.origin.replace(/^https?:\/\//, '')}
                 </span>
                 <span class="hint" title={`Connected ${formatFull(g.grantedAt)}`}>
-                  {g.scope === 'inbox' ? 'All conversations' : 'Only conversations it starts'}
+                  {g.scope === 'inbox' ? 'All conversations' : 'Only conversations it starts'} · <SiteAccount address={g.account} names={names} />
                 </span>
               </span>
               <button type="button" class="btn small" aria-label={`Revoke ${g.origin}`} onClick={() => void revoke(g.origin)}>
@@ -221,6 +225,17 @@ function ConnectedSites({ bg }: { bg: Bg }) {
         {note}
       </p>
     </section>
+  );
+}
+
+/** The account a site is connected as: its name and avatar where it has one. */
+function SiteAccount({ address, names }: { address: string; names: NameBook }) {
+  const name = useName(names, address);
+  return (
+    <span class="site-account" title={address}>
+      {name?.avatar && <Avatar address={address} size={14} image={name.avatar} />}
+      {peerLabel(address, name)}
+    </span>
   );
 }
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from './support/browsers.ts';
 import { axeViolations, launchHarness, type Harness } from '../popup/harness.ts';
-import { ALICE, bigSeed, ME, NOT_ON_XMTP, ERIN, PASSWORD, RESTORE_ADDRESS, RESTORE_KEY, sampleSeed, samplePhoto, TOPICS, NEWBIE } from '../popup/seed.ts';
+import { ALICE, BOB, CAROL, bigSeed, ME, NOT_ON_XMTP, ERIN, PASSWORD, RESTORE_ADDRESS, RESTORE_KEY, sampleSeed, samplePhoto, TOPICS, NEWBIE } from '../popup/seed.ts';
 import type { FakeSeed } from '../popup/fake-background.ts';
 import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
 
@@ -325,7 +325,7 @@ describe('new conversation', () => {
     await page.getByRole('button', { name: 'New conversation' }).click();
     await page.getByLabel('Address').fill('0x123');
     await page.getByRole('button', { name: 'Start' }).click();
-    await page.getByText('Enter an Ethereum address: 0x followed by 40 hexadecimal characters.').waitFor();
+    await page.getByText('Enter a name such as alice.eth, or an Ethereum address: 0x followed by 40 hexadecimal characters.').waitFor();
     await page.getByLabel('Address').fill(ME);
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByText(/That is your own address/).waitFor();
@@ -336,6 +336,57 @@ describe('new conversation', () => {
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByRole('heading', { name: '0x0e70…0e70' }).waitFor();
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
+    await page.close();
+  });
+});
+
+describe('names', () => {
+  // a 1×1 PNG
+  const AVATAR = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  const named = () =>
+    sampleSeed({
+      names: {
+        [ALICE.toLowerCase()]: { address: ALICE.toLowerCase(), name: 'alice.eth', source: 'ens', avatar: AVATAR },
+        [BOB.toLowerCase()]: { address: BOB.toLowerCase(), name: 'bob.eth', source: 'ens' },
+        [CAROL.toLowerCase()]: { address: CAROL.toLowerCase(), name: 'carol.lens', source: 'lens' },
+        [NEWBIE.toLowerCase()]: { address: NEWBIE, name: 'newbie.eth', source: 'ens' },
+        [NOT_ON_XMTP.toLowerCase()]: { address: NOT_ON_XMTP, name: 'ghost.eth', source: 'ens' },
+      },
+    });
+
+  test('the inbox shows names and avatars as they arrive, finds conversations by name, and the header keeps the address a click away', async () => {
+    const page = await h.open(named());
+    const list = conversationsList(page);
+    await list.getByRole('button', { name: /^alice\.eth,? / }).waitFor();
+    assert.equal(await list.getByRole('button', { name: /^alice\.eth/ }).getAttribute('title'), `alice.eth · ${ALICE}`);
+    assert.equal(await list.getByRole('button', { name: /^alice\.eth/ }).locator('img.avatar').getAttribute('src'), AVATAR);
+    // the second half of the names came later, by event
+    await list.getByRole('button', { name: /^carol\.lens,? / }).waitFor();
+    await page.getByLabel('Search conversations').fill('caro');
+    assert.equal(await list.getByRole('button').count(), 1);
+    await list.getByRole('button', { name: /^carol\.lens/ }).click();
+    await page.getByRole('heading', { name: 'carol.lens' }).waitFor();
+    await page.getByText('0xCa40…a401').waitFor();
+    await page.getByRole('button', { name: 'Copy address' }).waitFor();
+    await page.close();
+  });
+
+  test('new conversation by name: the address before Start, a name that does not resolve, a name without XMTP', async () => {
+    const page = await h.open(named());
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    const field = page.getByLabel('Name or address');
+    await field.fill('nobody.eth');
+    await page.getByText('nobody.eth does not point to an address').waitFor();
+    await field.fill('ghost.eth');
+    await page.getByRole('status', { name: `ghost.eth is ${NOT_ON_XMTP}` }).getByText('Not on XMTP yet').waitFor();
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('alert').filter({ hasText: 'ghost.eth (0x0000…0bad) is not on XMTP yet' }).waitFor();
+    await field.fill('NewBie.eth');
+    await page.getByRole('status', { name: `newbie.eth is ${NEWBIE}` }).waitFor();
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('heading', { name: 'newbie.eth' }).waitFor();
+    const started = (await calls(page)).filter((c) => c.method === 'conversations.new').at(-1);
+    assert.equal(started?.params.peerAddress, NEWBIE);
     await page.close();
   });
 });

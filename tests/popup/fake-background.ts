@@ -5,7 +5,7 @@
 //
 // `fakeBackground` is serialised into the page (tests/browser/support/in-page.ts): it must not use
 // anything from outside its own body. `window.__fake` gives the test a handle on its state.
-import type { AccountView, AppStatus, ConversationView, MessageView, Settings, SiteGrantView } from '../../src/views.ts';
+import type { AccountView, AppStatus, ConversationView, MessageView, NameView, Settings, SiteGrantView } from '../../src/views.ts';
 import type { Method, Params, Result } from '../../src/messages.ts';
 
 /** The fake answers part of the catalogue, each method with the real params and result types. */
@@ -30,6 +30,8 @@ export interface FakeSeed {
   syncError?: string;
   /** what account.reveal shows for a phrase */
   phrase: string;
+  /** verified names by lower-case address; `names.lookup` answers the first half at once, the rest by event */
+  names?: Record<string, NameView>;
 }
 
 export interface FakeHandle {
@@ -205,6 +207,19 @@ export function fakeBackground(seed: FakeSeed): void {
     'conversations.markRead': (p) => {
       conv(p.topic).unreadCount = 0;
       return true;
+    },
+    'names.lookup': (p) => {
+      const known = p.addresses.map((a) => lower(a)).filter((a) => seed.names?.[a]);
+      const now = known.slice(0, Math.ceil(known.length / 2));
+      const later = known.slice(now.length);
+      if (later.length) setTimeout(() => emit('names', { names: Object.fromEntries(later.map((a) => [a, seed.names![a]])) }), 50);
+      return Object.fromEntries(now.map((a) => [a, seed.names![a]]));
+    },
+    'names.resolve': (p) => {
+      const want = p.name.trim().toLowerCase();
+      const hit = Object.values(seed.names ?? {}).find((n) => n.name === want);
+      if (!hit) throw err(-32602, `${want} does not point to an address`, { reason: 'name-not-found' });
+      return { name: hit.name, address: hit.address, source: hit.source };
     },
     'contacts.canMessage': (p) =>
       Object.fromEntries(p.addresses.map((a) => [a, seed.onNetwork.some((x) => lower(x) === lower(a))])),
