@@ -23,6 +23,8 @@ export type Caller = 'popup' | 'prompt' | 'content';
 export type PromptView =
   | { id: string; kind: 'connect'; origin: string; scope: GrantScope }
   | { id: string; kind: 'setConsent'; origin: string; peerAddress: string; state: 'allowed' | 'denied' }
+  /** a site starts a conversation with a peer it named (alice.eth): the user sees where the name leads */
+  | { id: string; kind: 'newConversation'; origin: string; name: string; peerAddress: string }
   /** the site needs the inbox but it is locked */
   | { id: string; kind: 'unlock'; origin: string }
   /** the site needs the inbox but there is no identity yet */

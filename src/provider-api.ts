@@ -19,6 +19,8 @@ export const PROVIDER_METHODS = [
   'xmtp_subscribe',
   'xmtp_unsubscribe',
   'xmtp_setConsent',
+  'xmtp_resolveName',
+  'xmtp_lookupAddress',
 ] as const;
 export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
 export const isProviderMethod = (m: unknown): m is ProviderMethod => typeof m === 'string' && (PROVIDER_METHODS as readonly string[]).includes(m);
@@ -32,6 +34,8 @@ export const PROVIDER_LIMITS = {
   /** a message's content, as JSON: room for the largest inline attachment in base64 */
   maxContentBytes: MAX_CONTENT_JSON_BYTES,
   maxAddresses: 100,
+  /** a name (alice.eth) where an address may be given */
+  maxName: 255,
   maxConversationId: 200,
   maxMetadataKeys: 20,
   maxMetadataValue: 1000,
@@ -65,6 +69,10 @@ export interface ProviderCatalogue {
   xmtp_subscribe: { params: { conversation?: string }; result: string };
   xmtp_unsubscribe: { params: { subscription: string }; result: boolean };
   xmtp_setConsent: { params: { peerAddress: string; state: 'allowed' | 'denied' }; result: true };
+  /** A name (alice.eth, or bob.lens where Lens is on) → its address, as the inbox resolves it. */
+  xmtp_resolveName: { params: { name: string }; result: { name: string; address: string } };
+  /** An address → its verified name (primary ENS name, or Lens handle), or null. */
+  xmtp_lookupAddress: { params: { address: string }; result: { address: string; name: string | null } };
 }
 export type ProviderParams<M extends ProviderMethod> = ProviderCatalogue[M]['params'];
 export type ProviderResult<M extends ProviderMethod> = ProviderCatalogue[M]['result'];
@@ -75,6 +83,11 @@ function optionalObj<T>(check: Check<T>): Check<T> {
 }
 
 const L = PROVIDER_LIMITS;
+/** A name has a dot and no spaces; the inbox normalises and resolves it (ENSIP-15 for ENS). */
+const NAME_PATTERN = /^[^\s.]+(\.[^\s.]+)+$/u;
+const name = str({ min: 3, max: L.maxName, pattern: NAME_PATTERN, what: 'a name such as alice.eth' });
+/** Where a peer is named: an address, or a name the inbox resolves to one. */
+const peer: Check<string> = (v, path) => (typeof v === 'string' && /^0x/i.test(v) ? address(v, path) : name(v, path));
 const page = optional(int({ min: 1, max: L.maxPage }));
 const ms = optional(int({ min: 0 }));
 
@@ -82,10 +95,10 @@ export const PROVIDER_PARAMS: { [M in ProviderMethod]: Check<ProviderParams<M>> 
   xmtp_connect: optionalObj(obj({ scope: optional(oneOf(['app', 'inbox'] as const)) })),
   xmtp_accounts: none,
   xmtp_disconnect: none,
-  xmtp_canMessage: obj({ addresses: arrayOf(address, { min: 1, max: L.maxAddresses }) }),
+  xmtp_canMessage: obj({ addresses: arrayOf(peer, { min: 1, max: L.maxAddresses }) }),
   xmtp_listConversations: optionalObj(obj({ limit: page, before: ms })),
   xmtp_newConversation: obj({
-    peerAddress: address,
+    peerAddress: peer,
     conversationId: optional(str({ min: 1, max: L.maxConversationId })),
     metadata: optional(recordOf(str({ max: L.maxMetadataValue }), { maxKeys: L.maxMetadataKeys, maxKeyLength: 100 })),
   }),
@@ -100,6 +113,8 @@ export const PROVIDER_PARAMS: { [M in ProviderMethod]: Check<ProviderParams<M>> 
   xmtp_subscribe: optionalObj(obj({ conversation: optional(topic) })),
   xmtp_unsubscribe: obj({ subscription: str({ min: 1, max: 100 }) }),
   xmtp_setConsent: obj({ peerAddress: address, state: oneOf(['allowed', 'denied'] as const) }),
+  xmtp_resolveName: obj({ name }),
+  xmtp_lookupAddress: obj({ address }),
 };
 
 /** Methods that answer without the inbox being unlocked and without a grant. */

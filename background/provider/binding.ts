@@ -3,6 +3,7 @@
 import * as accounts from '../accounts.ts';
 import * as inbox from '../inbox.ts';
 import type { ProviderBackend } from './backend.ts';
+import { names } from '../names/index.ts';
 
 export function createBackend(): ProviderBackend {
   return {
@@ -17,6 +18,8 @@ export function createBackend(): ProviderBackend {
     sendMessage: (account, topic, content) => inbox.sendMessage(account, topic, content),
     canMessage: (account, addresses) => inbox.canMessage(account, addresses),
     setConsent: (account, peer, state) => inbox.setConsent(account, peer, state),
+    resolveName: (name) => names().resolve(name),
+    lookupAddress: (address) => names().lookupNow(address),
     onMessages: (fn) => inbox.onMessages((account, changed) => fn(account, [...changed.values()].flat())),
     onStatus: (fn) => accounts.onStatus((s) => fn(s.address ? { state: s.state, address: s.address } : { state: s.state })),
     acquireLive: () => inbox.live.acquire(),

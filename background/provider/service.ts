@@ -20,6 +20,7 @@ import type { RateLimiter } from './ratelimit.ts';
 import { covers, inScope, scopedConversationId, toPageConversation, toPageMessage } from './scope.ts';
 import { siteOf, type Site } from './site.ts';
 import * as grantStore from './grants.ts';
+import { isAddress } from '../../src/address.ts';
 import { sameAddress } from '../../src/address.ts';
 
 export type ProviderEvent = 'accountsChanged' | 'message';
@@ -136,6 +137,8 @@ export class ProviderService {
     xmtp_subscribe: (st, p) => this.subscribe(st, p),
     xmtp_unsubscribe: (st, p) => this.unsubscribe(st, p),
     xmtp_setConsent: (st, p) => this.setConsent(st, p),
+    xmtp_resolveName: (st, p) => this.resolveName(st, p),
+    xmtp_lookupAddress: (st, p) => this.lookupAddress(st, p),
   };
 
   // --- access ---------------------------------------------------------------------------------
@@ -232,10 +235,23 @@ export class ProviderService {
     const { account } = await this.access(st);
     const unique = [...new Set(params.addresses)];
     this.deps.limiter.take(st.site.origin, 'lookup', unique.length);
-    const found = await this.deps.backend.canMessage(account, unique);
+    // Names are resolved first; one that does not resolve cannot be messaged.
+    const resolved = new Map<string, string | null>();
+    await Promise.all(
+      unique.filter((p) => !isAddress(p)).map(async (name) => resolved.set(name, await this.deps.backend.resolveName(name).then((r) => r.address, () => null))),
+    );
+    const addressOf = (p: string) => (isAddress(p) ? p : resolved.get(p) ?? null);
+    const addresses = [...new Set(unique.map(addressOf).filter((a): a is string => a !== null))];
+    const found = addresses.length ? await this.deps.backend.canMessage(account, addresses) : {};
     const lower = new Map(Object.entries(found).map(([k, v]) => [k.toLowerCase(), v]));
+    const can = (a: string | null) => a !== null && (found[a] ?? lower.get(a.toLowerCase())) === true;
     const out: Record<string, boolean> = {};
-    for (const a of unique) out[a] = (found[a] ?? lower.get(a.toLowerCase())) === true;
+    for (const p of unique) {
+      const a = addressOf(p);
+      out[p] = can(a);
+      // a name's answer also carries the address it resolved to
+      if (a && !isAddress(p)) out[a] = can(a);
+    }
     return out;
   }
 
@@ -250,11 +266,23 @@ export class ProviderService {
   }
 
   private async newConversation(st: PortState, params: ProviderParams<'xmtp_newConversation'>) {
-    const { account, grant } = await this.access(st);
+    const { grant } = await this.access(st);
     this.deps.limiter.take(st.site.origin, 'lookup', 1);
+    let peer = params.peerAddress;
+    if (!isAddress(peer)) {
+      // A name is the site's word for who to talk to: the user sees the address it leads to and decides.
+      const resolved = await this.deps.backend.resolveName(peer);
+      const answer = await this.deps.prompts.ask(
+        { kind: 'newConversation', origin: st.site.origin, name: resolved.name, peerAddress: resolved.address },
+        { key: `new:${resolved.address.toLowerCase()}`, requester: this.requester(st) },
+      );
+      if (!answer.approved) throw userRejected();
+      peer = resolved.address;
+    }
+    const { account } = await this.access(st);
     const conversationId = scopedConversationId(grant.scope, st.site.host, params.conversationId);
     const context = conversationId === undefined ? undefined : { conversationId, metadata: params.metadata ?? {} };
-    const conv = await this.deps.backend.newConversation(account, params.peerAddress, context);
+    const conv = await this.deps.backend.newConversation(account, peer, context);
     if (!inScope(grant.scope, st.site.host, conv)) throw outsideGrant();
     return toPageConversation(conv);
   }
@@ -305,6 +333,20 @@ export class ProviderService {
     const { account } = await this.access(st);
     await this.deps.backend.setConsent(account, params.peerAddress, params.state);
     return true;
+  }
+
+  private async resolveName(st: PortState, params: ProviderParams<'xmtp_resolveName'>): Promise<ProviderResult<'xmtp_resolveName'>> {
+    await this.access(st);
+    this.deps.limiter.take(st.site.origin, 'lookup', 1);
+    const { name, address } = await this.deps.backend.resolveName(params.name);
+    return { name, address };
+  }
+
+  private async lookupAddress(st: PortState, params: ProviderParams<'xmtp_lookupAddress'>): Promise<ProviderResult<'xmtp_lookupAddress'>> {
+    await this.access(st);
+    this.deps.limiter.take(st.site.origin, 'lookup', 1);
+    const found = await this.deps.backend.lookupAddress(params.address);
+    return { address: params.address, name: found?.name ?? null };
   }
 
   // --- events ---------------------------------------------------------------------------------

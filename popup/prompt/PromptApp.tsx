@@ -121,6 +121,7 @@ function body(
     return <Continue origin={view.origin} onContinue={() => void answer(true)} />;
   }
   if (view.kind === 'connect') return <Connect view={view} status={status} answer={answer} />;
+  if (view.kind === 'newConversation') return <StartWithName view={view} answer={answer} />;
   return <Consent view={view} answer={answer} />;
 }
 
@@ -220,6 +221,35 @@ function Consent({ view, answer }: { view: Extract<PromptView, { kind: 'setConse
           <p class="mono">{view.peerAddress}</p>
           <p>{consentLine(view.state, shortAddress(view.peerAddress))}</p>
           <p class="hint">This changes your inbox everywhere, not only on this site.</p>
+        </div>
+      </div>
+      <Actions onAllow={() => void answer(true)} onDeny={() => void answer(false)} />
+    </section>
+  );
+}
+
+/** A site starts a conversation with someone it named: the name, and the address it resolves to. */
+function StartWithName({ view, answer }: { view: Extract<PromptView, { kind: 'newConversation' }>; answer: (a: boolean) => Promise<void> }) {
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  const host = hostOf(view.origin);
+  return (
+    <section class="screen" aria-labelledby="ask-title">
+      <div class="prompt-scroll">
+        <Site origin={view.origin} />
+        <div class="ask">
+          <h1 id="ask-title" tabIndex={-1} ref={heading}>
+            {host} wants to start a conversation with {view.name}
+          </h1>
+          <div class="peer">
+            <Avatar address={view.peerAddress} size={32} />
+            <span>
+              <strong>{view.name}</strong>
+              <span class="mono" aria-label={`Address: ${view.peerAddress}`}>
+                {view.peerAddress}
+              </span>
+            </span>
+          </div>
+          <p>{view.name} resolves to this address now. Messages in this conversation go to it, whatever the name points to later.</p>
         </div>
       </div>
       <Actions onAllow={() => void answer(true)} onDeny={() => void answer(false)} />

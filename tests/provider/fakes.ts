@@ -1,7 +1,8 @@
 // Test doubles for the provider: an in-memory inbox backend, content ports with a browser-reported
 // sender, and prompt windows that record what they show.
 import type { Runtime } from 'webextension-polyfill';
-import type { ConversationView, MessageView, OutgoingContent } from '../../src/views.ts';
+import type { ConversationView, MessageView, NameView, OutgoingContent, ResolvedName } from '../../src/views.ts';
+import { ErrorCode, RpcError } from '../../src/rpc.ts';
 import type { BackendStatus, ProviderBackend } from '../../background/provider/backend.ts';
 import type { PromptWindows } from '../../background/provider/prompts.ts';
 
@@ -16,6 +17,9 @@ export class FakeBackend implements ProviderBackend {
   sent: { topic: string; content: OutgoingContent }[] = [];
   consent: [string, string][] = [];
   live = 0;
+  /** name → address, as the names service would resolve them */
+  names: Record<string, string> = { 'alice.eth': PEER };
+  nameLookups = 0;
   private statusFns: ((s: BackendStatus) => void)[] = [];
   private messageFns: ((a: string, m: MessageView[]) => void)[] = [];
   private seq = 0;
@@ -45,6 +49,18 @@ export class FakeBackend implements ProviderBackend {
 
   async status() {
     return { ...this.state };
+  }
+  async resolveName(name: string): Promise<ResolvedName> {
+    this.nameLookups++;
+    const n = name.trim().toLowerCase();
+    const address = this.names[n];
+    if (!address) throw new RpcError(ErrorCode.invalidParams, `${n} does not point to an address`, { reason: 'name-not-found' });
+    return { name: n, address, source: 'ens' };
+  }
+  async lookupAddress(address: string): Promise<NameView | null> {
+    this.nameLookups++;
+    const name = Object.keys(this.names).find((n) => this.names[n].toLowerCase() === address.toLowerCase());
+    return name ? { address: address.toLowerCase(), name, source: 'ens' } : null;
   }
   async listConversations() {
     return [...this.conversations];

@@ -299,3 +299,54 @@ test('hostile input: unknown methods, malformed params, opaque frames, a flood o
   svc.portClosed(page);
   assert.deepEqual((await Promise.all(many.slice(0, 10))).every((r) => r.code === 4900), true);
 });
+
+test('names: resolveName and lookupAddress need a connection and take lookup tokens; canMessage answers names with their address', async () => {
+  const page = fakePort(DAPP + '/');
+  assert.equal((await settle(call(page, 'xmtp_resolveName', { name: 'alice.eth' }))).code, 4100, 'not connected');
+  await connect(page);
+  assert.deepEqual(await call(page, 'xmtp_resolveName', { name: 'ALICE.eth' }), { name: 'alice.eth', address: PEER });
+  assert.deepEqual(await call(page, 'xmtp_lookupAddress', { address: PEER }), { address: PEER, name: 'alice.eth' });
+  assert.deepEqual(await call(page, 'xmtp_lookupAddress', { address: OTHER }), { address: OTHER, name: null });
+  const missing = await settle(call(page, 'xmtp_resolveName', { name: 'nobody.eth' }));
+  assert.equal(missing.code, -32602);
+  assert.equal((missing.data as { reason: string }).reason, 'name-not-found');
+  assert.equal((await settle(call(page, 'xmtp_resolveName', { name: 'not a name' }))).code, -32602, 'validated before any lookup');
+
+  const can = await call(page, 'xmtp_canMessage', { addresses: ['alice.eth', 'nobody.eth', OTHER] });
+  assert.deepEqual(can, { 'alice.eth': true, [PEER]: true, 'nobody.eth': false, [OTHER]: false });
+});
+
+test('names count toward the site lookup limit', async () => {
+  svc = new ProviderService({
+    backend,
+    prompts,
+    limiter: new RateLimiter({ ...DEFAULT_LIMITS, lookup: { capacity: 3, perSecond: 0.001 } }),
+    send: (port, event, data) => port.postMessage({ event, data }),
+  });
+  const page = fakePort(DAPP + '/');
+  await connect(page);
+  await call(page, 'xmtp_resolveName', { name: 'alice.eth' });
+  await call(page, 'xmtp_lookupAddress', { address: PEER });
+  await call(page, 'xmtp_resolveName', { name: 'alice.eth' });
+  const lookups = backend.nameLookups;
+  assert.equal((await settle(call(page, 'xmtp_resolveName', { name: 'alice.eth' }))).code, -32005);
+  assert.equal(backend.nameLookups, lookups, 'a limited request costs no lookup');
+});
+
+test('newConversation with a name: the prompt shows the name and the address; deny is 4001, allow starts it with the address', async () => {
+  const page = fakePort(DAPP + '/');
+  await connect(page);
+  const denied = settle(call(page, 'xmtp_newConversation', { peerAddress: 'alice.eth' }));
+  const id = await onScreen();
+  assert.deepEqual(prompts.get(id), { id, kind: 'newConversation', origin: DAPP, name: 'alice.eth', peerAddress: PEER });
+  prompts.resolve(id, { approved: false });
+  assert.equal((await denied).code, 4001);
+
+  const started = call(page, 'xmtp_newConversation', { peerAddress: 'alice.eth', conversationId: 'chat' });
+  await answer(true);
+  const c = (await started) as { peerAddress: string; context: { conversationId: string } };
+  assert.equal(c.peerAddress, PEER, 'the result carries the resolved address');
+  assert.equal(c.context.conversationId, '127.0.0.1:4000/chat');
+  const unknown = await settle(call(page, 'xmtp_newConversation', { peerAddress: 'nobody.eth' }));
+  assert.equal((unknown.data as { reason: string }).reason, 'name-not-found', 'no prompt for a name that does not resolve');
+});
