@@ -1,9 +1,11 @@
-// What the background tells connected contexts on its own: lock state changes (popup, prompt), and
-// conversation and message changes (popup). The provider tells pages through its own listeners.
+// What the background tells connected contexts on its own: lock state changes (popup, prompt),
+// conversation and message changes, and the node's reachability (popup). The provider tells pages
+// through its own listeners.
 import { emit } from './events.ts';
 import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
 import { onUnreadChanged } from './notify.ts';
+import { onConnectionChange } from './connection.ts';
 
 let wired = false;
 
@@ -17,4 +19,5 @@ export function wireBroadcasts(): void {
   accounts.onStatus((status) => emit('status', status, ['popup', 'prompt']));
   // The switcher shows each account's unread count: a new count is a new status for the popup only.
   onUnreadChanged(() => void accounts.status().then((s) => emit('status', s, ['popup', 'prompt'])));
+  onConnectionChange((c) => emit('connection', c, ['popup']));
 }

@@ -118,7 +118,10 @@ export interface OutboxRecord {
   attempts: number;
   nextAttemptAt: number;
   state: 'pending' | 'failed';
+  /** why it failed for good, for a person */
   error?: string;
+  /** what the node or browser said, shown on request */
+  errorDetail?: string;
   /** timestamps (ns) of attempts whose outcome is unknown: checked on the node before trying again */
   ambiguousNs: bigint[];
 }

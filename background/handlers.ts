@@ -7,6 +7,7 @@ import { getSettings, updateSettings } from './settings.ts';
 import { dropClient } from './xmtp-session.ts';
 import { names } from './names/index.ts';
 import { currentAccount } from './account-store.ts';
+import { connection } from './connection.ts';
 import { pageWalletSigner } from './provider/page-wallet.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 
@@ -72,4 +73,5 @@ export const appHandlers: AppHandlers = {
 
   'names.lookup': ({ addresses }) => names().lookup(addresses),
   'names.resolve': ({ name }) => names().resolve(name),
+  'connection.get': () => connection(),
 };

@@ -14,6 +14,8 @@ import * as store from './inbox-store.ts';
 import { Outbox } from './outbox.ts';
 import { Live } from './live.ts';
 import { announce, startNotifyingFrom, updateBadge } from './notify.ts';
+import { nodeAnswered, noteNetworkError, onConnectionChange } from './connection.ts';
+import { platform } from './platform.ts';
 import { getSettings } from './settings.ts';
 import { syncAll } from './sync.ts';
 import { getClient, onClient, type ActiveClient } from './xmtp-session.ts';
@@ -44,9 +46,23 @@ function conversationsChanged(account: string, topics: string[]): void {
   for (const fn of conversationListeners) fn(account, topics);
 }
 
-export const live = new Live(getClient);
 export const outbox = new Outbox(getClient, (changed) => {
   void getClient().then((a) => messagesChanged(a.account, changed), () => {});
+});
+export const live = new Live(getClient, {
+  // The live connection (re)opened: the node is back, so pending sends go now, not after their backoff.
+  onOpen: () => {
+    nodeAnswered();
+    void outbox.nodeBack();
+  },
+  // Trying again is work in progress: the worker stays up to notice the node's return within seconds.
+  onUnreachable: (e) => {
+    noteNetworkError(e);
+    platform().keepAwake?.('retry');
+  },
+});
+onConnectionChange((c) => {
+  if (c.online) void outbox.nodeBack();
 });
 
 // Every client the session builds reports what its storage stores.
@@ -221,9 +237,11 @@ export async function syncNow(account?: string): Promise<SyncStats> {
   const a = await getClient(account);
   try {
     const stats = await syncAll(a);
+    nodeAnswered();
     await updateBadge(a.account);
     return stats;
   } catch (e) {
+    noteNetworkError(e);
     throw unreachableOr(e);
   }
 }

@@ -18,6 +18,10 @@ import { getSignatureVerifier } from '../src/xmtp/crypto/verifier.ts';
 import { hashOf } from '../src/popup-route.ts';
 
 const TICK = 'xmtp-inbox-tick';
+/** Chrome runs the background as a service worker, Firefox as an event page (a window). */
+const isServiceWorker = typeof (globalThis as { ServiceWorkerGlobalScope?: unknown }).ServiceWorkerGlobalScope === 'function';
+/** What woke the background since it started, for the diagnostics (and `npm run bench -- live`). */
+const wakeups = { since: Date.now(), keepalive: 0, retry: 0, alarm: 0 };
 
 setPlatform({
   session: browser.storage.session,
@@ -29,6 +33,15 @@ setPlatform({
     await browser.notifications.create(id, { type: 'basic', iconUrl: browser.runtime.getURL('icons/icon-128.png'), title, message });
   },
   popupOpen: () => router.ports('popup').length > 0,
+  // Chrome keeps a service worker up while its WebSocket exchanges messages, so a keep-alive needs
+  // nothing more there; an event page counts only events and calls into the browser (Firefox resets
+  // its idle timer on any "parentapicall"), and while the node is down (reconnect attempts) there is
+  // no WebSocket traffic in either: then a cheap call says the worker is busy.
+  keepAwake: (why) => {
+    wakeups[why]++;
+    if (why === 'keepalive' && isServiceWorker) return;
+    void browser.alarms.get(TICK).catch(() => {});
+  },
   secp256k1Wasm: async () => (await fetch(browser.runtime.getURL('secp256k1.wasm'))).arrayBuffer(),
 });
 
@@ -41,21 +54,26 @@ const router = createRouter({ ...appHandlers, ...providerHandlers }, browser.run
 setRouter(router);
 browser.runtime.onConnect.addListener(router.attach);
 
-// The popup being open is a reason to hold the live subscription.
-let popupHold: (() => void) | undefined;
-router.onPortsChanged(() => {
-  const open = router.ports('popup').length > 0;
-  if (open && !popupHold) {
-    popupHold = inbox.live.acquire({ start: false });
-    // The popup paints from the cache first; the client, the live stream and a catch-up start just
-    // after, so the popup's first requests are not queued behind them.
+// Live delivery while the inbox is unlocked, popup open or not: the live connection's keep-alives
+// keep the worker up (Chrome counts WebSocket messages; a Firefox event page counts the API call of
+// keepAwake), so new messages notify and badge within seconds. When the browser stops the worker
+// anyway, the minute alarm wakes it, catches up and starts the connection again.
+let unlockedHold: (() => void) | undefined;
+function holdLive(unlocked: boolean): void {
+  if (unlocked && !unlockedHold) unlockedHold = inbox.live.acquire({ start: false });
+  if (!unlocked && unlockedHold) {
+    unlockedHold();
+    unlockedHold = undefined;
+  }
+}
+// A worker (re)started while unlocked: the popup may be what woke it, so its first requests go first.
+void getSession()
+  .current()
+  .then((unlocked) => {
+    if (!unlocked) return;
+    holdLive(true);
     setTimeout(() => void inbox.live.ensure().catch(() => {}), 150);
-  }
-  if (!open && popupHold) {
-    popupHold();
-    popupHold = undefined;
-  }
-});
+  });
 
 wireBroadcasts();
 // Unlocking or switching accounts moves the live stream, the outbox and a catch-up to the current
@@ -63,6 +81,7 @@ wireBroadcasts();
 let streamingFor: string | undefined;
 accounts.onStatus((status) => {
   const now = status.state === 'unlocked' ? status.address : undefined;
+  holdLive(now !== undefined);
   if (now !== streamingFor) {
     streamingFor = now;
     if (now) {
@@ -90,7 +109,9 @@ async function tick(): Promise<void> {
 }
 
 browser.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === TICK) void tick();
+  if (alarm.name !== TICK) return;
+  wakeups.alarm++;
+  void tick();
 });
 async function ensureAlarm() {
   if (!(await browser.alarms.get(TICK))) await browser.alarms.create(TICK, { periodInMinutes: 1, delayInMinutes: 1 });
@@ -121,6 +142,8 @@ Object.defineProperty(globalThis, 'xmtpInboxDiagnostics', {
       await ensureFastCrypto();
       return getSignatureVerifier().name;
     },
+    /** keep-alive exchanges on the live connection, reconnect attempts and alarms since the worker started */
+    wakeups: () => ({ ...wakeups }),
     /** 'websocket' | 'http' | 'none': how the live subscription reaches the node right now */
     liveTransport: async () => {
       const a = await runningClient();

@@ -1,8 +1,8 @@
-// The live subscription, held while someone is looking: the popup is open or a page has an active
+// The live subscription, held while the inbox is unlocked (index.ts) and while a page has an active
 // window.xmtp subscription. It covers our invite and intro topics (new conversations) and every
 // conversation topic, and it follows new conversations without reconnecting. Envelopes go through the
 // same idempotent path as catch-up sync, and a reconnect runs a catch-up, so nothing is lost or doubled.
-// When the last consumer leaves, the subscription stays a short while (the popup closes and reopens).
+// When the last consumer leaves, the subscription stays a short while (a lock and unlock, a page reload).
 import type { Subscription } from '../src/xmtp/api/api-client.ts';
 import type { Envelope } from '../src/xmtp/api/types.ts';
 import { introTopic, inviteTopic } from '../src/xmtp/topics.ts';
@@ -10,6 +10,15 @@ import { ingest, syncAll, syncConversations } from './sync.ts';
 import type { ActiveClient } from './xmtp-session.ts';
 
 const LINGER_MS = 15_000;
+/** Longest wait between reconnect attempts: a node back from an outage is noticed within seconds. */
+const MAX_RECONNECT_WAIT_MS = 5_000;
+
+export interface LiveHooks {
+  /** the subscription is open and delivering: the first time, and after each reconnect */
+  onOpen?: () => void;
+  /** an attempt to open it failed (it keeps trying) */
+  onUnreachable?: (e: unknown) => void;
+}
 const log = (what: string) => (e: unknown) => console.warn(`[xmtp-inbox] live ${what}:`, e instanceof Error ? e.message : e);
 
 export class Live {
@@ -21,7 +30,10 @@ export class Live {
   private conversationsDirty: Promise<void> | undefined;
   private invitesPending = false;
 
-  constructor(private readonly client: () => Promise<ActiveClient>) {}
+  constructor(
+    private readonly client: () => Promise<ActiveClient>,
+    private readonly hooks: LiveHooks = {},
+  ) {}
 
   get active(): boolean {
     return !!this.sub;
@@ -64,6 +76,9 @@ export class Live {
     this.subFor = a;
     this.sub = a.client.api.subscribe(topics, (env) => void this.onEnvelope(a, env).catch(log('envelope')), {
       onReconnect: () => void syncAll(a).catch(log('catch-up after reconnect')),
+      onConnected: () => this.hooks.onOpen?.(),
+      onUnreachable: (e) => this.hooks.onUnreachable?.(e),
+      maxBackoffMs: MAX_RECONNECT_WAIT_MS,
     });
     await this.sub.ready;
     // Conversations stored while the topics were read and the subscription opened (a sync running

@@ -1,6 +1,8 @@
 // The outbox: a send is written to IndexedDB first and shown as pending at once; delivery is retried
-// with backoff (also after a worker restart: the minute alarm calls deliverDue) until it succeeds or
-// fails for a reason retrying cannot fix. A failed send waits for the user to retry or discard it.
+// with backoff for as long as the failure is transient (the node cannot be reached, is overloaded),
+// also after a worker restart (the minute alarm calls deliverDue), and at once when the node is back
+// (nodeBack: the live connection reopened). It fails for good only on an error retrying cannot fix,
+// such as the node refusing the message; then it waits for the user to retry or discard it.
 //
 // No duplicates: an attempt whose outcome is unknown (the request may have reached the node) records
 // its timestamp; before trying again we look for our message at exactly that time on the topic.
@@ -14,7 +16,9 @@ import { isXmtpError } from '../src/xmtp/errors.ts';
 import { ContentTypes } from '../src/views.ts';
 import * as inbox from './inbox-store.ts';
 import { ingest } from './sync.ts';
+import { nodeAnswered, noteNetworkError, technicalDetail } from './connection.ts';
 import type { ActiveClient } from './xmtp-session.ts';
+import type { Conversation } from '../src/xmtp/conversations/conversation.ts';
 
 const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 /** Attempts after this long use the delivery time rather than the time the user pressed Send. */
@@ -50,6 +54,7 @@ function pendingView(r: OutboxRecord, account: string): MessageView {
     status: r.state,
   };
   if (r.error) v.error = r.error;
+  if (r.errorDetail) v.errorDetail = r.errorDetail;
   return v;
 }
 
@@ -60,17 +65,22 @@ export function isTransient(e: unknown): boolean {
   return true; // fetch/network failures (TypeError), timeouts
 }
 
-function readable(e: unknown): string {
-  if (e instanceof ApiError) return `The node refused the message: ${e.message}`;
-  if (e instanceof Error) return e.message;
-  return String(e);
+/** Why a send failed for good, in words for the person who sent it. */
+export function failureReason(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.status === 413) return 'The message is too large for the node.';
+    if (e.status === 401 || e.status === 403 || e.grpcCode === 7 || e.grpcCode === 16) return 'The node refused the message: it does not accept messages from this address.';
+    return 'The node refused the message.';
+  }
+  return 'The message could not be prepared for sending.';
 }
-
 export class Outbox {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private delivering: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** the next pass takes every pending send, not only those whose backoff is over */
+  private skipBackoff = false;
 
   constructor(
     private readonly client: () => Promise<ActiveClient>,
@@ -105,8 +115,8 @@ export class Outbox {
     const d = await db();
     const r = await d.get('outbox', [account, localId]);
     if (!r) throw new RpcError(ErrorCode.invalidParams, 'That message is no longer waiting to be sent');
-    const next: OutboxRecord = { ...r, state: 'pending', error: undefined, nextAttemptAt: 0 };
-    delete next.error;
+    const { error: _e, errorDetail: _d, ...rest } = r;
+    const next: OutboxRecord = { ...rest, state: 'pending', nextAttemptAt: 0 };
     await d.put('outbox', next);
     const view = pendingView(next, account);
     this.emit(await inbox.putMessages(account, [view]));
@@ -134,6 +144,13 @@ export class Outbox {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** The node answers again (the live connection reopened): pending sends go now, not after their backoff. */
+  nodeBack(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.skipBackoff = true;
+    return this.deliverDue();
   }
 
   /**
@@ -164,7 +181,9 @@ export class Outbox {
       return; // locked or no account: the next unlock kicks us
     }
     const d = await db();
-    const range = IDBKeyRange.bound([a.account, -Infinity], [a.account, this.now()]);
+    const upTo = this.skipBackoff ? Infinity : this.now();
+    this.skipBackoff = false;
+    const range = IDBKeyRange.bound([a.account, -Infinity], [a.account, upTo]);
     const due = (await d.getAllFromIndex('outbox', 'byNextAttempt', range)).filter((r) => r.state === 'pending');
     due.sort((x, y) => x.createdAt - y.createdAt);
     // One conversation's sends go out in order; a transient failure holds back the later ones.
@@ -188,42 +207,44 @@ export class Outbox {
   private async attempt(a: ActiveClient, r: OutboxRecord): Promise<boolean> {
     const d = await db();
     const conversation = await a.client.conversations.getByTopic(r.topic);
-    if (!conversation) return this.fail(a, r, 'The conversation is not available on this device');
+    if (!conversation) return this.fail(a, r, 'The conversation is not available on this device.');
+    // Set once a publish has been tried: from then on the node may have the message.
+    let sentNs: bigint | undefined;
     try {
-      // Did an earlier attempt land after all? Look exactly where it would be.
-      for (const ns of r.ambiguousNs) {
-        const envelopes = await a.client.api.query(r.topic, { startTimeNs: ns, endTimeNs: ns, direction: 'ascending' });
-        const mine = envelopes.filter((e) => e.timestampNs === ns);
-        if (mine.length) {
-          a.storage.expectSend(r.topic, ns, r.localId);
-          await ingest(a, conversation, mine);
-          if (await this.delivered(a, r)) return true;
-        }
-      }
+      if (await this.landedEarlier(a, conversation, r)) return true;
       const when = this.now() - r.createdAt < KEEP_ORIGINAL_TIME_MS ? r.createdAt : this.now();
-      const sentNs = BigInt(when) * 1_000_000n;
       const { contentType, content } = parseOutgoing(r.contentType, r.content);
+      sentNs = BigInt(when) * 1_000_000n;
       a.storage.expectSend(r.topic, sentNs, r.localId);
       try {
         await conversation.send(content, { contentType, timestamp: new Date(when) });
-      } catch (e) {
-        if (!isTransient(e)) throw e;
-        const next: OutboxRecord = {
-          ...r,
-          attempts: r.attempts + 1,
-          nextAttemptAt: this.now() + backoffMs(r.attempts + 1),
-          ambiguousNs: r.ambiguousNs.includes(sentNs) ? r.ambiguousNs : [...r.ambiguousNs, sentNs],
-        };
-        await d.put('outbox', next);
-        return false;
       } finally {
         a.storage.forgetSend(r.topic, sentNs);
       }
-      await d.delete('outbox', [r.account, r.localId]);
-      return true;
     } catch (e) {
-      return this.fail(a, r, readable(e));
+      if (!isTransient(e)) return this.fail(a, r, failureReason(e), technicalDetail(e));
+      // Every transient failure, the duplicate check's included, waits and tries again.
+      noteNetworkError(e);
+      const ambiguousNs = sentNs === undefined || r.ambiguousNs.includes(sentNs) ? r.ambiguousNs : [...r.ambiguousNs, sentNs];
+      await d.put('outbox', { ...r, attempts: r.attempts + 1, nextAttemptAt: this.now() + backoffMs(r.attempts + 1), ambiguousNs });
+      return false;
     }
+    nodeAnswered();
+    await d.delete('outbox', [r.account, r.localId]);
+    return true;
+  }
+
+  /** Did an earlier attempt land after all? Looks exactly where it would be (throws when the node cannot be asked). */
+  private async landedEarlier(a: ActiveClient, conversation: Conversation, r: OutboxRecord): Promise<boolean> {
+    for (const ns of r.ambiguousNs) {
+      const envelopes = await a.client.api.query(r.topic, { startTimeNs: ns, endTimeNs: ns, direction: 'ascending' });
+      const mine = envelopes.filter((e) => e.timestampNs === ns);
+      if (!mine.length) continue;
+      a.storage.expectSend(r.topic, ns, r.localId);
+      await ingest(a, conversation, mine);
+      if (await this.delivered(a, r)) return true;
+    }
+    return false;
   }
 
   private async delivered(a: ActiveClient, r: OutboxRecord): Promise<boolean> {
@@ -233,8 +254,9 @@ export class Outbox {
     return true;
   }
 
-  private async fail(a: ActiveClient, r: OutboxRecord, error: string): Promise<boolean> {
+  private async fail(a: ActiveClient, r: OutboxRecord, error: string, errorDetail?: string): Promise<boolean> {
     const failed: OutboxRecord = { ...r, state: 'failed', error, attempts: r.attempts + 1 };
+    if (errorDetail) failed.errorDetail = errorDetail;
     await (await db()).put('outbox', failed);
     this.emit(await inbox.putMessages(a.account, [pendingView(failed, a.account)]));
     return true; // not pending any more: later sends in the conversation may go

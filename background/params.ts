@@ -72,6 +72,7 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'sync.now': none,
   'names.lookup': obj({ addresses: arrayOf(address, { max: 1000 }) }),
   'names.resolve': obj({ name: str({ min: 1, max: 255 }) }),
+  'connection.get': none,
   'sites.list': none,
   'sites.revoke': obj({ origin }),
   'prompt.get': obj({ id }),

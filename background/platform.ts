@@ -9,6 +9,12 @@ export interface Platform {
   notify(id: string, title: string, message: string): Promise<void>;
   /** Whether an extension view of this kind (the popup) is open right now. */
   popupOpen(): boolean;
+  /**
+   * Tells the browser the background is busy, where its own activity does not count: a keep-alive on
+   * the live connection (a Firefox event page ignores WebSocket traffic), a reconnect attempt while
+   * the node is down (no traffic at all).
+   */
+  keepAwake?(why: 'keepalive' | 'retry'): void;
   /** The libsecp256k1 WebAssembly shipped in the package, if this platform has it. */
   secp256k1Wasm?(): Promise<BufferSource>;
 }

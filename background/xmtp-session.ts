@@ -4,7 +4,7 @@
 import { Client } from '../src/xmtp/client.ts';
 import { ApiClient } from '../src/xmtp/api/api-client.ts';
 import { HttpTransport } from '../src/xmtp/api/http-transport.ts';
-import { WebSocketTransport, type WebSocketConstructor } from '../src/xmtp/api/ws-transport.ts';
+import { WebSocketTransport, type WsTransportOptions } from '../src/xmtp/api/ws-transport.ts';
 import type { StreamConnection, SubscribeTransport, Envelope } from '../src/xmtp/api/types.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { currentAccount, getAccount } from './account-store.ts';
@@ -88,7 +88,7 @@ export async function getClient(account?: string): Promise<ActiveClient> {
     const { keyBundle } = await openSecrets(record, dataKey);
     const { nodeUrl } = await getSettings(who);
     const storage = new IdbStorage(who, dataKey, undefined, keyBundle);
-    const subscriptions = new PreferWebSocket(nodeUrl);
+    const subscriptions = new PreferWebSocket(nodeUrl, { onKeepAlive: () => platform().keepAwake?.('keepalive') });
     const client = await Client.create(null, {
       apiUrl: nodeUrl,
       privateKeyOverride: keyBundle,
@@ -126,8 +126,9 @@ export async function anonymousApi(): Promise<ApiClient> {
 }
 
 /**
- * Live subscriptions over the node's WebSocket endpoint when it has one (pings every 20 s keep a
- * Chrome service worker alive), over the HTTP stream otherwise. A node whose WebSocket never worked
+ * Live subscriptions over the node's WebSocket endpoint when it has one (application-level pings
+ * every 20 s keep a Chrome service worker alive; `onKeepAlive` lets a Firefox event page count them),
+ * over the HTTP stream otherwise. A node whose WebSocket never worked
  * is assumed not to offer one; once it has worked, a failure is an outage, and the subscription's
  * own reconnect logic handles it.
  */
@@ -136,10 +137,10 @@ export class PreferWebSocket implements SubscribeTransport {
   private readonly http: HttpTransport;
   private readonly ws: WebSocketTransport | undefined;
 
-  constructor(apiUrl: string, WebSocket?: WebSocketConstructor) {
+  constructor(apiUrl: string, opts: Omit<WsTransportOptions, 'apiUrl'> = {}) {
     this.http = new HttpTransport({ apiUrl });
     try {
-      this.ws = new WebSocketTransport({ apiUrl, WebSocket });
+      this.ws = new WebSocketTransport({ apiUrl, ...opts });
     } catch {
       this.mode = 'http'; // no WebSocket in this environment
     }

@@ -14,6 +14,7 @@ import type {
   Settings,
   SiteGrantView,
   AttachmentContent,
+  ConnectionView,
 } from './views.ts';
 
 /** Which kind of context sent a request: the name of the runtime.Port the background accepted. */
@@ -111,6 +112,8 @@ export interface Catalogue {
   /** Downloads, verifies and decrypts a remote attachment of a message. */
   'attachments.loadRemote': { params: { messageId: string }; result: AttachmentContent };
   'sync.now': { params: undefined; result: SyncStats };
+  /** Whether the node answers right now (the offline banner); changes come as `connection` events. */
+  'connection.get': { params: undefined; result: ConnectionView };
 
   // --- names (ENS, Lens) ---
   /**
@@ -167,6 +170,7 @@ export const CALLERS: { [M in keyof Catalogue]: readonly Caller[] } = {
   'sync.now': ['popup'],
   'names.lookup': ['popup', 'prompt'],
   'names.resolve': ['popup'],
+  'connection.get': ['popup'],
   'sites.list': ['popup'],
   'sites.revoke': ['popup'],
   'prompt.get': ['prompt'],
@@ -185,6 +189,8 @@ export interface Events {
   messages: { topic: string; messages: MessageView[] };
   /** names looked up since a `names.lookup` (lower-case address → name, or null for none) (popup, prompt) */
   names: { names: Record<string, NameView | null> };
+  /** the node stopped or started answering (popup) */
+  connection: ConnectionView;
   /** the background asks the page's wallet (window.ethereum) to do something (content) */
   'wallet.request': { requestId: string; method: 'eth_requestAccounts' | 'personal_sign'; params?: unknown[] };
   /** provider events for the page: connect, disconnect, accountsChanged, message (content) */

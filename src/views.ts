@@ -69,8 +69,10 @@ export type MessageStatus = 'sent' | 'pending' | 'failed';
 /** DESIGN.md `Message` (the core's JSON view), plus the outbox state of our own sends. */
 export interface MessageView extends MessageJson {
   status: MessageStatus;
-  /** why a failed send failed, readable */
+  /** why a failed send failed, written for a person */
   error?: string;
+  /** the technical detail behind `error` (what the node or the browser said), shown on request */
+  errorDetail?: string;
   /**
    * Our own sends only: the id the message had while queued in the outbox. It stays the same when
    * delivery gives the message its final `id`, so a view can replace the pending bubble in place.
@@ -131,6 +133,15 @@ export interface SiteGrantView {
   account: string;
   /** ms */
   grantedAt: number;
+}
+
+/** Whether the node answers (popup's offline banner). */
+export interface ConnectionView {
+  online: boolean;
+  /** ms: when this state began */
+  since: number;
+  /** while offline: the last technical reason (shown on request) */
+  detail?: string;
 }
 
 export type LockState = 'onboarding' | 'locked' | 'unlocked';

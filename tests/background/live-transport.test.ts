@@ -40,7 +40,7 @@ after(async () => {
 const TOPIC = '/xmtp/0/m-livetransporttest/proto';
 
 async function deliverThrough(apiUrl: string) {
-  const transport = new PreferWebSocket(apiUrl, WebSocket as unknown as WebSocketConstructor);
+  const transport = new PreferWebSocket(apiUrl, { WebSocket: WebSocket as unknown as WebSocketConstructor });
   const api = new ApiClient({ transport: new HttpTransport({ apiUrl: node.url }), subscribeTransport: transport });
   const got: Envelope[] = [];
   const sub = api.subscribe([TOPIC], (e) => got.push(e));
@@ -65,4 +65,27 @@ test('without a WebSocket endpoint the HTTP stream carries the subscription', as
   const { transport, got, message } = await deliverThrough(proxyUrl);
   assert.equal(transport.usingWebSocket, false);
   assert.deepEqual(got.map((e) => Buffer.from(e.message)), [Buffer.from(message)]);
+});
+
+test('keep-alives are application messages both ways: the node pings and we answer, and we ping a quiet node, which answers', async () => {
+  const quiet = await startNode({ port: 0, db: ':memory:', logLevel: 'error', rateLimits: false, auth: false, wsPingMs: 600_000 });
+  const chatty = await startNode({ port: 0, db: ':memory:', logLevel: 'error', rateLimits: false, auth: false, wsPingMs: 100 });
+  try {
+    const exchanges = async (apiUrl: string) => {
+      let n = 0;
+      // a short quiet interval, so that our own pings show within the test
+      const transport = new PreferWebSocket(apiUrl, { WebSocket: WebSocket as unknown as WebSocketConstructor, onKeepAlive: () => n++, keepAliveMs: 100 });
+      const api = new ApiClient({ transport: new HttpTransport({ apiUrl }), subscribeTransport: transport });
+      const sub = api.subscribe([TOPIC], () => {});
+      await sub.ready;
+      await new Promise((r) => setTimeout(r, 700));
+      sub.close();
+      return n;
+    };
+    assert.ok((await exchanges(chatty.url)) >= 3, "the node's pings, answered");
+    assert.ok((await exchanges(quiet.url)) >= 3, 'our pings to a node that does not ping, answered with pongs');
+  } finally {
+    await quiet.close();
+    await chatty.close();
+  }
 });

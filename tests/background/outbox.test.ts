@@ -109,6 +109,26 @@ test('a send made while the node is down is delivered after it comes back, acros
   assert.deepEqual(await bobSees(bobConvo), ['written offline']);
 });
 
+test('a node still down when the duplicate check runs keeps the send pending; the node coming back sends it at once, once', async () => {
+  const { me, topic, bobConvo } = await setup(0x28);
+  await node!.close();
+  const outbox = newOutbox();
+  const pending = await outbox.enqueue(me, topic, { content: 'offline twice' });
+  await outbox.deliverDue(); // the publish fails: its outcome is unknown, so the next try checks the node first
+  assert.equal((await (await db()).getAll('outbox'))[0].ambiguousNs.length, 1);
+  now += 10_000;
+  await outbox.deliverDue(); // ... and that check cannot reach the node either
+  let [m] = await store.listMessages(me, topic);
+  assert.equal(m.status, 'pending', 'a network error in the duplicate check is transient too');
+  assert.equal((await (await db()).getAll('outbox'))[0].attempts, 2);
+  await startOurNode();
+  await outbox.nodeBack(); // what the live connection reopening does; the backoff is not over yet
+  [m] = await store.listMessages(me, topic);
+  assert.equal(m.status, 'sent');
+  assert.equal(m.localId, pending.localId);
+  assert.deepEqual(await bobSees(bobConvo), ['offline twice']);
+});
+
 test('an attempt whose acknowledgement is lost is not sent twice', async () => {
   const { me, topic, bobConvo } = await setup(0x30);
   // A proxy in front of the node that, while `dropAcks` is set, forwards publishes but drops the
@@ -163,6 +183,7 @@ test('a send the node refuses fails; retry and discard are the user\'s choice', 
   let [m] = await store.listMessages(me, topic);
   assert.equal(m.status, 'failed');
   assert.match(m.error ?? '', /refused/i);
+  assert.ok(m.errorDetail, 'what the node said is kept for the details');
   await outbox.retry(me, pending.localId!);
   await outbox.deliverDue();
   [m] = await store.listMessages(me, topic);

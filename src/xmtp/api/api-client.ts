@@ -36,6 +36,12 @@ export interface SubscribeOptions {
   onConnectionLost?: (error?: unknown) => void;
   /** called after a reconnect once the gap has been filled */
   onReconnect?: () => void;
+  /** called whenever a connection is open and delivering (the first one, and after each reconnect) */
+  onConnected?: () => void;
+  /** called when opening a connection (or filling the gap after one) fails: the node did not answer */
+  onUnreachable?: (error: unknown) => void;
+  /** longest wait between reconnect attempts (default 30 s); each wait is jittered by up to a fifth */
+  maxBackoffMs?: number;
   /** query the gap after a reconnect (default true) */
   catchUp?: boolean;
   /**
@@ -242,7 +248,9 @@ class ManagedSubscription implements Subscription {
   }
 
   private backoff(failures: number): Promise<void> {
-    return sleep(Math.min(1000 * 2 ** Math.min(failures - 1, 5), 30_000), this.abort.signal);
+    const ms = Math.min(1000 * 2 ** Math.min(failures - 1, 5), this.opts.maxBackoffMs ?? 30_000);
+    // Jitter: clients cut off together (a node restart) do not all come back in the same instant.
+    return sleep(ms * (1 - Math.random() * 0.2), this.abort.signal);
   }
 
   private async loop(): Promise<void> {
@@ -256,6 +264,7 @@ class ManagedSubscription implements Subscription {
       } catch (e) {
         if (signal.aborted) return;
         this.opts.onConnectionLost?.(e);
+        this.opts.onUnreachable?.(e);
         await this.backoff(++failures);
         continue;
       }
@@ -271,6 +280,7 @@ class ManagedSubscription implements Subscription {
           conn.close();
           if (signal.aborted) return;
           this.opts.onConnectionLost?.(e);
+          this.opts.onUnreachable?.(e);
           await this.backoff(++failures);
           continue;
         }
@@ -278,6 +288,7 @@ class ManagedSubscription implements Subscription {
       }
       this.markReady();
       failures = 0;
+      this.opts.onConnected?.();
       // Wait for the current connection to end; updateTopics may have swapped it meanwhile.
       let error: unknown;
       for (;;) {

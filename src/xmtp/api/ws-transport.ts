@@ -1,10 +1,12 @@
 // Live subscriptions over our node's WebSocket endpoint (server/ws.ts, /message/v1/ws):
-// the topic set changes without reconnecting, and the node pings every ~20 s, which keeps an MV3
-// service worker alive and lets us detect a dead connection.
+// the topic set changes without reconnecting, and application-level keep-alives (the node pings every
+// ~20 s; we ping when nothing has passed for 25 s) keep an MV3 service worker alive (Chrome counts
+// WebSocket messages, not protocol pings, within its 30 s window) and detect a dead connection.
 //   server → {type:'ready', protocol, pingIntervalMs, maxTopics}
 //   client → {type:'set', id, topics}          server → {type:'ack', id, topics}
 //   server → {type:'envelope', result: <Envelope JSON>}
 //   server → {type:'ping', t}                  client → {type:'pong'}
+//   client → {type:'ping'}                     server → {type:'pong'}
 //   server → {type:'error', id?, error:{code, message}}
 import { ApiError, type Envelope, type StreamConnection, type SubscribeTransport } from './types.ts';
 import { envelopeFromJson } from './json.ts';
@@ -28,6 +30,10 @@ export interface WsTransportOptions {
   WebSocket?: WebSocketConstructor;
   /** close the socket when nothing arrives for this long after the first ready (default 2.5 × ping interval) */
   idleTimeoutMs?: number;
+  /** send our own ping when nothing has been sent or received for this long (default 25 s: inside Chrome's 30 s window) */
+  keepAliveMs?: number;
+  /** called on each keep-alive exchange (ours or the node's): the connection is alive and so should the worker be */
+  onKeepAlive?: () => void;
 }
 
 export function wsUrlFor(apiUrl: string): string {
@@ -51,6 +57,8 @@ export class WebSocketTransport implements SubscribeTransport {
     const pending = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     let idleMs = this.opts.idleTimeoutMs ?? 50_000;
+    let quietTimer: ReturnType<typeof setTimeout> | undefined;
+    const quietMs = this.opts.keepAliveMs ?? 25_000;
     let closedByUs = false;
     let markReady!: () => void;
     let failReady!: (e: unknown) => void;
@@ -64,7 +72,22 @@ export class WebSocketTransport implements SubscribeTransport {
       settleClosed = (e) => (e === undefined ? resolve() : reject(e));
     });
 
-    const send = (obj: unknown) => ws.send(JSON.stringify(obj));
+    const send = (obj: unknown) => {
+      ws.send(JSON.stringify(obj));
+      exchanged();
+    };
+    // Our own ping, only when the node has been quiet (its pings normally come first): one message
+    // each way per interval is all the keep-alive costs.
+    const exchanged = () => {
+      if (quietTimer) clearTimeout(quietTimer);
+      quietTimer = setTimeout(() => {
+        try {
+          send({ type: 'ping' });
+        } catch {
+          /* closing */
+        }
+      }, quietMs);
+    };
     const setTopics = (t: string[]): Promise<void> =>
       new Promise<void>((resolve, reject) => {
         const id = nextId++;
@@ -82,6 +105,7 @@ export class WebSocketTransport implements SubscribeTransport {
     };
     const finish = (err?: unknown) => {
       if (idleTimer) clearTimeout(idleTimer);
+      if (quietTimer) clearTimeout(quietTimer);
       const e = err ?? new ApiError('websocket closed', undefined);
       for (const p of pending.values()) p.reject(e);
       pending.clear();
@@ -91,6 +115,7 @@ export class WebSocketTransport implements SubscribeTransport {
 
     ws.onmessage = (ev) => {
       touch();
+      exchanged();
       let m: { type?: string; id?: number; result?: unknown; pingIntervalMs?: number; error?: { code?: number; message?: string } };
       try {
         m = JSON.parse(String(ev.data));
@@ -129,6 +154,10 @@ export class WebSocketTransport implements SubscribeTransport {
           } catch {
             /* closing */
           }
+          this.opts.onKeepAlive?.();
+          return;
+        case 'pong':
+          this.opts.onKeepAlive?.();
           return;
         case 'error': {
           const err = new ApiError(m.error?.message ?? 'websocket error', m.error?.code);

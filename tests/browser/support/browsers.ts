@@ -97,6 +97,56 @@ async function until(ok: () => boolean, what: string, timeoutMs = 15_000): Promi
   }
 }
 
+export interface ChromiumUnattachedExt {
+  browser: PpBrowser;
+  extId: string;
+  base: string;
+  /** times the browser stopped the extension's service worker since launch */
+  readonly workerStops: number;
+  openPage(file: string): Promise<PpPage>;
+  close(): Promise<void>;
+}
+
+/**
+ * Chromium with the extension installed over CDP (puppeteer-core, recipe 1b in browser-testing.md) and
+ * no debugger attached to its service worker, so the browser stops the worker when it is idle for 30 s
+ * as it does for users. (Under playwright-core's persistent context the worker is never idle-stopped.)
+ */
+export async function launchChromiumUnattached(extDir = DIST.chrome): Promise<ChromiumUnattachedExt> {
+  requireBuilt(extDir, 'chromium');
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    pipe: true,
+    enableExtensions: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const extId = await browser.installExtension(extDir);
+  const base = `chrome-extension://${extId}/`;
+  const isWorker = (t: { type(): string; url(): string }) => t.type() === 'service_worker' && t.url().startsWith(base);
+  await browser.waitForTarget(isWorker, { timeout: 15_000 });
+  let workerStops = 0;
+  browser.on('targetdestroyed', (t) => {
+    if (isWorker(t)) workerStops++;
+  });
+  return {
+    browser,
+    extId,
+    base,
+    get workerStops() {
+      return workerStops;
+    },
+    async openPage(file) {
+      const page = await browser.newPage();
+      await page.goto(base + file);
+      return page;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+    },
+  };
+}
+
 export interface FirefoxExt {
   browser: PpBrowser;
   uuid: string;

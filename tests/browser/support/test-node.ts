@@ -4,7 +4,7 @@ import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startNode, type XmtpNode } from '../../../server/node.ts';
+import { startNode, type NodeOptions, type XmtpNode } from '../../../server/node.ts';
 
 export interface TestNode {
   readonly url: string;
@@ -12,9 +12,11 @@ export interface TestNode {
   readonly dir: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** open subscriptions right now (throws while stopped) */
+  stats(): ReturnType<XmtpNode['stats']>;
 }
 
-export function testNode(prefix: string): TestNode {
+export function testNode(prefix: string, opts: Partial<NodeOptions> = {}): TestNode {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   let node: XmtpNode | undefined;
   let port = 0;
@@ -25,12 +27,16 @@ export function testNode(prefix: string): TestNode {
     },
     dir,
     async start() {
-      node = await startNode({ port, db: path.join(dir, 'node.sqlite'), logLevel: 'error', rateLimits: false });
+      node = await startNode({ port, db: path.join(dir, 'node.sqlite'), logLevel: 'error', rateLimits: false, ...opts });
       port = node.port;
     },
     async stop() {
       await node?.close();
       node = undefined;
+    },
+    stats() {
+      if (!node) throw new Error('the test node is stopped');
+      return node.stats();
     },
   };
   before(() => t.start());
