@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, type ChromiumExt } from './support/browsers.ts';
 import { inPage } from './support/in-page.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
+import { PROVIDER_LIMITS } from '../../src/provider-api.ts';
 import { call, dappHtml, nextPrompt, noPrompt, start, until, events, isPrompt } from './support/dapp.ts';
 
 let pages: PageServer;
@@ -116,7 +117,8 @@ describe('hostile pages (Chromium)', () => {
 
   test('oversized params are refused before they leave the page, and by the content script', async () => {
     const page = await dapp();
-    const big = 'x'.repeat(1_200_000);
+    // one character over the content limit (a JSON string adds its two quotes)
+    const big = 'x'.repeat(PROVIDER_LIMITS.maxContentBytes);
     const r = await call(page, 'xmtp_sendMessage', { conversation: '/xmtp/0/m-x/proto', content: big });
     assert.equal(r.code, -32602);
     assert.match(r.message!, /larger than/);
