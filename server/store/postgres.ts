@@ -3,7 +3,7 @@
 // the row is durable when the INSERT's implicit transaction has committed (synchronous_commit on).
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.ts';
-import type { AclEntry, QuerySpec, Store, StoredEnvelope } from './types.ts';
+import type { AclEntry, EnvelopeId, ProvenEnvelope, QuerySpec, RangeFingerprint, Store, StoredEnvelope, TsRange } from './types.ts';
 import { clampI64, cursorMode, MAX_INT64 } from './types.ts';
 
 export interface PgStored extends StoredEnvelope {
@@ -238,6 +238,50 @@ export class PgStore implements Store {
   async count(): Promise<number> {
     const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM envelopes');
     return Number(rows[0]!.n);
+  }
+
+  async fingerprints(ranges: TsRange[]): Promise<RangeFingerprint[]> {
+    if (!ranges.length) return [];
+    // One statement for all ranges; each is an index-only scan of envelopes_ts_fp.
+    const res = await this.pool.query<{ n: string; a: string; b: string }>({
+      name: 'xmtp_fingerprints',
+      text: `SELECT f.n, f.a, f.b FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(lo, hi, i)
+        CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(fp_a), 0) AS a, coalesce(sum(fp_b), 0) AS b
+          FROM envelopes WHERE ts BETWEEN r.lo AND r.hi) f ORDER BY r.i`,
+      values: [ranges.map((r) => r.lo.toString()), ranges.map((r) => r.hi.toString())],
+    });
+    return res.rows.map((r) => ({ count: BigInt(r.n), a: BigInt(r.a), b: BigInt(r.b) }));
+  }
+
+  async rangeIds(range: TsRange, limit: number): Promise<EnvelopeId[]> {
+    const res = await this.pool.query<{ ts: string; digest: Buffer }>({
+      name: 'xmtp_range_ids',
+      text: 'SELECT ts, digest FROM envelopes WHERE ts >= $1 AND ts <= $2 ORDER BY ts, digest LIMIT $3',
+      values: [range.lo.toString(), range.hi.toString(), limit],
+    });
+    return res.rows.map((r) => ({ ts: BigInt(r.ts), digest: r.digest }));
+  }
+
+  async getByIds(ids: EnvelopeId[]): Promise<ProvenEnvelope[]> {
+    if (!ids.length) return [];
+    const res = await this.pool.query<{ topic: string; ts: string; digest: Buffer; message: Buffer; meta: Buffer | null }>({
+      name: 'xmtp_get_by_ids',
+      text: `SELECT e.topic, e.ts, e.digest, e.message, p.meta
+        FROM unnest($1::bigint[], $2::bytea[]) AS i(ts, digest)
+        JOIN envelopes e ON e.ts = i.ts AND e.digest = i.digest
+        LEFT JOIN proofs p ON p.ts = e.ts AND p.digest = e.digest`,
+      values: [ids.map((i) => i.ts.toString()), ids.map((i) => i.digest)],
+    });
+    return res.rows.map((r) => ({ topic: r.topic, ts: BigInt(r.ts), digest: r.digest, message: r.message, meta: r.meta ?? undefined }));
+  }
+
+  async saveProofs(proofs: Array<EnvelopeId & { meta: Buffer }>): Promise<void> {
+    if (!proofs.length) return;
+    await this.pool.query({
+      name: 'xmtp_save_proofs',
+      text: 'INSERT INTO proofs (ts, digest, meta) SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) ON CONFLICT DO NOTHING',
+      values: [proofs.map((p) => p.ts.toString()), proofs.map((p) => p.digest), proofs.map((p) => p.meta)],
+    });
   }
 
   async aclList(): Promise<AclEntry[]> {

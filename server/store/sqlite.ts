@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
-import type { AclEntry, QuerySpec, Store, StoredEnvelope } from './types.ts';
+import type { AclEntry, EnvelopeId, ProvenEnvelope, QuerySpec, RangeFingerprint, Store, StoredEnvelope, TsRange } from './types.ts';
 import { clampI64, compareRows, cursorMode } from './types.ts';
 
 interface Pending {
@@ -241,6 +241,40 @@ export class SqliteStore implements Store {
 
   async count(): Promise<number> {
     return (this.db.prepare('SELECT count(*) AS n FROM envelopes').get() as { n: number }).n;
+  }
+
+  async fingerprints(ranges: TsRange[]): Promise<RangeFingerprint[]> {
+    // An index-only scan of envelopes_ts_fp per range.
+    const s = this.stmt('SELECT count(*) AS n, coalesce(sum(fp_a), 0) AS a, coalesce(sum(fp_b), 0) AS b FROM envelopes WHERE ts >= ? AND ts <= ?');
+    return ranges.map((r) => {
+      const row = s.get(r.lo, r.hi) as { n: bigint; a: bigint; b: bigint };
+      return { count: row.n, a: row.a, b: row.b };
+    });
+  }
+
+  async rangeIds(range: TsRange, limit: number): Promise<EnvelopeId[]> {
+    return this.stmt('SELECT ts, digest FROM envelopes WHERE ts >= ? AND ts <= ? ORDER BY ts, digest LIMIT ?').all(range.lo, range.hi, limit) as EnvelopeId[];
+  }
+
+  async getByIds(ids: EnvelopeId[]): Promise<ProvenEnvelope[]> {
+    const s = this.stmt(
+      'SELECT e.topic, e.ts, e.digest, e.message, p.meta FROM envelopes e LEFT JOIN proofs p ON p.ts = e.ts AND p.digest = e.digest WHERE e.ts = ? AND e.digest = ?',
+    );
+    const out: ProvenEnvelope[] = [];
+    for (const id of ids) {
+      for (const r of s.all(id.ts, id.digest) as Array<ProvenEnvelope & { meta: Buffer | null }>) {
+        out.push({ topic: r.topic, ts: r.ts, digest: r.digest, message: r.message, meta: r.meta ?? undefined });
+      }
+    }
+    return out;
+  }
+
+  async saveProofs(proofs: Array<EnvelopeId & { meta: Buffer }>): Promise<void> {
+    if (!proofs.length) return;
+    const s = this.db.prepare('INSERT OR IGNORE INTO proofs (ts, digest, meta) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      for (const p of proofs) s.run(p.ts, p.digest, p.meta);
+    }).immediate();
   }
 
   async aclList(): Promise<AclEntry[]> {

@@ -20,6 +20,29 @@ export interface QuerySpec {
   limit: number;
 }
 
+/** An inclusive range of sender timestamps, 0 ≤ lo ≤ hi < 2^63. */
+export interface TsRange {
+  lo: bigint;
+  hi: bigint;
+}
+
+/** What network repair compares between nodes: envelope count and the sums of fp_a and fp_b. */
+export interface RangeFingerprint {
+  count: bigint;
+  a: bigint;
+  b: bigint;
+}
+
+export interface EnvelopeId {
+  ts: bigint;
+  digest: Buffer;
+}
+
+/** An envelope with the publisher's proof that the network needs to accept it (see server/p2p/trust.ts). */
+export interface ProvenEnvelope extends StoredEnvelope {
+  meta?: Buffer;
+}
+
 export type Permission = 'allow' | 'deny';
 export interface AclEntry {
   /** Lowercase 0x address. */
@@ -39,6 +62,14 @@ export interface Store {
   /** Fast seeding for benchmarks and tools: one big transaction, no fan-out. */
   bulkInsert(envelopes: StoredEnvelope[]): Promise<void>;
   count(): Promise<number>;
+  /** One fingerprint per range, in order (network repair). */
+  fingerprints(ranges: TsRange[]): Promise<RangeFingerprint[]>;
+  /** Identities of the envelopes in a range, ascending by (ts, digest), at most `limit`. */
+  rangeIds(range: TsRange, limit: number): Promise<EnvelopeId[]>;
+  /** The stored envelopes among `ids` (with their proofs), in no particular order. */
+  getByIds(ids: EnvelopeId[]): Promise<ProvenEnvelope[]>;
+  /** Keeps publishers' proofs (idempotent); written before their envelopes. */
+  saveProofs(proofs: Array<EnvelopeId & { meta: Buffer }>): Promise<void>;
   aclList(): Promise<AclEntry[]>;
   aclSet(entry: AclEntry): Promise<void>;
   aclRemove(address: string): Promise<boolean>;
