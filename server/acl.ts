@@ -91,6 +91,11 @@ export class AccessControl {
     return this.allow.has(wallet.toLowerCase());
   }
 
+  /** The deny list alone (it also applies to envelopes relayed by other nodes; the allow list does not). */
+  isDenied(wallet: string): boolean {
+    return this.deny.has(wallet.toLowerCase());
+  }
+
   /** Throws PERMISSION_DENIED if the wallet may not publish. */
   check(wallet: string): void {
     const w = wallet.toLowerCase();

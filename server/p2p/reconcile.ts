@@ -1,0 +1,118 @@
+// Range-based set reconciliation of stored envelopes between two nodes (the repairing node pulls).
+// Both sides summarise a range of sender timestamps by a fingerprint (count, Σfp_a, Σfp_b; see
+// store migration 4); equal fingerprints end the comparison of that range, so an idle network costs
+// one small request per peer and round. Unequal ranges are split until they are small, then the
+// peer's ids are compared with ours and what we lack is fetched and handed to `accept`.
+// The repairing side only pulls: the peer repairs itself from us the same way.
+import type { Store, TsRange } from '../store/types.ts';
+import { MAX_INT64 } from '../store/types.ts';
+import type { Fingerprint, Id, Range, WakuMessage } from './wire.ts';
+
+/** What the peer answers (repair.ts carries these over a libp2p stream). */
+export interface RangeSource {
+  fingerprints(ranges: Range[]): Promise<Fingerprint[]>;
+  ids(range: Range, limit: number): Promise<Id[]>;
+  /** The envelopes of a prefix of `ids` (the peer caps an answer's bytes); `done` = how many ids it covered. */
+  fetch(ids: Id[]): Promise<{ messages: WakuMessage[]; done: number }>;
+}
+
+export const LIMITS = {
+  /** Ranges per fingerprint request. */
+  maxRanges: 256,
+  /** A range is compared id by id once neither side holds more than this. */
+  leaf: 512,
+  /** Ids per ids answer (and per fetch request). */
+  maxIds: 2048,
+  /** Sub-ranges a differing range is split into. */
+  fanout: 16,
+  /** Leaves compared at once. */
+  concurrency: 4,
+};
+
+export interface ReconcileResult {
+  /** Fingerprint comparisons made (ranges). */
+  ranges: number;
+  /** Envelopes the peer had that we lacked, fetched. */
+  fetched: number;
+  /** Of those, accepted (valid, now stored). */
+  accepted: number;
+}
+
+const same = (x: Fingerprint, y: Fingerprint) => x.count === y.count && x.a === y.a && x.b === y.b;
+const idKey = (i: Id) => `${i.ts}:${i.digest.toString('hex')}`;
+
+/** Splits [lo, hi] into at most `n` contiguous parts of (nearly) equal width. */
+export function split(r: TsRange, n: number): TsRange[] {
+  const width = r.hi - r.lo + 1n;
+  if (width <= BigInt(n)) {
+    const out: TsRange[] = [];
+    for (let t = r.lo; t <= r.hi; t++) out.push({ lo: t, hi: t });
+    return out;
+  }
+  const step = width / BigInt(n);
+  const out: TsRange[] = [];
+  for (let i = 0n; i < BigInt(n); i++) {
+    const lo = r.lo + i * step;
+    out.push({ lo, hi: i === BigInt(n) - 1n ? r.hi : lo + step - 1n });
+  }
+  return out;
+}
+
+/** The ranges compared in one round: everything except the last/next `settleNs` around now (still in flight). */
+export function roundRanges(nowNs: bigint, settleNs: bigint): TsRange[] {
+  const lo = nowNs - settleNs;
+  const hi = nowNs + settleNs;
+  const out: TsRange[] = [];
+  if (lo > 0n) out.push({ lo: 0n, hi: lo - 1n });
+  if (hi < MAX_INT64) out.push({ lo: hi + 1n, hi: MAX_INT64 });
+  return out;
+}
+
+export async function reconcile(
+  local: Store,
+  remote: RangeSource,
+  ranges: TsRange[],
+  accept: (messages: WakuMessage[]) => Promise<number>,
+  limits = LIMITS,
+): Promise<ReconcileResult> {
+  const result: ReconcileResult = { ranges: 0, fetched: 0, accepted: 0 };
+  let queue = ranges;
+  const leaves: TsRange[] = [];
+  while (queue.length) {
+    const batch = queue.slice(0, limits.maxRanges);
+    queue = queue.slice(limits.maxRanges);
+    const [mine, theirs] = await Promise.all([local.fingerprints(batch), remote.fingerprints(batch)]);
+    if (theirs.length !== batch.length) throw new Error(`peer answered ${theirs.length} fingerprints for ${batch.length} ranges`);
+    result.ranges += batch.length;
+    batch.forEach((r, i) => {
+      const m = mine[i]!;
+      const t = theirs[i]!;
+      if (t.count === 0n || same(m, t)) return;
+      if ((m.count <= BigInt(limits.leaf) && t.count <= BigInt(limits.leaf)) || r.lo === r.hi) leaves.push(r);
+      else queue.push(...split(r, limits.fanout));
+    });
+  }
+  // Compare the leaves id by id, a few at a time.
+  let next = 0;
+  const worker = async () => {
+    while (next < leaves.length) {
+      const r = leaves[next++]!;
+      const [mine, theirs] = await Promise.all([local.rangeIds(r, limits.maxIds), remote.ids(r, limits.maxIds)]);
+      const have = new Set(mine.map(idKey));
+      const missing = theirs.filter((i) => !have.has(idKey(i)));
+      while (missing.length) {
+        const chunk = missing.splice(0, limits.maxIds);
+        // The peer may answer a prefix (it caps an answer's bytes): ask again for the rest.
+        while (chunk.length) {
+          const { messages, done } = await remote.fetch(chunk);
+          if (done <= 0) break;
+          chunk.splice(0, done);
+          result.fetched += messages.length;
+          if (messages.length) result.accepted += await accept(messages);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: limits.concurrency }, worker));
+  return result;
+}

@@ -1,0 +1,172 @@
+// Wire formats of the network: Waku's WakuMessage (14/WAKU2-MESSAGE), in which the relay carries each
+// XMTP envelope, and the request/response messages of the repair protocol (repair.ts). The node runs
+// in Node.js, so protobufjs compiles these at start from the schema below (no generated code needed).
+import protobuf from 'protobufjs';
+
+const SCHEMA = `
+syntax = "proto3";
+// 14/WAKU2-MESSAGE field numbers. version, rate_limit_proof and ephemeral are left unset when sending;
+// rate_limit_proof (21) is not declared, so protobufjs skips it on receipt.
+message WakuMessage {
+  bytes payload = 1;
+  string content_topic = 2;
+  optional uint32 version = 3;
+  optional sint64 timestamp = 10;
+  optional bytes meta = 11;
+  optional bool ephemeral = 31;
+}
+
+// Inclusive ranges of sender timestamps (ns).
+message Range { uint64 lo = 1; uint64 hi = 2; }
+message Fingerprint { uint64 count = 1; uint64 a = 2; uint64 b = 3; }
+message Id { uint64 ts = 1; bytes digest = 2; }
+
+message RepairRequest {
+  oneof kind {
+    Fingerprints fingerprints = 1;
+    Ids ids = 2;
+    Fetch fetch = 3;
+  }
+  message Fingerprints { repeated Range ranges = 1; }
+  message Ids { Range range = 1; uint32 limit = 2; }
+  message Fetch { repeated Id ids = 1; }
+}
+
+message RepairResponse {
+  repeated Fingerprint fingerprints = 1;
+  repeated Id ids = 2;
+  repeated WakuMessage messages = 3;
+  string error = 4;
+}
+`;
+
+const root = protobuf.parse(SCHEMA, { keepCase: false }).root;
+const WakuMessageType = root.lookupType('WakuMessage');
+const RequestType = root.lookupType('RepairRequest');
+const ResponseType = root.lookupType('RepairResponse');
+
+/** The pubsub topic the whole network shares: Waku's default (23/WAKU2-TOPICS). */
+export const PUBSUB_TOPIC = '/waku/2/default-waku/proto';
+/** 11/WAKU2-RELAY: gossipsub v1.1 under Waku's protocol id. */
+export const RELAY_PROTOCOL = '/vac/waku/relay/2.0.0';
+
+export interface WakuMessage {
+  payload: Uint8Array;
+  contentTopic: string;
+  /** ns since the epoch; XMTP's envelope timestampNs. */
+  timestamp: bigint;
+  meta?: Uint8Array;
+}
+
+const TO_OBJECT = { longs: String, bytes: Buffer, defaults: true } as const;
+
+/** Plain object of a decoded message: protobufjs's toObject() with our options. */
+type Plain = Record<string, unknown>;
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+function bytes(v: unknown): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.alloc(0);
+}
+function big(v: unknown): bigint {
+  return typeof v === 'string' || typeof v === 'number' ? BigInt(v) : 0n;
+}
+function list(v: unknown): Plain[] {
+  return Array.isArray(v) ? (v as Plain[]) : [];
+}
+
+function wakuFromPlain(o: Plain): WakuMessage {
+  const meta = bytes(o.meta);
+  return { payload: bytes(o.payload), contentTopic: str(o.contentTopic), timestamp: big(o.timestamp), meta: meta.length ? meta : undefined };
+}
+function wakuToPlain(m: WakuMessage): Plain {
+  return { payload: m.payload, contentTopic: m.contentTopic, timestamp: m.timestamp.toString(), ...(m.meta?.length ? { meta: m.meta } : {}) };
+}
+
+export function encodeWakuMessage(m: WakuMessage): Uint8Array {
+  return WakuMessageType.encode(WakuMessageType.fromObject(wakuToPlain(m))).finish();
+}
+
+/** Throws on malformed bytes. */
+export function decodeWakuMessage(data: Uint8Array): WakuMessage {
+  return wakuFromPlain(WakuMessageType.toObject(WakuMessageType.decode(data), TO_OBJECT));
+}
+
+export interface Range {
+  lo: bigint;
+  hi: bigint;
+}
+export interface Fingerprint {
+  count: bigint;
+  a: bigint;
+  b: bigint;
+}
+export interface Id {
+  ts: bigint;
+  digest: Buffer;
+}
+
+export type RepairRequest =
+  | { kind: 'fingerprints'; ranges: Range[] }
+  | { kind: 'ids'; range: Range; limit: number }
+  | { kind: 'fetch'; ids: Id[] };
+
+export interface RepairResponse {
+  fingerprints: Fingerprint[];
+  ids: Id[];
+  messages: WakuMessage[];
+  error: string;
+}
+
+const rangeToPlain = (r: Range): Plain => ({ lo: r.lo.toString(), hi: r.hi.toString() });
+const rangeFromPlain = (o: Plain): Range => ({ lo: big(o.lo), hi: big(o.hi) });
+const idToPlain = (i: Id): Plain => ({ ts: i.ts.toString(), digest: i.digest });
+const idFromPlain = (o: Plain): Id => ({ ts: big(o.ts), digest: bytes(o.digest) });
+
+export function encodeRequest(r: RepairRequest): Uint8Array {
+  const plain =
+    r.kind === 'fingerprints'
+      ? { fingerprints: { ranges: r.ranges.map(rangeToPlain) } }
+      : r.kind === 'ids'
+        ? { ids: { range: rangeToPlain(r.range), limit: r.limit } }
+        : { fetch: { ids: r.ids.map(idToPlain) } };
+  return RequestType.encode(RequestType.fromObject(plain)).finish();
+}
+
+export function decodeRequest(data: Uint8Array): RepairRequest {
+  const o = RequestType.toObject(RequestType.decode(data), { ...TO_OBJECT, oneofs: true }) as Plain;
+  const inner = (k: string): Plain => (o[k] && typeof o[k] === 'object' ? (o[k] as Plain) : {});
+  switch (o.kind) {
+    case 'fingerprints':
+      return { kind: 'fingerprints', ranges: list(inner('fingerprints').ranges).map(rangeFromPlain) };
+    case 'ids': {
+      const i = inner('ids');
+      return { kind: 'ids', range: rangeFromPlain(i.range && typeof i.range === 'object' ? (i.range as Plain) : {}), limit: Number(i.limit ?? 0) };
+    }
+    case 'fetch':
+      return { kind: 'fetch', ids: list(inner('fetch').ids).map(idFromPlain) };
+  }
+  throw new Error('empty repair request');
+}
+
+export function encodeResponse(r: Partial<RepairResponse>): Uint8Array {
+  return ResponseType.encode(
+    ResponseType.fromObject({
+      fingerprints: (r.fingerprints ?? []).map((f) => ({ count: f.count.toString(), a: f.a.toString(), b: f.b.toString() })),
+      ids: (r.ids ?? []).map(idToPlain),
+      messages: (r.messages ?? []).map(wakuToPlain),
+      error: r.error ?? '',
+    }),
+  ).finish();
+}
+
+export function decodeResponse(data: Uint8Array): RepairResponse {
+  const o = ResponseType.toObject(ResponseType.decode(data), TO_OBJECT) as Plain;
+  return {
+    fingerprints: list(o.fingerprints).map((f) => ({ count: big(f.count), a: big(f.a), b: big(f.b) })),
+    ids: list(o.ids).map(idFromPlain),
+    messages: list(o.messages).map(wakuFromPlain),
+    error: str(o.error),
+  };
+}
