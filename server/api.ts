@@ -55,8 +55,11 @@ export function checkOwnership(envelopes: Envelope[], wallet: string, privileged
   }
 }
 
-/** Stores (durably) what is not ephemeral, then fans out what is new plus the ephemeral envelopes. */
-export async function publish(deps: ApiDeps, envelopes: Envelope[]): Promise<void> {
+/**
+ * Stores (durably) what is not ephemeral, then fans out what is new plus the ephemeral envelopes.
+ * Resolves with those (new and ephemeral, in request order): what the network must hear of.
+ */
+export async function publish(deps: ApiDeps, envelopes: Envelope[]): Promise<StoredEnvelope[]> {
   const stored: StoredEnvelope[] = [];
   const ephemeral: BusEnvelope[] = [];
   const order: Array<{ eph: boolean; e: StoredEnvelope }> = [];
@@ -80,7 +83,8 @@ export async function publish(deps: ApiDeps, envelopes: Envelope[]): Promise<voi
   deps.metrics.envelopes.inc({ outcome: 'ephemeral' }, ephemeral.length);
   // Local fan-out in request order; duplicates (already delivered when first stored) are skipped.
   const freshSet = new Set(fresh);
-  const out = order.filter((o) => o.eph || freshSet.has(o.e)).map((o) => new OutEnvelope(o.e.topic, o.e.ts, o.e.message));
+  const news = order.filter((o) => o.eph || freshSet.has(o.e)).map((o) => o.e);
+  const out = news.map((e) => new OutEnvelope(e.topic, e.ts, e.message));
   deps.metrics.delivered.inc({}, deps.dispatcher.dispatch(out));
   if (deps.bus && (fresh.length || ephemeral.length)) {
     try {
@@ -90,6 +94,7 @@ export async function publish(deps: ApiDeps, envelopes: Envelope[]): Promise<voi
       deps.log.error('fan-out to other node processes failed', { bus: deps.bus.name, err: String(err) });
     }
   }
+  return news;
 }
 
 export interface QueryResult {

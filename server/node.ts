@@ -5,6 +5,7 @@
 // the listening server's start and stop (lifecycle.ts). Every client-facing bound is in limits.ts.
 import { randomUUID } from 'node:crypto';
 import { AccessControl } from './acl.ts';
+import { digestOf } from './api.ts';
 import { Admission } from './admission.ts';
 import { TokenCache } from './auth.ts';
 import { Dispatcher } from './fanout/dispatcher.ts';
@@ -15,6 +16,8 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './ratelimit.ts';
 import { RequestPipeline } from './requests.ts';
 import { apiRoutes, RouteTable, type NodeContext } from './routes.ts';
+import { defaultKeyFile } from './p2p/identity.ts';
+import { startNetwork, type Network, type NetworkOptions } from './p2p/network.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { HttpStreams } from './streams.ts';
@@ -59,6 +62,8 @@ export interface NodeOptions {
   now?: () => number;
   /** Id of this node process on the bus (default: a random UUID). */
   nodeId?: string;
+  /** Join the network of nodes (server/p2p); without it the node runs standalone. */
+  p2p?: Omit<NetworkOptions, 'keyFile'> & { keyFile?: string | null };
 }
 
 export interface XmtpNode {
@@ -72,6 +77,8 @@ export interface XmtpNode {
   log: Logger;
   /** Re-reads the allow/deny lists now. */
   reloadAcl(): Promise<void>;
+  /** The node's membership of the network, when it joined one. */
+  network: Network | null;
   limits: NodeLimits;
   /** Open subscriptions right now (HTTP streams and WebSockets), and how many are on `topic`. */
   stats(topic?: string): { httpStreams: number; websockets: number; topicSubscribers: number };
@@ -104,11 +111,14 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     await store.close().catch(() => {});
   };
 
+  let network: Network | null = null;
   if (bus) {
     try {
       await bus.start((envs) => {
         metrics.busReceived.inc({}, envs.length);
         metrics.delivered.inc({}, dispatcher.dispatch(envs));
+        // Another process of this node took them from its clients; this one speaks for the node on the network.
+        network?.relay(envs.map((e) => ({ topic: e.topic, ts: e.ts, message: e.message, digest: digestOf(e.topic, e.message) }))).catch((err) => log.error('relaying failed', { err: String(err) }));
       });
     } catch (err) {
       await release();
@@ -118,7 +128,15 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
 
   const streams = new HttpStreams({ dispatcher, metrics, maxBufferedBytes: limits.subscriberBufferBytes, keepaliveMs: opts.streamKeepaliveMs ?? 20_000 });
   const privileged = new Set((opts.privilegedAddresses ?? []).map((a) => a.toLowerCase()));
-  const ctx: NodeContext = { id, store, dispatcher, bus, acl, metrics, log, privileged, limits, streams };
+  const ctx: NodeContext = { id, store, dispatcher, bus, acl, metrics, log, privileged, limits, streams, network: null };
+  if (opts.p2p) {
+    try {
+      network = ctx.network = await startNetwork({ ...opts.p2p, keyFile: opts.p2p.keyFile === undefined ? defaultKeyFile(opts.db ?? ':memory:') : opts.p2p.keyFile }, ctx);
+    } catch (err) {
+      await release();
+      throw new Error(`joining the network: ${(err as Error).message}`);
+    }
+  }
   const authOn = opts.auth ?? true;
   const admission = new Admission({
     limiter,
@@ -162,6 +180,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
   } catch (err) {
     // e.g. EADDRINUSE
     ws.close();
+    await ctx.network?.close();
     await release();
     throw err;
   }
@@ -181,6 +200,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
         idle: () => pipeline.idle(),
         terminate: () => ws.terminateAll(),
       });
+      await ctx.network?.close().catch((err) => log.error('leaving the network', { err: String(err) }));
       acl.stop();
       limiter?.close();
       if (bus) await bus.close().catch((err) => log.error('closing bus', { err: String(err) }));
@@ -200,6 +220,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     log,
     limits,
     reloadAcl: () => acl.reload(true),
+    network: ctx.network,
     stats: (topic) => ({ httpStreams: streams.size, websockets: ws.size, topicSubscribers: topic ? dispatcher.count(topic) : 0 }),
     close,
   };

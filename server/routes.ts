@@ -10,6 +10,7 @@ import type { Bus } from './fanout/bus.ts';
 import { sendJson } from './http.ts';
 import { parseBatchQueryRequest, parsePublishRequest, parseQueryRequest, parseSubscribeRequest } from './json.ts';
 import type { NodeLimits } from './limits.ts';
+import type { Network } from './p2p/network.ts';
 import type { BucketType } from './ratelimit.ts';
 import type { HttpStreams } from './streams.ts';
 import { validateTopic } from './topics.ts';
@@ -76,6 +77,8 @@ export class RouteTable {
 export interface NodeContext extends ApiDeps {
   id: string;
   bus: Bus | null;
+  /** Membership of the network of nodes (server/p2p), when the node joined one. */
+  network: Network | null;
   limits: NodeLimits;
   streams: HttpStreams;
 }
@@ -102,7 +105,9 @@ export function apiRoutes(ctx: NodeContext): Route[] {
         call.charge(Math.max(1, envelopes.length));
         if (call.wallet !== null) checkOwnership(envelopes, call.wallet, ctx.privileged);
         validateEnvelopes(envelopes);
-        await publish(ctx, envelopes);
+        const news = await publish(ctx, envelopes);
+        // Stored first, then relayed to the network (as the official node: "store, then relay").
+        if (ctx.network) await ctx.network.published(news, call.req.headers.authorization);
         sendJson(call.res, 200, '{}');
       },
       'token',
@@ -129,7 +134,8 @@ export function apiRoutes(ctx: NodeContext): Route[] {
       await store.count().catch((err) => {
         throw new ApiError(Code.UNAVAILABLE, `database unavailable: ${(err as Error).message}`);
       });
-      sendJson(call.res, 200, JSON.stringify({ status: 'ok', store: store.kind, bus: ctx.bus?.name ?? 'none', node: ctx.id }));
+      const p2p = ctx.network?.info();
+      sendJson(call.res, 200, JSON.stringify({ status: 'ok', store: store.kind, bus: ctx.bus?.name ?? 'none', node: ctx.id, ...(p2p ? { p2p } : {}) }));
     }),
     get('/metrics', 'metrics', (call) => {
       const body = ctx.metrics.registry.render();

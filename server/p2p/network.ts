@@ -2,16 +2,14 @@
 // (repair.ts), and the watch over its peers — static peers are redialled, and a peer whose gossipsub
 // score falls under the graylist threshold is disconnected and banned for a while.
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import type { AccessControl } from '../acl.ts';
-import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
-import type { ProvenEnvelope, Store } from '../store/types.ts';
+import { publish, type ApiDeps } from '../api.ts';
+import type { ProvenEnvelope, StoredEnvelope } from '../store/types.ts';
 import { Bans, createHost, GRAYLIST_THRESHOLD, Penalties, type Host } from './host.ts';
 import { loadOrCreateKey } from './identity.ts';
 import { createNetworkMetrics } from './metrics.ts';
 import { Relay } from './relay.ts';
 import { Repair, REPAIR_PROTOCOL } from './repair.ts';
-import { Trust } from './trust.ts';
+import { proofFor, Trust } from './trust.ts';
 
 export interface NetworkOptions {
   /** libp2p listen multiaddrs, e.g. /ip4/0.0.0.0/tcp/7777. */
@@ -20,12 +18,6 @@ export interface NetworkOptions {
   peers?: string[];
   /** Where the identity key is kept (null: a new identity each start). */
   keyFile: string | null;
-  store: Store;
-  acl: AccessControl;
-  metrics: Metrics;
-  log: Logger;
-  /** Stores and delivers envelopes that came from peers; resolves with how many were new. */
-  ingest: (envelopes: ProvenEnvelope[]) => Promise<number>;
   /** Repair round interval (default 30 s) and the recent window left to the relay (default 10 s). */
   repairIntervalMs?: number;
   settleMs?: number;
@@ -45,8 +37,13 @@ export interface NetworkInfo {
 export interface Network {
   readonly peerId: string;
   info(): NetworkInfo;
-  /** Sends envelopes this node accepted from its clients to every other node. */
-  relay(envelopes: ProvenEnvelope[]): Promise<void>;
+  /**
+   * After a client's publish was stored: keeps the proofs the network needs (the publisher's auth
+   * token for privatestore- writes) and relays the envelopes to every other node.
+   */
+  published(envelopes: StoredEnvelope[], authorization: string | undefined): Promise<void>;
+  /** Relays envelopes another process of this node received (no proofs travel on the bus). */
+  relay(envelopes: StoredEnvelope[]): Promise<void>;
   /** Runs a repair round with every connected peer now (tests, and the operator after an incident). */
   repairNow(): Promise<void>;
   /** Dials a peer (tests; static peers are dialled by the node itself). */
@@ -56,15 +53,23 @@ export interface Network {
   close(): Promise<void>;
 }
 
-export async function startNetwork(o: NetworkOptions): Promise<Network> {
+/** `deps`: the node's store, fan-out and lists; what peers send is stored and delivered through publish(). */
+export async function startNetwork(o: NetworkOptions, deps: ApiDeps): Promise<Network> {
   const penalties = new Penalties();
   const bans = new Bans();
-  const metrics = createNetworkMetrics(o.metrics);
+  const metrics = createNetworkMetrics(deps.metrics);
+  const log = deps.log;
+  const saveProofs = (envs: ProvenEnvelope[]) =>
+    deps.store.saveProofs(envs.flatMap((e) => (e.meta ? [{ ts: e.ts, digest: e.digest, meta: e.meta }] : [])));
+  const ingest = async (envs: ProvenEnvelope[]): Promise<number> => {
+    await saveProofs(envs);
+    return (await publish(deps, envs.map((e) => ({ contentTopic: e.topic, timestampNs: e.ts, message: e.message })))).length;
+  };
   const host: Host = await createHost({ privateKey: await loadOrCreateKey(o.keyFile), listen: o.listen, penalties, bans, maxMessageBytes: 1_100_000 });
-  const trust = new Trust({ acl: o.acl });
-  const relay = new Relay({ host, trust, penalties, metrics, log: o.log, ingest: o.ingest, burst: o.relayBurst ?? 10_000, perMinute: o.relayPerMinute ?? 180_000 });
+  const trust = new Trust({ acl: deps.acl });
+  const relay = new Relay({ host, trust, penalties, metrics, log, ingest, burst: o.relayBurst ?? 10_000, perMinute: o.relayPerMinute ?? 180_000 });
   const repair = new Repair({
-    host, store: o.store, trust, penalties, metrics, log: o.log, ingest: o.ingest,
+    host, store: deps.store, trust, penalties, metrics, log, ingest,
     intervalMs: o.repairIntervalMs ?? 30_000, settleMs: o.settleMs ?? 10_000,
     requestBurst: 2_000, requestsPerMinute: 6_000,
   });
@@ -87,7 +92,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
     for (const ma of statics) {
       const id = ma.getPeerId();
       if (id && (connected.has(id) || bans.isBanned(id))) continue;
-      host.dial(ma, { signal: AbortSignal.timeout(10_000) }).catch((err) => o.log.debug('static peer not reachable', { peer: ma.toString(), err: String(err) }));
+      host.dial(ma, { signal: AbortSignal.timeout(10_000) }).catch((err) => log.debug('static peer not reachable', { peer: ma.toString(), err: String(err) }));
     }
   };
   const watchScores = () => {
@@ -97,18 +102,23 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
       if (score >= GRAYLIST_THRESHOLD) continue;
       bans.ban(key, banMs);
       metrics.disconnects.inc();
-      o.log.warn('peer disconnected and banned for misbehaving', { peer: key, score: Math.round(score), banMinutes: banMs / 60_000 });
+      log.warn('peer disconnected and banned for misbehaving', { peer: key, score: Math.round(score), banMinutes: banMs / 60_000 });
       void host.hangUp(p).catch(() => {});
     }
   };
   dialStatics();
   const timers = [setInterval(dialStatics, 2_000), setInterval(watchScores, 1_000)];
   for (const t of timers) t.unref();
-  o.log.info('joined the network', { peerId, listen: host.getMultiaddrs().map(String), peers: statics.length });
+  log.info('joined the network', { peerId, listen: host.getMultiaddrs().map(String), peers: statics.length });
 
   return {
     peerId,
     info: () => ({ peerId, addrs: host.getMultiaddrs().map(String), peers: host.getPeers().length }),
+    published: async (envelopes, authorization) => {
+      const proven = envelopes.map((e) => ({ ...e, meta: proofFor(e.topic, authorization) }));
+      await saveProofs(proven);
+      await relay.publish(proven);
+    },
     relay: (envelopes) => relay.publish(envelopes),
     repairNow: async () => {
       await Promise.all(host.getPeers().map((p) => repair.with(p)));

@@ -1,7 +1,10 @@
 // Wire formats of the network: Waku's WakuMessage (14/WAKU2-MESSAGE), in which the relay carries each
 // XMTP envelope, and the request/response messages of the repair protocol (repair.ts). The node runs
 // in Node.js, so protobufjs compiles these at start from the schema below (no generated code needed).
+// protobufjs shares one util.Long with src/xmtp (its small Long, without fromValue), so messages are
+// built with create() and Long values rather than fromObject().
 import protobuf from 'protobufjs';
+import Long from '../../src/xmtp/proto/long.ts';
 
 const SCHEMA = `
 syntax = "proto3";
@@ -44,6 +47,9 @@ const root = protobuf.parse(SCHEMA, { keepCase: false }).root;
 const WakuMessageType = root.lookupType('WakuMessage');
 const RequestType = root.lookupType('RepairRequest');
 const ResponseType = root.lookupType('RepairResponse');
+const RangeType = root.lookupType('Range');
+const IdType = root.lookupType('Id');
+const FingerprintType = root.lookupType('Fingerprint');
 
 /** The pubsub topic the whole network shares: Waku's default (23/WAKU2-TOPICS). */
 export const PUBSUB_TOPIC = '/waku/2/default-waku/proto';
@@ -80,12 +86,15 @@ function wakuFromPlain(o: Plain): WakuMessage {
   const meta = bytes(o.meta);
   return { payload: bytes(o.payload), contentTopic: str(o.contentTopic), timestamp: big(o.timestamp), meta: meta.length ? meta : undefined };
 }
+const i64 = (v: bigint) => Long.fromBigInt(v, false);
+const u64 = (v: bigint) => Long.fromBigInt(v, true);
+
 function wakuToPlain(m: WakuMessage): Plain {
-  return { payload: m.payload, contentTopic: m.contentTopic, timestamp: m.timestamp.toString(), ...(m.meta?.length ? { meta: m.meta } : {}) };
+  return { payload: m.payload, contentTopic: m.contentTopic, timestamp: i64(m.timestamp), ...(m.meta?.length ? { meta: m.meta } : {}) };
 }
 
 export function encodeWakuMessage(m: WakuMessage): Uint8Array {
-  return WakuMessageType.encode(WakuMessageType.fromObject(wakuToPlain(m))).finish();
+  return WakuMessageType.encode(WakuMessageType.create(wakuToPlain(m))).finish();
 }
 
 /** Throws on malformed bytes. */
@@ -119,19 +128,22 @@ export interface RepairResponse {
   error: string;
 }
 
-const rangeToPlain = (r: Range): Plain => ({ lo: r.lo.toString(), hi: r.hi.toString() });
+const rangeToPlain = (r: Range): Plain => ({ lo: u64(r.lo), hi: u64(r.hi) });
+const range = (r: Range) => RangeType.create(rangeToPlain(r));
+const id = (i: Id) => IdType.create(idToPlain(i));
 const rangeFromPlain = (o: Plain): Range => ({ lo: big(o.lo), hi: big(o.hi) });
-const idToPlain = (i: Id): Plain => ({ ts: i.ts.toString(), digest: i.digest });
+const idToPlain = (i: Id): Plain => ({ ts: u64(i.ts), digest: i.digest });
 const idFromPlain = (o: Plain): Id => ({ ts: big(o.ts), digest: bytes(o.digest) });
 
 export function encodeRequest(r: RepairRequest): Uint8Array {
+  const sub = (name: string, v: Plain) => root.lookupType(`RepairRequest.${name}`).create(v);
   const plain =
     r.kind === 'fingerprints'
-      ? { fingerprints: { ranges: r.ranges.map(rangeToPlain) } }
+      ? { fingerprints: sub('Fingerprints', { ranges: r.ranges.map(range) }) }
       : r.kind === 'ids'
-        ? { ids: { range: rangeToPlain(r.range), limit: r.limit } }
-        : { fetch: { ids: r.ids.map(idToPlain) } };
-  return RequestType.encode(RequestType.fromObject(plain)).finish();
+        ? { ids: sub('Ids', { range: range(r.range), limit: r.limit }) }
+        : { fetch: sub('Fetch', { ids: r.ids.map(id) }) };
+  return RequestType.encode(RequestType.create(plain)).finish();
 }
 
 export function decodeRequest(data: Uint8Array): RepairRequest {
@@ -152,10 +164,10 @@ export function decodeRequest(data: Uint8Array): RepairRequest {
 
 export function encodeResponse(r: Partial<RepairResponse>): Uint8Array {
   return ResponseType.encode(
-    ResponseType.fromObject({
-      fingerprints: (r.fingerprints ?? []).map((f) => ({ count: f.count.toString(), a: f.a.toString(), b: f.b.toString() })),
-      ids: (r.ids ?? []).map(idToPlain),
-      messages: (r.messages ?? []).map(wakuToPlain),
+    ResponseType.create({
+      fingerprints: (r.fingerprints ?? []).map((f) => FingerprintType.create({ count: u64(f.count), a: u64(f.a), b: u64(f.b) })),
+      ids: (r.ids ?? []).map(id),
+      messages: (r.messages ?? []).map((m) => WakuMessageType.create(wakuToPlain(m))),
       error: r.error ?? '',
     }),
   ).finish();

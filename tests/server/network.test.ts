@@ -1,0 +1,67 @@
+// Nodes as Waku v2 relay peers, in one process (each node its own libp2p host and SQLite store):
+// relay of published envelopes, ephemeral topics relayed but not stored, repair after a partition,
+// and the trust checks a peer's envelopes pass (contact bundles, key-store proofs, deny list).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNode, type XmtpNode } from '../../server/node.ts';
+import { env, identity, mintToken, post, sleep, StreamReader } from './helpers.ts';
+
+const nodes: XmtpNode[] = [];
+after(async () => {
+  await Promise.all(nodes.map((n) => n.close()));
+});
+
+async function netNode(peers: string[] = [], extra: Parameters<typeof startNode>[0] = {}): Promise<XmtpNode> {
+  const n = await startNode({ port: 0, db: ':memory:', logLevel: 'silent', rateLimits: false, p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], peers, repairIntervalMs: 60_000, settleMs: 0 }, ...extra });
+  nodes.push(n);
+  return n;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await sleep(50);
+  }
+}
+
+async function queryTopic(n: XmtpNode, topic: string): Promise<string[]> {
+  const r = await post(n.url, '/message/v1/query', { contentTopics: [topic], pagingInfo: { direction: 'SORT_DIRECTION_ASCENDING' } });
+  return r.json.envelopes.map((e: { message: string }) => Buffer.from(e.message, 'base64').toString());
+}
+
+async function meshed(a: XmtpNode, b: XmtpNode) {
+  const health = async (n: XmtpNode) => (await (await fetch(n.url + '/healthz')).json()).p2p;
+  await until('peers connected', async () => (await health(a)).peers > 0 && (await health(b)).peers > 0);
+  // gossipsub needs a heartbeat to put the new peer in its mesh
+  await sleep(1200);
+}
+
+const alice = identity(1, 2);
+
+test('a line of three nodes relays every envelope to every node; ephemeral ones are delivered, not stored', async () => {
+  const c = await netNode();
+  const b = await netNode([c.network!.info().addrs[0]!]);
+  const a = await netNode([b.network!.info().addrs[0]!]);
+  const h = await (await fetch(a.url + '/healthz')).json();
+  assert.match(h.p2p.peerId, /^16Uiu2/);
+  assert.ok(h.p2p.addrs[0].endsWith(`/p2p/${h.p2p.peerId}`));
+  await meshed(a, b);
+  await meshed(b, c);
+  const topic = '/xmtp/0/m-relay-test/proto';
+  const eph = '/xmtp/0/mE-relay-test/proto';
+  const sub = await StreamReader.open(c.url, '/message/v1/subscribe', { contentTopics: [topic, eph] });
+  const auth = { Authorization: `Bearer ${mintToken(alice)}` };
+  const r = await post(a.url, '/message/v1/publish', { envelopes: [env(topic, 1000, 'one'), env(eph, 1001, 'typing')] }, auth);
+  assert.equal(r.status, 200, r.text);
+  const lines = await sub.take(2);
+  assert.deepEqual(lines.map((l) => Buffer.from(l.result.message, 'base64').toString()).sort(), ['one', 'typing']);
+  assert.deepEqual(await until('stored on C', async () => (await queryTopic(c, topic)).length === 1 && queryTopic(c, topic)), ['one']);
+  assert.deepEqual(await queryTopic(b, topic), ['one']);
+  assert.deepEqual(await queryTopic(c, eph), []);
+  sub.close();
+  const metrics = await (await fetch(b.url + '/metrics')).text();
+  assert.match(metrics, /xmtp_relay_envelopes_total\{direction="in",outcome="accepted"\} [1-9]/);
+});
