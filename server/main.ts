@@ -31,6 +31,13 @@ Options:
   --privileged 0x…       wallet that may publish to any contact-/privatestore- topic (repeatable)
   --trust-proxy          take the client IP from X-Forwarded-For (last entry)
   --log-level LEVEL      debug|info|warn|error|silent (default info)
+  --tls-cert FILE, --tls-key FILE
+                         serve HTTPS (PEM certificate chain and key): HTTP/2 with HTTP/1.1 fallback, wss://
+  --p2p-listen MULTIADDR join the network of nodes, listening there (e.g. /ip4/0.0.0.0/tcp/7777; repeatable)
+  --peer MULTIADDR       a static peer to keep connected (/ip4/…/tcp/…/p2p/<peer id>; repeatable)
+  --p2p-key FILE         the node's libp2p identity key (default <sqlite file>.p2p-key, or ./data/p2p-key
+                         with PostgreSQL; created on first start)
+  --repair-interval S    seconds between repair rounds with each peer (default 30)
   -h, --help
 
 Environment: XMTP_DB, XMTP_HOST, XMTP_PORT, XMTP_NATS_URL, XMTP_LOG_LEVEL are used when the option is absent.
@@ -58,6 +65,12 @@ async function main(): Promise<void> {
         privileged: { type: 'string', multiple: true },
         'trust-proxy': { type: 'boolean' },
         'log-level': { type: 'string' },
+        'p2p-listen': { type: 'string', multiple: true },
+        peer: { type: 'string', multiple: true },
+        'p2p-key': { type: 'string' },
+        'repair-interval': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -106,6 +119,10 @@ async function main(): Promise<void> {
   const portText = v.port ?? process.env.XMTP_PORT ?? '5555';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port ${portText}`);
+  if (!!v['tls-cert'] !== !!v['tls-key']) fail('--tls-cert and --tls-key go together');
+  if (v.peer?.length && !v['p2p-listen']?.length) fail('--peer needs --p2p-listen (the node joins the network only with it)');
+  const repairSeconds = Number(v['repair-interval'] ?? 30);
+  if (!(repairSeconds >= 1)) fail(`invalid --repair-interval ${v['repair-interval']}`);
   const node = await startNode({
     host: v.host ?? process.env.XMTP_HOST ?? '127.0.0.1',
     port,
@@ -118,6 +135,17 @@ async function main(): Promise<void> {
     privilegedAddresses: v.privileged,
     trustProxy: v['trust-proxy'],
     logLevel: logLevel as Level,
+    tls: v['tls-cert'] && v['tls-key'] ? { cert: v['tls-cert'], key: v['tls-key'] } : undefined,
+    p2p: v['p2p-listen']?.length
+      ? {
+          listen: v['p2p-listen'],
+          peers: v.peer,
+          keyFile: v['p2p-key'],
+          repairIntervalMs: repairSeconds * 1000,
+          // Envelopes younger than this are left to the relay (in flight); at most 10 s.
+          settleMs: Math.min(10_000, repairSeconds * 500),
+        }
+      : undefined,
   });
   let stopping = false;
   const stop = (signal: string) => {
@@ -139,7 +167,7 @@ async function main(): Promise<void> {
     void node.reloadAcl();
   });
   // Machine-readable line for scripts and tests that start the node on port 0.
-  process.stdout.write(JSON.stringify({ listening: node.url }) + '\n');
+  process.stdout.write(JSON.stringify({ listening: node.url, ...(node.network ? { p2p: node.network.info().addrs } : {}) }) + '\n');
 }
 
 process.on('unhandledRejection', (err) => {

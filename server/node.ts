@@ -19,6 +19,7 @@ import { apiRoutes, RouteTable, type NodeContext } from './routes.ts';
 import { defaultKeyFile } from './p2p/identity.ts';
 import { startNetwork, type Network, type NetworkOptions } from './p2p/network.ts';
 import { openStore } from './store/open.ts';
+import { tlsServerFactory, type TlsFiles } from './tls.ts';
 import type { Store } from './store/types.ts';
 import { HttpStreams } from './streams.ts';
 import { WS_PATH, WsEndpoint } from './ws.ts';
@@ -56,6 +57,8 @@ export interface NodeOptions {
   limits?: Partial<NodeLimits>;
   /** The listening server (default plain HTTP/1.1); e.g. HTTPS or HTTP/2 with HTTP/1.1 fallback. */
   serverFactory?: ServerFactory;
+  /** Serve HTTPS: HTTP/2 with HTTP/1.1 fallback (and wss://) with this certificate and key (PEM files). */
+  tls?: TlsFiles;
   logLevel?: Level;
   logSink?: LogSink;
   /** Clock for token expiry (ms). */
@@ -166,7 +169,8 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
   let serving: Serving;
   try {
     serving = await Serving.start({
-      factory: opts.serverFactory ?? httpServerFactory,
+      factory: opts.tls ? tlsServerFactory(opts.tls) : (opts.serverFactory ?? httpServerFactory),
+      scheme: opts.tls ? 'https' : 'http',
       listener: pipeline.listener,
       onUpgrade: (req, socket, head) => {
         if ((req.url ?? '/').split('?')[0] === WS_PATH) ws.handleUpgrade(req, socket, head);

@@ -182,7 +182,7 @@ export function spawnNode(args: string[], envExtra: Record<string, string> = {})
     const t = setTimeout(() => reject(new Error(`node did not start in 30 s: ${err}`)), 30_000);
     proc.stdout!.on('data', (d) => {
       out += d;
-      const m = /\{"listening":"([^"]+)"\}/.exec(out);
+      const m = /\{"listening":"([^"]+)"/.exec(out);
       if (m) {
         clearTimeout(t);
         resolve({ url: m[1]!, proc, stderr: () => err, exited });
