@@ -108,7 +108,9 @@ export async function reconcile(
           if (done <= 0) break;
           chunk.splice(0, done);
           result.fetched += messages.length;
-          if (messages.length) result.accepted += await accept(messages);
+          // (not `+= await`: that would add to a value read before other leaves' updates)
+          const accepted = messages.length ? await accept(messages) : 0;
+          result.accepted += accepted;
         }
       }
     }
