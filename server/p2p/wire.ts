@@ -5,6 +5,7 @@
 // built with create() and Long values rather than fromObject().
 import protobuf from 'protobufjs';
 import Long from '../../src/xmtp/proto/long.ts';
+import { toBigInt } from '../../src/xmtp/proto.ts';
 
 const SCHEMA = `
 syntax = "proto3";
@@ -64,7 +65,25 @@ export interface WakuMessage {
   meta?: Uint8Array;
 }
 
-const TO_OBJECT = { longs: String, bytes: Buffer, defaults: true } as const;
+/** A decoded message as a plain object: 64-bit integers as bigint, bytes as Buffer, absent fields absent. */
+function toPlain(type: protobuf.Type, m: protobuf.Message): Plain {
+  const src: Record<string, unknown> = { ...m };
+  const out: Plain = {};
+  for (const f of type.fieldsArray) {
+    const v = src[f.name];
+    if (v === undefined || v === null) continue;
+    const one = (x: unknown): unknown =>
+      f.resolvedType instanceof protobuf.Type && x instanceof protobuf.Message
+        ? toPlain(f.resolvedType, x)
+        : Long.isLong(x) || f.long
+          ? toBigInt(x as Parameters<typeof toBigInt>[0])
+          : x instanceof Uint8Array
+            ? Buffer.from(x.buffer, x.byteOffset, x.length)
+            : x;
+    out[f.name] = f.repeated && Array.isArray(v) ? v.map(one) : one(v);
+  }
+  return out;
+}
 
 /** Plain object of a decoded message: protobufjs's toObject() with our options. */
 type Plain = Record<string, unknown>;
@@ -76,7 +95,7 @@ function bytes(v: unknown): Buffer {
   return Buffer.isBuffer(v) ? v : Buffer.alloc(0);
 }
 function big(v: unknown): bigint {
-  return typeof v === 'string' || typeof v === 'number' ? BigInt(v) : 0n;
+  return typeof v === 'bigint' ? v : 0n;
 }
 function list(v: unknown): Plain[] {
   return Array.isArray(v) ? (v as Plain[]) : [];
@@ -99,7 +118,7 @@ export function encodeWakuMessage(m: WakuMessage): Uint8Array {
 
 /** Throws on malformed bytes. */
 export function decodeWakuMessage(data: Uint8Array): WakuMessage {
-  return wakuFromPlain(WakuMessageType.toObject(WakuMessageType.decode(data), TO_OBJECT));
+  return wakuFromPlain(toPlain(WakuMessageType, WakuMessageType.decode(data)));
 }
 
 export interface Range {
@@ -147,9 +166,9 @@ export function encodeRequest(r: RepairRequest): Uint8Array {
 }
 
 export function decodeRequest(data: Uint8Array): RepairRequest {
-  const o = RequestType.toObject(RequestType.decode(data), { ...TO_OBJECT, oneofs: true }) as Plain;
+  const o = toPlain(RequestType, RequestType.decode(data));
   const inner = (k: string): Plain => (o[k] && typeof o[k] === 'object' ? (o[k] as Plain) : {});
-  switch (o.kind) {
+  switch (['fingerprints', 'ids', 'fetch'].find((k) => k in o)) {
     case 'fingerprints':
       return { kind: 'fingerprints', ranges: list(inner('fingerprints').ranges).map(rangeFromPlain) };
     case 'ids': {
@@ -174,7 +193,7 @@ export function encodeResponse(r: Partial<RepairResponse>): Uint8Array {
 }
 
 export function decodeResponse(data: Uint8Array): RepairResponse {
-  const o = ResponseType.toObject(ResponseType.decode(data), TO_OBJECT) as Plain;
+  const o = toPlain(ResponseType, ResponseType.decode(data));
   return {
     fingerprints: list(o.fingerprints).map((f) => ({ count: big(f.count), a: big(f.a), b: big(f.b) })),
     ids: list(o.ids).map(idFromPlain),

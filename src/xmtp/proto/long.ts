@@ -2,7 +2,8 @@
 // which protobufjs would otherwise pull into every bundle (build.mjs aliases `long` to this file).
 // protobufjs needs only: `new Long(low, high, unsigned)` when decoding, `Long.fromBits` for field
 // defaults, `fromString` / `fromNumber` when a string or number is written to a 64-bit field (and
-// for 64-bit map values), and objects with `low`, `high` (and `unsigned`) when encoding. The rest of
+// for 64-bit map values), objects with `low`, `high` (and `unsigned`) when encoding, and `toNumber`
+// when full protobufjs (the node's server/p2p/wire.ts) generates a type's converters. The rest of
 // src/xmtp converts to and from bigint in proto.ts (`u64`, `toBigInt`).
 export default class Long {
   /** low 32 bits, as a signed 32-bit integer (as in the `long` package) */
@@ -48,5 +49,10 @@ export default class Long {
 
   toString(): string {
     return String(this.toBigInt());
+  }
+
+  /** May lose precision above 2^53, as the `long` package's does. */
+  toNumber(): number {
+    return Number(this.toBigInt());
   }
 }
