@@ -4,6 +4,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNode, type XmtpNode } from '../../server/node.ts';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
+import { Bans, createHost, Penalties } from '../../server/p2p/host.ts';
+import { encodeWakuMessage, PUBSUB_TOPIC } from '../../server/p2p/wire.ts';
+import { encode, mc } from '../../src/xmtp/proto.ts';
+import { PrivateKeyBundle } from '../../src/xmtp/keys/private-key-bundle.ts';
+import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { env, identity, mintToken, post, sleep, StreamReader } from './helpers.ts';
 
 const nodes: XmtpNode[] = [];
@@ -92,4 +99,43 @@ test('a partition heals with nothing lost: repair fetches what the other side mi
   await until('A repaired', async () => (await a.store.count()) === total, 30_000);
   const metrics = await (await fetch(b.url + '/metrics')).text();
   assert.match(metrics, /xmtp_repair_envelopes_total\{outcome="stored"\} 1200/);
+});
+
+test('a hostile peer relaying a forged contact bundle, an unauthenticated key store write and a flood is refused, scored down and banned; honest traffic flows', async () => {
+  const b = await netNode([], { p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], repairIntervalMs: 60_000, settleMs: 0, relayBurst: 300, relayPerMinute: 600 } });
+  const a = await netNode([b.network!.info().addrs[0]!]);
+  await meshed(a, b);
+  const hostile = await createHost({ privateKey: await generateKeyPair('secp256k1'), listen: ['/ip4/127.0.0.1/tcp/0'], penalties: new Penalties(), bans: new Bans(), maxMessageBytes: 1_100_000 });
+  await hostile.start();
+  try {
+    hostile.services.pubsub.subscribe(PUBSUB_TOPIC);
+    await hostile.dial(multiaddr(b.network!.info().addrs[0]!));
+    await until('hostile peer in the mesh', async () => hostile.services.pubsub.getMeshPeers(PUBSUB_TOPIC).length > 0);
+    const send = (m: Parameters<typeof encodeWakuMessage>[0]) => hostile.services.pubsub.publish(PUBSUB_TOPIC, encodeWakuMessage(m));
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const keys = await PrivateKeyBundle.generate(privateKeySigner(alice.walletPriv));
+    const victim = identity(9, 9).wallet;
+    await send({ contentTopic: `/xmtp/0/contact-${victim}/proto`, payload: encode(mc.ContactBundle, { v1: { keyBundle: keys.publicBundle } }), timestamp: now });
+    await send({ contentTopic: `/xmtp/0/privatestore-${victim}/key_bundle/proto`, payload: Buffer.from('overwritten keys'), timestamp: now + 1n });
+    // The flood: far beyond the peer's relay budget.
+    for (let i = 0; i < 3000; i++) await send({ contentTopic: '/xmtp/0/m-flood/proto', payload: Buffer.from(`junk ${i}`), timestamp: now + BigInt(i) });
+    await until('hostile peer banned by B', async () => /xmtp_p2p_peers_banned_total 1/.test(await (await fetch(b.url + '/metrics')).text()), 20_000);
+    await until('hostile peer disconnected', async () => hostile.getPeers().length === 0);
+    assert.deepEqual(await queryTopic(b, `/xmtp/0/contact-${victim}/proto`), []);
+    assert.deepEqual(await queryTopic(b, `/xmtp/0/privatestore-${victim}/key_bundle/proto`), []);
+    // At most the burst (300) and what refilled meanwhile (10/s) got through, of 3,000.
+    const flooded = await b.store.count();
+    assert.ok(flooded <= 400, `at most the relay budget got through (${flooded})`);
+    // Refused while banned: B drops the connection once it knows who dialled.
+    await hostile.dial(multiaddr(b.network!.info().addrs[0]!)).catch(() => {});
+    await sleep(500);
+    assert.deepEqual(hostile.getPeers(), []);
+    assert.equal(b.network!.info().peers, 1);
+    // Honest traffic is unaffected.
+    const topic = '/xmtp/0/m-honest/proto';
+    assert.equal((await post(a.url, '/message/v1/publish', { envelopes: [env(topic, 42, 'still here')] }, { Authorization: `Bearer ${mintToken(alice)}` })).status, 200);
+    assert.deepEqual(await until('honest envelope on B', async () => (await queryTopic(b, topic)).length === 1 && queryTopic(b, topic)), ['still here']);
+  } finally {
+    await hostile.stop();
+  }
 });
