@@ -38,6 +38,7 @@ Options:
   --p2p-key FILE         the node's libp2p identity key (default <sqlite file>.p2p-key, or ./data/p2p-key
                          with PostgreSQL; created on first start)
   --repair-interval S    seconds between repair rounds with each peer (default 30)
+  --peer-rate N          envelopes per second one peer may relay to this node (default 3000; bursts of 3 s)
   -h, --help
 
 Environment: XMTP_DB, XMTP_HOST, XMTP_PORT, XMTP_NATS_URL, XMTP_LOG_LEVEL are used when the option is absent.
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
         peer: { type: 'string', multiple: true },
         'p2p-key': { type: 'string' },
         'repair-interval': { type: 'string' },
+        'peer-rate': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -123,6 +125,8 @@ async function main(): Promise<void> {
   if (v.peer?.length && !v['p2p-listen']?.length) fail('--peer needs --p2p-listen (the node joins the network only with it)');
   const repairSeconds = Number(v['repair-interval'] ?? 30);
   if (!(repairSeconds >= 1)) fail(`invalid --repair-interval ${v['repair-interval']}`);
+  const peerRate = Number(v['peer-rate'] ?? 3000);
+  if (!(peerRate >= 1)) fail(`invalid --peer-rate ${v['peer-rate']}`);
   const node = await startNode({
     host: v.host ?? process.env.XMTP_HOST ?? '127.0.0.1',
     port,
@@ -144,6 +148,8 @@ async function main(): Promise<void> {
           repairIntervalMs: repairSeconds * 1000,
           // Envelopes younger than this are left to the relay (in flight); at most 10 s.
           settleMs: Math.min(10_000, repairSeconds * 500),
+          relayPerMinute: peerRate * 60,
+          relayBurst: peerRate * 3,
         }
       : undefined,
   });

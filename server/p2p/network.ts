@@ -21,7 +21,7 @@ export interface NetworkOptions {
   /** Repair round interval (default 30 s) and the recent window left to the relay (default 10 s). */
   repairIntervalMs?: number;
   settleMs?: number;
-  /** Per-peer relay rate limit (default burst 10,000, 180,000/min = 3,000/s). */
+  /** Per-peer relay rate limit (default burst 9,000, 180,000/min = 3,000/s). */
   relayBurst?: number;
   relayPerMinute?: number;
   /** How long a peer disconnected for its score stays refused (default 10 min). */
@@ -67,7 +67,7 @@ export async function startNetwork(o: NetworkOptions, deps: ApiDeps): Promise<Ne
   };
   const host: Host = await createHost({ privateKey: await loadOrCreateKey(o.keyFile), listen: o.listen, penalties, bans, maxMessageBytes: 1_100_000 });
   const trust = new Trust({ acl: deps.acl });
-  const relay = new Relay({ host, trust, penalties, metrics, log, ingest, burst: o.relayBurst ?? 10_000, perMinute: o.relayPerMinute ?? 180_000 });
+  const relay = new Relay({ host, trust, penalties, metrics, log, ingest, burst: o.relayBurst ?? 9_000, perMinute: o.relayPerMinute ?? 180_000 });
   const repair = new Repair({
     host, store: deps.store, trust, penalties, metrics, log, ingest,
     intervalMs: o.repairIntervalMs ?? 30_000, settleMs: o.settleMs ?? 10_000,

@@ -23,7 +23,8 @@ export const REPAIR_PROTOCOL = '/xmtp-inbox/repair/1.0.0';
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 const MAX_REQUEST_BYTES = 256 * 1024;
 const MAX_RESPONSE_BYTES = MAX_ANSWER_BYTES + 2 * 1024 * 1024;
-const REQUEST_TIMEOUT_MS = 30_000;
+// A request to a peer that went away (a cut link is noticed late) must not hold its peer's next round long.
+const REQUEST_TIMEOUT_MS = 10_000;
 
 const validRange = (r: { lo: bigint; hi: bigint }) => r.lo >= 0n && r.lo <= r.hi && r.hi <= MAX_INT64;
 
