@@ -14,7 +14,7 @@ import type { NameRecord } from '../db.ts';
 import { clearNames, isFresh, readNames, writeNames } from './cache.ts';
 import { loadAvatar, type AvatarFetchOptions } from './avatar.ts';
 import { createEnsResolver } from './ens.ts';
-import { createLensResolver } from './lens.ts';
+import { createLensResolver, isLensHandle } from './lens.ts';
 import { NameError, type NameResolver } from './resolver.ts';
 
 /** Addresses waiting for a lookup; beyond this, requests are dropped (they are asked again later). */
@@ -121,10 +121,10 @@ export class Names {
   /** A typed name → its address, live. Errors say what a person can do about them. */
   async resolve(input: string): Promise<ResolvedName> {
     const all = await this.resolvers();
-    const resolver = all.find((r) => r.claims(input));
+    const lens = isLensHandle(input);
+    const resolver = all.find((r) => (r.source === 'lens') === lens && r.claims(input));
     if (!resolver) {
-      const s = await this.opts.settings();
-      if (/\.lens$/i.test(input.trim()) && !s.lensNames) throw new RpcError(ErrorCode.internal, 'Lens handles are turned off in Settings. Enter an address instead.', { reason: 'names-off' });
+      if (lens) throw new RpcError(ErrorCode.internal, 'Lens handles are turned off in Settings. Enter an address instead.', { reason: 'names-off' });
       if (!input.includes('.')) throw new RpcError(ErrorCode.invalidParams, `“${input.trim()}” is neither an address (0x…) nor a name such as alice.eth`, { reason: 'invalid-name' });
       throw namesOff();
     }

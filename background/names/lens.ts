@@ -7,6 +7,8 @@ import { NameError, type NameResolver, type ReverseName } from './resolver.ts';
 import { gatewayUrl } from './avatar.ts';
 
 const MAX_RESPONSE_BYTES = 256 * 1024;
+/** `alice.lens` or `lens/alice`: Lens's, never ENS's (ENS has no .lens). */
+export const isLensHandle = (name: string): boolean => /\.lens$/i.test(name.trim()) || /^lens\//i.test(name.trim());
 const LOCAL_NAME = /^[a-z0-9][a-z0-9_-]{0,25}$/;
 
 const ACCOUNT = `query Account($request: AccountRequest!) {
@@ -63,7 +65,7 @@ export function createLensResolver({ apiUrl, ipfsGateway, timeoutMs = 10_000 }: 
 
   return {
     source: 'lens',
-    claims: (name) => /\.lens$/i.test(name.trim()) || /^lens\//i.test(name.trim()),
+    claims: isLensHandle,
     normalize(name) {
       const local = name.trim().toLowerCase().replace(/^lens\//, '').replace(/\.lens$/, '');
       if (!LOCAL_NAME.test(local)) throw new NameError('invalid', `“${name.trim()}” is not a valid Lens handle: use letters, digits, - and _ (up to 26)`);
