@@ -29,8 +29,8 @@ setPlatform({
     await browser.action.setBadgeText({ text });
     if (text) await browser.action.setBadgeBackgroundColor({ color: '#4f46e5' });
   },
-  notify: async (id, title, message) => {
-    await browser.notifications.create(id, { type: 'basic', iconUrl: browser.runtime.getURL('icons/icon-128.png'), title, message });
+  notify: async (id, title, message, icon) => {
+    await browser.notifications.create(id, { type: 'basic', iconUrl: icon ?? browser.runtime.getURL('icons/icon-128.png'), title, message });
   },
   popupOpen: () => router.ports('popup').length > 0,
   // Chrome keeps a service worker up while its WebSocket exchanges messages, so a keep-alive needs

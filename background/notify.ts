@@ -4,6 +4,7 @@
 import type { MessageView } from '../src/views.ts';
 import { ContentTypes } from '../src/views.ts';
 import { sameAddress, shortAddress } from '../src/address.ts';
+import { names } from './names/index.ts';
 import { db } from './db.ts';
 import * as inbox from './inbox-store.ts';
 import { platform } from './platform.ts';
@@ -60,6 +61,9 @@ function previewText(m: MessageView): string {
   return m.fallback ?? 'New message';
 }
 
+/** How long a notification waits for its sender's name before it shows the address. */
+const NAME_WAIT_MS = 2000;
+
 /** A notification's id: which account and conversation a click opens. */
 export const notificationId = (account: string, topic: string) => `msg:${account}:${topic}`;
 export function parseNotificationId(id: string): { account: string; topic: string } | undefined {
@@ -85,7 +89,9 @@ export async function announce(account: string, changed: Map<string, MessageView
     const last = incoming.reduce((x, y) => (y.sent > x.sent ? y : x));
     newest = Math.max(newest, last.sent);
     const more = incoming.length > 1 ? ` (+${incoming.length - 1} more)` : '';
-    await platform().notify(notificationId(account, topic), shortAddress(last.senderAddress) + to, previewText(last).slice(0, 180) + more);
+    // the sender's verified name and avatar: cached, or looked up now (a notification can wait a moment)
+    const name = await Promise.race([names().lookupNow(last.senderAddress).catch(() => null), new Promise<null>((r) => setTimeout(r, NAME_WAIT_MS, null))]);
+    await platform().notify(notificationId(account, topic), (name?.name ?? shortAddress(last.senderAddress)) + to, previewText(last).slice(0, 180) + more, name?.avatar);
   }
   if (newest > since) await d.put('meta', newest, markKey(account));
 }

@@ -6,7 +6,8 @@ export interface Platform {
   /** storage.session: memory-only, survives worker restarts, closed to content scripts */
   session: SessionArea;
   setBadge(text: string): Promise<void>;
-  notify(id: string, title: string, message: string): Promise<void>;
+  /** `icon`: a data: URL (the sender's avatar) instead of the extension's icon */
+  notify(id: string, title: string, message: string, icon?: string): Promise<void>;
   /** Whether an extension view of this kind (the popup) is open right now. */
   popupOpen(): boolean;
   /**

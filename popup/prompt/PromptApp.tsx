@@ -122,7 +122,7 @@ function body(
   }
   if (view.kind === 'connect') return <Connect view={view} status={status} answer={answer} />;
   if (view.kind === 'newConversation') return <StartWithName view={view} answer={answer} />;
-  return <Consent view={view} answer={answer} />;
+  return <Consent view={view} bg={bg} answer={answer} />;
 }
 
 function Site({ origin }: { origin: string }) {
@@ -207,9 +207,10 @@ function Connect({ view, status, answer }: { view: Extract<PromptView, { kind: '
   );
 }
 
-function Consent({ view, answer }: { view: Extract<PromptView, { kind: 'setConsent' }>; answer: (a: boolean) => Promise<void> }) {
+function Consent({ view, bg, answer }: { view: Extract<PromptView, { kind: 'setConsent' }>; bg: Bg; answer: (a: boolean) => Promise<void> }) {
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const host = hostOf(view.origin);
+  const name = usePeerName(bg, view.peerAddress);
   return (
     <section class="screen" aria-labelledby="ask-title">
       <div class="prompt-scroll">
@@ -218,14 +219,27 @@ function Consent({ view, answer }: { view: Extract<PromptView, { kind: 'setConse
           <h1 id="ask-title" tabIndex={-1} ref={heading}>
             {view.state === 'allowed' ? `${host} wants to allow messages from an address` : `${host} wants to block an address`}
           </h1>
+          {name && <p class="peer-name">{name}</p>}
           <p class="mono">{view.peerAddress}</p>
-          <p>{consentLine(view.state, shortAddress(view.peerAddress))}</p>
+          <p>{consentLine(view.state, name ?? shortAddress(view.peerAddress))}</p>
           <p class="hint">This changes your inbox everywhere, not only on this site.</p>
         </div>
       </div>
       <Actions onAllow={() => void answer(true)} onDeny={() => void answer(false)} />
     </section>
   );
+}
+
+/** The peer's verified name, if the background has one cached (the prompt never waits for it). */
+function usePeerName(bg: Bg, address: string): string | undefined {
+  const [name, setName] = useState<string>();
+  useEffect(() => {
+    const key = address.toLowerCase();
+    const off = bg.on('names', ({ names }) => names[key] && setName(names[key].name));
+    bg.call('names.lookup', { addresses: [address] }).then((n) => n[key] && setName(n[key].name), () => {});
+    return off;
+  }, [address]);
+  return name;
 }
 
 /** A site starts a conversation with someone it named: the name, and the address it resolves to. */

@@ -11,7 +11,7 @@ import { dropClient, resetSession } from '../../background/xmtp-session.ts';
 
 Object.assign(globalThis, { __VERSION__: '0.0.0-test', __TARGET__: 'chrome', __DEV__: true });
 
-/** A fresh profile: empty IndexedDB, empty storage.session, node URL pointing at `nodeUrl`. */
+/** A fresh profile: empty IndexedDB, empty storage.session, node URL pointing at `nodeUrl`, names off. */
 export async function freshBackground(nodeUrl: string) {
   globalThis.indexedDB = new IDBFactory();
   resetDbHandle();
@@ -20,7 +20,9 @@ export async function freshBackground(nodeUrl: string) {
   resetSession();
   const platform = memoryPlatform();
   setPlatform(platform);
-  await updateSettings({ nodeUrl }, async () => {});
+  // Names off: the default RPC is a public endpoint, and tests talk to 127.0.0.1 only (names tests
+  // point it at a local chain).
+  await updateSettings({ nodeUrl, ensNames: false }, async () => {});
   return platform;
 }
 
@@ -52,11 +54,11 @@ export function memoryNode(): { readonly url: string } {
 }
 
 /** The background's browser services in memory: storage.session in a Map, badge and notifications recorded. */
-export function memoryPlatform(): Platform & { badge: string; notifications: { id: string; title: string; message: string }[]; popup: boolean } {
+export function memoryPlatform(): Platform & { badge: string; notifications: { id: string; title: string; message: string; icon?: string }[]; popup: boolean } {
   const data = new Map<string, unknown>();
   const p = {
     badge: '',
-    notifications: [] as { id: string; title: string; message: string }[],
+    notifications: [] as { id: string; title: string; message: string; icon?: string }[],
     popup: false,
     session: {
       get: async (k: string) => (data.has(k) ? { [k]: structuredClone(data.get(k)) } : {}),
@@ -66,8 +68,8 @@ export function memoryPlatform(): Platform & { badge: string; notifications: { i
     async setBadge(text: string) {
       p.badge = text;
     },
-    async notify(id: string, title: string, message: string) {
-      p.notifications.push({ id, title, message });
+    async notify(id: string, title: string, message: string, icon?: string) {
+      p.notifications.push({ id, title, message, ...(icon ? { icon } : {}) });
     },
     popupOpen: () => p.popup,
   };

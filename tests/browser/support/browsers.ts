@@ -46,6 +46,9 @@ export async function launchChromium(extDir = DIST.chrome): Promise<ChromiumExt>
       `--load-extension=${extDir}`,
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      // Tests talk to 127.0.0.1 and localhost only; any other host (the default Ethereum RPC for
+      // names, an avatar) fails at once instead of leaving the machine.
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
     ],
   });
   const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
@@ -156,6 +159,21 @@ export interface FirefoxExt {
   close(): Promise<void>;
 }
 
+/**
+ * Firefox prefs that keep a test on this machine: every request to a host other than 127.0.0.1 or
+ * localhost goes to a proxy on a closed loopback port and fails (the proxy, not Firefox, would resolve
+ * the name, so no DNS query leaves either).
+ */
+const LOOPBACK_ONLY = {
+  'network.proxy.type': 1,
+  'network.proxy.http': '127.0.0.1',
+  'network.proxy.http_port': 9,
+  'network.proxy.ssl': '127.0.0.1',
+  'network.proxy.ssl_port': 9,
+  'network.proxy.no_proxies_on': 'localhost, 127.0.0.1',
+  'network.proxy.allow_hijacking_localhost': false,
+};
+
 export async function launchFirefox(extDir = DIST.firefox, prefs: Record<string, unknown> = {}): Promise<FirefoxExt> {
   requireBuilt(extDir, 'firefox');
   const uuid = crypto.randomUUID();
@@ -164,7 +182,7 @@ export async function launchFirefox(extDir = DIST.firefox, prefs: Record<string,
     executablePath: FIREFOX,
     headless: true,
     args: ['--remote-allow-system-access'], // BiDi may then navigate to moz-extension:// pages
-    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }), ...prefs },
+    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }), ...LOOPBACK_ONLY, ...prefs },
   });
   const id = await browser.installExtension(extDir);
   if (id !== GECKO_ID) throw new Error(`installed add-on id ${id}, expected ${GECKO_ID}`);
