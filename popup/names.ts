@@ -1,7 +1,7 @@
 // Names of the addresses on screen (ENS, Lens), as the background knows them: cached ones come back
 // at once, the rest arrive later as `names` events. Nothing waits for a name: screens show the address
 // until one is known, then re-render with it.
-import { useStore, Store, type Bg } from './state.ts';
+import { nextPaint, useStore, Store, type Bg } from './state.ts';
 import type { NameView } from '../src/views.ts';
 
 /** The most addresses one `names.lookup` asks about (its params allow 1,000). */
@@ -14,7 +14,11 @@ export class NameBook {
   private pending = new Set<string>();
   private scheduled = false;
 
-  constructor(private readonly bg: Bg) {
+  /** `yieldTo`: resolves when the background is free for names (after what the person waits on). */
+  constructor(
+    private readonly bg: Bg,
+    private readonly yieldTo: () => Promise<void> = async () => {},
+  ) {
     bg.on('names', ({ names }) => this.merge(names));
     // The background restarted: names looked up meanwhile were announced to nobody. Ask again.
     bg.on('reconnect', () => {
@@ -42,11 +46,14 @@ export class NameBook {
   }
 
   private async send(): Promise<void> {
+    // What is on screen paints first, with addresses; names follow it.
+    await nextPaint();
     this.scheduled = false;
     const all = [...this.pending];
     this.pending.clear();
     for (let i = 0; i < all.length; i += CHUNK) {
       try {
+        await this.yieldTo();
         this.merge(await this.bg.call('names.lookup', { addresses: all.slice(i, i + CHUNK) }));
       } catch {
         // locked, or the background is restarting: the addresses stay on screen; asked again on reconnect

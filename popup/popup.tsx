@@ -12,7 +12,7 @@ import './styles.css';
 const bg = new PortClient('popup');
 const session = new Session(bg, bg.call('app.status'));
 const inbox = new Inbox(bg);
-const names = new NameBook(bg);
+const names = new NameBook(bg, () => inbox.afterWaitedOn());
 // Locked or no account: this fails quietly and the app asks again once unlocked.
 void inbox.load(bg.call('conversations.list', firstPageParams), { quiet: true });
 

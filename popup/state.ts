@@ -109,7 +109,7 @@ export class Inbox {
           await nextPaint();
         }
         for (;;) {
-          while (this.waitedOn.size) await Promise.allSettled([...this.waitedOn]);
+          await this.afterWaitedOn();
           const chunk = await this.bg.call('conversations.list', { offset: got.length, limit: REST_CHUNK });
           got = got.concat(chunk);
           if (chunk.length < REST_CHUNK) break;
@@ -130,6 +130,11 @@ export class Inbox {
     });
     this.loading = p;
     return p;
+  }
+
+  /** Resolves once no request the person is waiting on is in flight (background work goes after). */
+  async afterWaitedOn(): Promise<void> {
+    while (this.waitedOn.size) await Promise.allSettled([...this.waitedOn]);
   }
 
   /**
@@ -243,7 +248,7 @@ export class Session {
 }
 
 /** Resolves once the next frame has been painted (at once where there are no frames, e.g. tests). */
-function nextPaint(): Promise<void> {
+export function nextPaint(): Promise<void> {
   return new Promise((resolve) => {
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(resolve, 0));
     else setTimeout(resolve, 0);

@@ -1,5 +1,6 @@
 // Reads an HTTP response body up to a byte limit, whatever Content-Length claims: a hostile server
 // cannot make the reader buffer more than `max` bytes.
+import { concatBytes } from './xmtp/crypto/bytes.ts';
 
 /** The body's bytes, or undefined when it is larger than `max` (the rest is not read) or fails. */
 export async function readCapped(res: Response, max: number): Promise<Uint8Array | undefined> {
@@ -24,11 +25,5 @@ export async function readCapped(res: Response, max: number): Promise<Uint8Array
   } catch {
     return undefined;
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }

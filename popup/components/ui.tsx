@@ -91,6 +91,21 @@ export function Avatar({ address, size = 36, image }: { address: string; size?: 
   );
 }
 
+/** A form's submit button with its progress, and the line that says how saving went. */
+export function SaveRow({ label, busy, note }: { label: string; busy: boolean; note: string }) {
+  return (
+    <div class="row">
+      <button type="submit" class="btn primary" disabled={busy}>
+        {busy && <span class="spinner" aria-hidden="true" />}
+        {label}
+      </button>
+      <span class="status-line" role="status">
+        {note}
+      </span>
+    </div>
+  );
+}
+
 export function Address({ address, class: cls }: { address: string; class?: string }) {
   return (
     <span class={cls} title={address}>

@@ -3,6 +3,7 @@
 // when there is no identity yet it onboards first — including signing in with the requesting page's
 // own wallet. The background closes the window once the answer is in (or moves it on to the site's
 // next request); closing it is the same as Deny.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PromptView } from '../../src/messages.ts';
 import type { AppStatus, GrantScope } from '../../src/views.ts';
@@ -169,64 +170,73 @@ function Actions({ onAllow, onDeny }: { onAllow: () => void; onDeny: () => void 
   );
 }
 
-function Connect({ view, status, answer }: { view: Extract<PromptView, { kind: 'connect' }>; status: AppStatus; answer: (a: boolean, s?: GrantScope) => Promise<void> }) {
+/** The frame of every question a site asks: who asks, what it asks, then Allow / Deny. */
+function Ask({ origin, title, onAllow, onDeny, children }: { origin: string; title: string; onAllow: () => void; onDeny: () => void; children: ComponentChildren }) {
   const heading = useFocusOnMount<HTMLHeadingElement>();
-  const [narrow, setNarrow] = useState(false);
-  const host = hostOf(view.origin);
-  const scope: GrantScope = view.scope === 'inbox' && !narrow ? 'inbox' : 'app';
   return (
     <section class="screen" aria-labelledby="ask-title">
       <div class="prompt-scroll">
-        <Site origin={view.origin} />
+        <Site origin={origin} />
         <div class="ask">
           <h1 id="ask-title" tabIndex={-1} ref={heading}>
-            {view.scope === 'inbox' ? `${host} wants access to your whole XMTP inbox` : `${host} wants to connect to XMTP Inbox`}
+            {title}
           </h1>
-          <Account status={status} />
-          {scope === 'inbox' && <p class="warning">It will be able to read all your conversations and messages.</p>}
-          <p>If you allow it, this site can:</p>
-          <ul>
-            {scopeLines(scope, view.origin).map((l) => (
-              <li key={l}>{l}</li>
-            ))}
-          </ul>
-          {view.scope === 'inbox' && (
-            <label class="check">
-              <input type="checkbox" checked={narrow} onChange={(e) => setNarrow((e.target as HTMLInputElement).checked)} />
-              <span>
-                Only this site's conversations
-                <span class="hint">Give {host} access only to conversations it starts, not your whole inbox.</span>
-              </span>
-            </label>
-          )}
-          <p class="hint">You can disconnect it at any time under Connected sites in XMTP Inbox.</p>
+          {children}
         </div>
       </div>
-      <Actions onAllow={() => void answer(true, scope)} onDeny={() => void answer(false)} />
+      <Actions onAllow={onAllow} onDeny={onDeny} />
     </section>
   );
 }
 
+function Connect({ view, status, answer }: { view: Extract<PromptView, { kind: 'connect' }>; status: AppStatus; answer: (a: boolean, s?: GrantScope) => Promise<void> }) {
+  const [narrow, setNarrow] = useState(false);
+  const host = hostOf(view.origin);
+  const scope: GrantScope = view.scope === 'inbox' && !narrow ? 'inbox' : 'app';
+  return (
+    <Ask
+      origin={view.origin}
+      title={view.scope === 'inbox' ? `${host} wants access to your whole XMTP inbox` : `${host} wants to connect to XMTP Inbox`}
+      onAllow={() => void answer(true, scope)}
+      onDeny={() => void answer(false)}
+    >
+      <Account status={status} />
+      {scope === 'inbox' && <p class="warning">It will be able to read all your conversations and messages.</p>}
+      <p>If you allow it, this site can:</p>
+      <ul>
+        {scopeLines(scope, view.origin).map((l) => (
+          <li key={l}>{l}</li>
+        ))}
+      </ul>
+      {view.scope === 'inbox' && (
+        <label class="check">
+          <input type="checkbox" checked={narrow} onChange={(e) => setNarrow((e.target as HTMLInputElement).checked)} />
+          <span>
+            Only this site's conversations
+            <span class="hint">Give {host} access only to conversations it starts, not your whole inbox.</span>
+          </span>
+        </label>
+      )}
+      <p class="hint">You can disconnect it at any time under Connected sites in XMTP Inbox.</p>
+    </Ask>
+  );
+}
+
 function Consent({ view, bg, answer }: { view: Extract<PromptView, { kind: 'setConsent' }>; bg: Bg; answer: (a: boolean) => Promise<void> }) {
-  const heading = useFocusOnMount<HTMLHeadingElement>();
   const host = hostOf(view.origin);
   const name = usePeerName(bg, view.peerAddress);
   return (
-    <section class="screen" aria-labelledby="ask-title">
-      <div class="prompt-scroll">
-        <Site origin={view.origin} />
-        <div class="ask">
-          <h1 id="ask-title" tabIndex={-1} ref={heading}>
-            {view.state === 'allowed' ? `${host} wants to allow messages from an address` : `${host} wants to block an address`}
-          </h1>
-          {name && <p class="peer-name">{name}</p>}
-          <p class="mono">{view.peerAddress}</p>
-          <p>{consentLine(view.state, name ?? shortAddress(view.peerAddress))}</p>
-          <p class="hint">This changes your inbox everywhere, not only on this site.</p>
-        </div>
-      </div>
-      <Actions onAllow={() => void answer(true)} onDeny={() => void answer(false)} />
-    </section>
+    <Ask
+      origin={view.origin}
+      title={view.state === 'allowed' ? `${host} wants to allow messages from an address` : `${host} wants to block an address`}
+      onAllow={() => void answer(true)}
+      onDeny={() => void answer(false)}
+    >
+      {name && <p class="peer-name">{name}</p>}
+      <p class="mono">{view.peerAddress}</p>
+      <p>{consentLine(view.state, name ?? shortAddress(view.peerAddress))}</p>
+      <p class="hint">This changes your inbox everywhere, not only on this site.</p>
+    </Ask>
   );
 }
 
@@ -244,30 +254,19 @@ function usePeerName(bg: Bg, address: string): string | undefined {
 
 /** A site starts a conversation with someone it named: the name, and the address it resolves to. */
 function StartWithName({ view, answer }: { view: Extract<PromptView, { kind: 'newConversation' }>; answer: (a: boolean) => Promise<void> }) {
-  const heading = useFocusOnMount<HTMLHeadingElement>();
-  const host = hostOf(view.origin);
   return (
-    <section class="screen" aria-labelledby="ask-title">
-      <div class="prompt-scroll">
-        <Site origin={view.origin} />
-        <div class="ask">
-          <h1 id="ask-title" tabIndex={-1} ref={heading}>
-            {host} wants to start a conversation with {view.name}
-          </h1>
-          <div class="peer">
-            <Avatar address={view.peerAddress} size={32} />
-            <span>
-              <strong>{view.name}</strong>
-              <span class="mono" aria-label={`Address: ${view.peerAddress}`}>
-                {view.peerAddress}
-              </span>
-            </span>
-          </div>
-          <p>{view.name} resolves to this address now. Messages in this conversation go to it, whatever the name points to later.</p>
-        </div>
+    <Ask origin={view.origin} title={`${hostOf(view.origin)} wants to start a conversation with ${view.name}`} onAllow={() => void answer(true)} onDeny={() => void answer(false)}>
+      <div class="peer">
+        <Avatar address={view.peerAddress} size={32} />
+        <span>
+          <strong>{view.name}</strong>
+          <span class="mono" aria-label={`Address: ${view.peerAddress}`}>
+            {view.peerAddress}
+          </span>
+        </span>
       </div>
-      <Actions onAllow={() => void answer(true)} onDeny={() => void answer(false)} />
-    </section>
+      <p>{view.name} resolves to this address now. Messages in this conversation go to it, whatever the name points to later.</p>
+    </Ask>
   );
 }
 

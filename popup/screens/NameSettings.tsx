@@ -1,32 +1,20 @@
 // Settings › Names: ENS through an Ethereum RPC (on by default), the IPFS gateway for avatars, and Lens
 // through its API (off by default); each says what a lookup tells the service that answers it.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { NODE_URL_PATTERN } from '../../src/validate.ts';
 import type { Settings } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
 import { errorText } from '../lib/format.ts';
-import { ErrorNote, Field } from '../components/ui.tsx';
+import { ErrorNote, Field, SaveRow } from '../components/ui.tsx';
+import { useSettingsForm } from './settings-form.ts';
 
 type NameFields = Pick<Settings, 'ensNames' | 'ethRpcUrl' | 'ipfsGateway' | 'lensNames' | 'lensApiUrl'>;
 const URL_FIELDS = ['ethRpcUrl', 'ipfsGateway', 'lensApiUrl'] as const;
 type UrlField = (typeof URL_FIELDS)[number];
 
 export function NameSettings({ bg }: { bg: Bg }) {
-  const [saved, setSaved] = useState<NameFields | null>(null);
-  const [form, setForm] = useState<NameFields | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { saved, form, setForm, stored, busy, setBusy, error, setError, note, setNote } = useSettingsForm(bg);
   const [urlErrors, setUrlErrors] = useState<Partial<Record<UrlField, string>>>({});
-  const [note, setNote] = useState('');
-  useEffect(() => {
-    bg.call('settings.get').then(
-      (s) => {
-        setSaved(s);
-        setForm(s);
-      },
-      (e) => setError(errorText(e)),
-    );
-  }, []);
 
   const set = (p: Partial<NameFields>) => {
     if (form) setForm({ ...form, ...p });
@@ -49,8 +37,7 @@ export function NameSettings({ bg }: { bg: Bg }) {
     setNote(changes.ethRpcUrl ? 'Checking the RPC…' : '');
     try {
       const s = await bg.call('settings.update', changes);
-      setSaved(s);
-      setForm(s);
+      stored(s);
       setNote('Saved.');
     } catch (err) {
       setNote('');
@@ -96,15 +83,7 @@ export function NameSettings({ bg }: { bg: Bg }) {
           </label>
           {form.lensNames && url('lensApiUrl', 'Lens API URL', 'The Lens GraphQL API that answers the lookups.')}
           {error && <ErrorNote>{error}</ErrorNote>}
-          <div class="row">
-            <button type="submit" class="btn primary" disabled={busy}>
-              {busy && <span class="spinner" aria-hidden="true" />}
-              Apply
-            </button>
-            <span class="status-line" role="status">
-              {note}
-            </span>
-          </div>
+          <SaveRow label="Apply" busy={busy} note={note} />
         </>
       )}
     </form>

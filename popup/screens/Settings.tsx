@@ -6,8 +6,9 @@ import type { AppStatus, Settings as SettingsView, SiteGrantView } from '../../s
 import type { Bg } from '../state.ts';
 import { useName, type NameBook } from '../names.ts';
 import { NameSettings } from './NameSettings.tsx';
+import { useSettingsForm } from './settings-form.ts';
 import { errorText, formatFull, peerLabel, shortAddress } from '../lib/format.ts';
-import { Avatar, CopyButton, ErrorNote, Field, IconButton, useFocusOnMount } from '../components/ui.tsx';
+import { Avatar, CopyButton, ErrorNote, Field, IconButton, SaveRow, useFocusOnMount } from '../components/ui.tsx';
 import { MIN_PASSWORD } from './Onboarding.tsx';
 
 const LOCK_CHOICES: [number, string][] = [
@@ -48,22 +49,9 @@ export function Settings({ bg, names, status, onBack, onLock, onStatus }: { bg: 
 }
 
 function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onStatus: (s: AppStatus) => void }) {
-  const [saved, setSaved] = useState<SettingsView | null>(null);
-  const [form, setForm] = useState<SettingsView | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { saved, form, setForm, stored, busy, setBusy, error, setError, note, setNote } = useSettingsForm(bg);
   const [urlError, setUrlError] = useState<string | null>(null);
-  const [note, setNote] = useState('');
   const lockId = useId();
-  useEffect(() => {
-    bg.call('settings.get').then(
-      (s) => {
-        setSaved(s);
-        setForm(s);
-      },
-      (e) => setError(errorText(e)),
-    );
-  }, []);
 
   const set = (p: Partial<SettingsView>) => {
     if (form) setForm({ ...form, ...p });
@@ -93,8 +81,7 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
     setNote(changes.nodeUrl ? 'Checking the node…' : '');
     try {
       const s = await bg.call('settings.update', changes);
-      setSaved(s);
-      setForm(s);
+      stored(s);
       setNote('Saved.');
       if (changes.nodeUrl) onStatus({ ...status, nodeUrl: s.nodeUrl });
     } catch (err) {
@@ -158,15 +145,7 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
             </span>
           </label>
           {error && <ErrorNote>{error}</ErrorNote>}
-          <div class="row">
-            <button type="submit" class="btn primary" disabled={busy}>
-              {busy && <span class="spinner" aria-hidden="true" />}
-              Save
-            </button>
-            <span class="status-line" role="status">
-              {note}
-            </span>
-          </div>
+          <SaveRow label="Save" busy={busy} note={note} />
         </>
       )}
     </form>
