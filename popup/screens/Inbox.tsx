@@ -184,7 +184,7 @@ function ConversationRow({ c, name, me, now, onOpen }: { c: ConversationView; na
       <Avatar address={c.peerAddress} image={name?.avatar} />
       <span class="crow-main">
         <span class="crow-top">
-          <span class="crow-name">{peerLabel(c.peerAddress, name)}</span>
+          <span class={name ? 'crow-name named' : 'crow-name'}>{peerLabel(c.peerAddress, name)}</span>
           {c.context?.conversationId && <span class="crow-ctx">{c.context.conversationId.split('/')[0]}</span>}
           <time class="crow-time" dateTime={new Date(c.updatedAt).toISOString()}>
             {time}

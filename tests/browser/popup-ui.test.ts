@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from './support/browsers.ts';
 import { axeViolations, launchHarness, type Harness } from '../popup/harness.ts';
-import { ALICE, BOB, CAROL, bigSeed, ME, NOT_ON_XMTP, ERIN, PASSWORD, RESTORE_ADDRESS, RESTORE_KEY, sampleSeed, samplePhoto, TOPICS, NEWBIE } from '../popup/seed.ts';
+import { ALICE, SAMPLE_NAMES, bigSeed, ME, NOT_ON_XMTP, ERIN, PASSWORD, RESTORE_ADDRESS, RESTORE_KEY, sampleSeed, samplePhoto, TOPICS, NEWBIE } from '../popup/seed.ts';
 import type { FakeSeed } from '../popup/fake-background.ts';
 import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
 
@@ -341,18 +341,8 @@ describe('new conversation', () => {
 });
 
 describe('names', () => {
-  // a 1×1 PNG
-  const AVATAR = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
-  const named = () =>
-    sampleSeed({
-      names: {
-        [ALICE.toLowerCase()]: { address: ALICE.toLowerCase(), name: 'alice.eth', source: 'ens', avatar: AVATAR },
-        [BOB.toLowerCase()]: { address: BOB.toLowerCase(), name: 'bob.eth', source: 'ens' },
-        [CAROL.toLowerCase()]: { address: CAROL.toLowerCase(), name: 'carol.lens', source: 'lens' },
-        [NEWBIE.toLowerCase()]: { address: NEWBIE, name: 'newbie.eth', source: 'ens' },
-        [NOT_ON_XMTP.toLowerCase()]: { address: NOT_ON_XMTP, name: 'ghost.eth', source: 'ens' },
-      },
-    });
+  const named = () => sampleSeed({ names: SAMPLE_NAMES });
+  const AVATAR = SAMPLE_NAMES[ALICE.toLowerCase()]!.avatar;
 
   test('the inbox shows names and avatars as they arrive, finds conversations by name, and the header keeps the address a click away', async () => {
     const page = await h.open(named());
@@ -478,7 +468,7 @@ describe('accessibility (axe-core) and screenshots, light and dark', () => {
       },
     },
     { name: 'unlock', seed: lockedSeed, prepare: (p) => p.getByRole('button', { name: 'Unlock' }).waitFor() },
-    { name: 'inbox', seed: () => sampleSeed(), prepare: (p) => conversationsList(p).waitFor() },
+    { name: 'inbox', seed: () => sampleSeed({ names: SAMPLE_NAMES }), prepare: (p) => conversationsList(p).getByRole('button', { name: /^carol\.lens/ }).waitFor() },
     {
       name: 'requests',
       seed: () => sampleSeed(),

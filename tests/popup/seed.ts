@@ -77,6 +77,18 @@ function m(t: string, sender: string, sent: number, content: unknown, contentTyp
   return { id: `msg-${++seq}`, conversation: t, senderAddress: sender, sent, contentType, content, status: 'sent', ...extra };
 }
 
+// an 8×8 PNG of one colour, as the background keeps an avatar (a data: URL)
+const AVATAR = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEklEQVR4nGP4z8CAFWEXHbQSACj/P8Fu7N9hAAAAAElFTkSuQmCC';
+
+/** Verified names of some sample peers: ENS with and without an avatar, a Lens handle. */
+export const SAMPLE_NAMES: NonNullable<FakeSeed['names']> = {
+  [ALICE.toLowerCase()]: { address: ALICE.toLowerCase(), name: 'alice.eth', source: 'ens', avatar: AVATAR },
+  [BOB.toLowerCase()]: { address: BOB.toLowerCase(), name: 'bob.eth', source: 'ens' },
+  [CAROL.toLowerCase()]: { address: CAROL.toLowerCase(), name: 'carol.lens', source: 'lens' },
+  [NEWBIE.toLowerCase()]: { address: NEWBIE, name: 'newbie.eth', source: 'ens' },
+  [NOT_ON_XMTP.toLowerCase()]: { address: NOT_ON_XMTP, name: 'ghost.eth', source: 'ens' },
+};
+
 export function sampleSeed(over: Partial<FakeSeed> = {}): FakeSeed {
   seq = 0;
   const ta = topic('alice');
