@@ -249,6 +249,7 @@ export const DEFAULT_SETTINGS: Settings = {
   nodeUrl: 'http://localhost:5555',
   lockAfterMinutes: 15,
   notifications: true,
+  notificationPreview: 'text',
   readReceipts: true,
   ensNames: true,
   // A public endpoint that needs no account; Settings says what a lookup tells it, and any other

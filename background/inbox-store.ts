@@ -38,19 +38,30 @@ export function toMessageView(r: MessageRecord): MessageView {
   return view;
 }
 
-/** The newest message as a list preview: small, whatever the message (attachments lose their bytes). */
-export function previewOf(m: MessageView): MessageView {
-  const p: MessageView = { ...m };
-  if (typeof p.content === 'string' && p.content.length > PREVIEW_TEXT) p.content = p.content.slice(0, PREVIEW_TEXT) + '…';
-  else if (m.contentType === ContentTypes.attachment && p.content && typeof p.content === 'object') {
-    const { data: _data, ...rest } = p.content as Record<string, unknown>;
-    p.content = rest;
-  } else if (m.contentType === ContentTypes.reply && p.content && typeof p.content === 'object') {
-    const reply = p.content as { content?: unknown };
-    if (typeof reply.content === 'string' && reply.content.length > PREVIEW_TEXT) p.content = { ...reply, content: reply.content.slice(0, PREVIEW_TEXT) + '…' };
-    else if (reply.content && typeof reply.content === 'object') p.content = { ...reply, content: undefined };
+/** Content as small as a list preview needs: long text cut, attachments without their bytes (name kept). */
+function previewContent(contentType: string, content: unknown): unknown {
+  if (typeof content === 'string') return content.length > PREVIEW_TEXT ? content.slice(0, PREVIEW_TEXT) + '…' : content;
+  if (!content || typeof content !== 'object') return content;
+  if (contentType === ContentTypes.attachment) {
+    const { data: _data, ...rest } = content as Record<string, unknown>;
+    return rest;
   }
-  return p;
+  if (contentType === ContentTypes.remoteAttachment) {
+    // the name is what a preview shows; the URL and keys stay with the message itself
+    const { filename } = content as { filename?: unknown };
+    return { filename };
+  }
+  if (contentType === ContentTypes.reply) {
+    const reply = content as { contentType?: unknown; content?: unknown };
+    const inner = typeof reply.contentType === 'string' ? previewContent(reply.contentType, reply.content) : undefined;
+    return { ...reply, content: typeof inner === 'object' && inner && !('filename' in inner) ? undefined : inner };
+  }
+  return content;
+}
+
+/** The newest message as a list preview: small, whatever the message. */
+export function previewOf(m: MessageView): MessageView {
+  return { ...m, content: previewContent(m.contentType, m.content) };
 }
 
 export interface NewConversation {

@@ -6,6 +6,7 @@ import { ContentTypes } from '../src/views.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { isXmtpError } from '../src/xmtp/errors.ts';
 import { toChecksumAddress, isAddress } from '../src/xmtp/crypto/address.ts';
+import { checksumError } from '../src/address.ts';
 import { decryptRemoteContent } from '../src/xmtp/content/remote-attachment.ts';
 import { hexToBytes } from '../src/xmtp/crypto/bytes.ts';
 import { contentToJson } from '../src/xmtp/json-view.ts';
@@ -93,6 +94,14 @@ export async function getConversation(account: string, topic: string): Promise<C
   return r && store.toConversationView(r);
 }
 
+/** The peer's address in its checksummed form; refuses what is not an address, or has a typo in its checksum. */
+function peerOf(peerAddress: string): string {
+  if (!isAddress(peerAddress)) throw new RpcError(ErrorCode.invalidParams, `${peerAddress} is not an Ethereum address`);
+  const typo = checksumError(peerAddress);
+  if (typo) throw new RpcError(ErrorCode.invalidParams, `${peerAddress}: ${typo}`, { reason: 'bad-checksum' });
+  return toChecksumAddress(peerAddress);
+}
+
 async function requireConversation(account: string, topic: string): Promise<ConversationView> {
   const c = await getConversation(account, topic);
   if (!c) throw new RpcError(ErrorCode.invalidParams, 'No such conversation');
@@ -105,8 +114,7 @@ export async function newConversation(
   context?: { conversationId: string; metadata?: Record<string, string> },
 ): Promise<ConversationView> {
   const a = await getClient(account);
-  if (!isAddress(peerAddress)) throw new RpcError(ErrorCode.invalidParams, `${peerAddress} is not an Ethereum address`);
-  const peer = toChecksumAddress(peerAddress);
+  const peer = peerOf(peerAddress);
   if (peer === account) throw new RpcError(ErrorCode.invalidParams, 'You cannot start a conversation with yourself');
   let topic: string;
   try {
@@ -142,6 +150,7 @@ export async function sendMessage(account: string, topic: string, content: Outgo
 
 export async function canMessage(account: string, addresses: string[]): Promise<Record<string, boolean>> {
   const a = await getClient(account);
+  for (const x of addresses) if (isAddress(x)) peerOf(x); // a typo is an error, not a "no"
   const valid = addresses.filter((x) => isAddress(x));
   let answers: boolean[] = [];
   try {
@@ -157,10 +166,10 @@ export async function canMessage(account: string, addresses: string[]): Promise<
 
 export async function setConsent(account: string, peerAddress: string, state: Exclude<ConsentState, 'unknown'>): Promise<void> {
   const a = await getClient(account);
-  if (!isAddress(peerAddress)) throw new RpcError(ErrorCode.invalidParams, `${peerAddress} is not an Ethereum address`);
+  const peer = peerOf(peerAddress);
   try {
-    if (state === 'allowed') await a.client.contacts.allow([toChecksumAddress(peerAddress)]);
-    else await a.client.contacts.deny([toChecksumAddress(peerAddress)]);
+    if (state === 'allowed') await a.client.contacts.allow([peer]);
+    else await a.client.contacts.deny([peer]);
   } catch (e) {
     throw unreachableOr(e);
   }

@@ -91,7 +91,9 @@ export async function announce(account: string, changed: Map<string, MessageView
     const more = incoming.length > 1 ? ` (+${incoming.length - 1} more)` : '';
     // the sender's verified name and avatar: cached, or looked up now (a notification can wait a moment)
     const name = await Promise.race([names().lookupNow(last.senderAddress).catch(() => null), new Promise<null>((r) => setTimeout(r, NAME_WAIT_MS, null))]);
-    await platform().notify(notificationId(account, topic), (name?.name ?? shortAddress(last.senderAddress)) + to, previewText(last).slice(0, 180) + more, name?.avatar);
+    // "sender" keeps what was written off the screen (someone looking over a shoulder, a shared screen).
+    const body = settings.notificationPreview === 'sender' ? (incoming.length > 1 ? `${incoming.length} new messages` : 'New message') : previewText(last).slice(0, 180) + more;
+    await platform().notify(notificationId(account, topic), (name?.name ?? shortAddress(last.senderAddress)) + to, body, name?.avatar);
   }
   if (newest > since) await d.put('meta', newest, markKey(account));
 }

@@ -45,6 +45,7 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
     nodeUrl: optional(nodeUrl),
     lockAfterMinutes: optional(int({ min: 0, max: 24 * 60 })),
     notifications: optional(bool),
+    notificationPreview: optional(oneOf(['text', 'sender'] as const)),
     readReceipts: optional(bool),
     ensNames: optional(bool),
     // the same rule as a node URL: http(s) with a host (settings.ts normalises each)

@@ -43,6 +43,7 @@ export type ErrorReason =
   | 'unreachable'
   | 'not-a-node'
   | 'not-on-network'
+  | 'bad-checksum'
   | 'internal'
   // names (ENS, Lens)
   | 'names-off'

@@ -92,6 +92,8 @@ export interface Settings {
   /** auto-lock after this many idle minutes; 0 = never */
   lockAfterMinutes: number;
   notifications: boolean;
+  /** what a notification shows: who wrote and what ('text'), or only who wrote ('sender') */
+  notificationPreview: 'text' | 'sender';
   readReceipts: boolean;
   /** show ENS names: looked up through `ethRpcUrl` */
   ensNames: boolean;

@@ -11,7 +11,7 @@ import {
   type ProviderParams,
   type ProviderResult,
 } from '../../src/provider-api.ts';
-import type { ConversationView, GrantScope, MessageView } from '../../src/views.ts';
+import { ContentTypes, type ConversationView, type GrantScope, type MessageView } from '../../src/views.ts';
 import type { GrantRecord } from '../db.ts';
 import type { BackendStatus, ProviderBackend } from './backend.ts';
 import type { PromptQueue } from './prompts.ts';
@@ -403,7 +403,8 @@ export class ProviderService {
       const grant = grants.get(st.site.origin);
       if (!grant) continue;
       for (const m of messages) {
-        if (m.status === 'pending' || m.status === 'failed') continue;
+        // A read receipt is a signal between inboxes ("seen"), never a message a page should show.
+        if (m.status === 'pending' || m.status === 'failed' || m.contentType === ContentTypes.readReceipt) continue;
         const c = await conv(m.conversation);
         if (!c || !inScope(grant.scope, st.site.host, c)) continue;
         let page: PageMessage | undefined;

@@ -78,7 +78,14 @@ test('previews for every content type', () => {
     previewOf(msg({ contentType: ContentTypes.reply, content: { reference: 'x', contentType: ContentTypes.text, content: 'sure' } })),
     'Replied: sure',
   );
-  assert.equal(previewOf(msg({ contentType: ContentTypes.attachment, content: { filename: 'a.png', mimeType: 'image/png', data: '' } })), 'Attachment: a.png');
+  assert.equal(previewOf(msg({ contentType: ContentTypes.attachment, content: { filename: 'a.png', mimeType: 'image/png', data: '' } })), '📎 a.png');
+  // the list's preview of an attachment has no bytes (the background keeps previews small)
+  assert.equal(previewOf(msg({ contentType: ContentTypes.attachment, content: { filename: 'holiday.png', mimeType: 'image/png' } })), '📎 holiday.png');
+  assert.equal(previewOf(msg({ contentType: ContentTypes.remoteAttachment, content: { url: 'https://x/y', filename: 'big.mov' } })), '📎 big.mov');
+  assert.equal(
+    previewOf(msg({ contentType: ContentTypes.reply, content: { reference: 'm1', contentType: ContentTypes.attachment, content: { filename: 'b.pdf', mimeType: 'application/pdf' } } })),
+    'Replied: 📎 b.pdf',
+  );
   assert.equal(previewOf(msg({ contentType: 'example.com/poll:1.0', content: {}, fallback: 'A poll: lunch?' })), 'A poll: lunch?');
   assert.equal(previewOf(msg({ contentType: 'example.com/poll:1.0', content: {} })), 'Unsupported message (example.com/poll:1.0)');
   assert.equal(previewOf(msg({ content: 'x'.repeat(300) })).length, 120);

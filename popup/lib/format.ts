@@ -136,6 +136,12 @@ export function asRemoteAttachment(m: { contentType: string; content: unknown })
   const c = m.content;
   return typeId(m.contentType) === T.remoteAttachment && isObj(c) && typeof c.url === 'string' ? (c as unknown as RemoteAttachmentContent) : undefined;
 }
+/** The file name of an attachment, inline or remote, also in a list preview (which has no bytes). */
+export function attachmentName(m: { contentType: string; content: unknown }): string | undefined {
+  const t = typeId(m.contentType);
+  const c = m.content;
+  return (t === T.attachment || t === T.remoteAttachment) && isObj(c) && typeof c.filename === 'string' ? c.filename : undefined;
+}
 export function isReadReceipt(m: { contentType: string }): boolean {
   return typeId(m.contentType) === T.readReceipt;
 }
@@ -161,8 +167,8 @@ export function previewOf(m: { contentType: string; content: unknown; fallback?:
   if (reaction) return reaction.action === 'removed' ? 'Removed a reaction' : `Reacted ${reaction.schema === 'unicode' ? reaction.content : `:${reaction.content}:`}`;
   const reply = asReply(m);
   if (reply) return `Replied: ${previewOf({ contentType: reply.contentType, content: reply.content })}`;
-  const att = asAttachment(m) ?? asRemoteAttachment(m);
-  if (att) return `Attachment: ${att.filename || 'file'}`;
+  const file = attachmentName(m);
+  if (file !== undefined) return `📎 ${file || 'file'}`;
   if (isReadReceipt(m)) return 'Read';
   return oneLine(fallbackText(m));
 }

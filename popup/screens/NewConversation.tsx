@@ -5,6 +5,7 @@ import type { ConversationView, ResolvedName } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
 import type { NameBook } from '../names.ts';
 import { errorText, isAddress, sameAddress, shortAddress } from '../lib/format.ts';
+import { checksumError } from '../../src/address.ts';
 import { Avatar, ErrorNote, Field, IconButton, useFocusOnMount } from '../components/ui.tsx';
 import { useName } from '../names.ts';
 
@@ -64,6 +65,8 @@ export function NewConversation({ bg, names, me, onBack, onStarted }: { bg: Bg; 
     const q = value.trim();
     setError(null);
     if (!isAddress(q) && !looksLikeName(q)) return refuse('Enter a name such as alice.eth, or an Ethereum address: 0x followed by 40 hexadecimal characters.');
+    const typo = isAddress(q) ? checksumError(q) : undefined;
+    if (typo) return refuse(typo);
     setBusy(true);
     try {
       let peer = q;

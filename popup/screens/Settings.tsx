@@ -72,6 +72,7 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
     if (url !== saved.nodeUrl) changes.nodeUrl = url;
     if (form.lockAfterMinutes !== saved.lockAfterMinutes) changes.lockAfterMinutes = form.lockAfterMinutes;
     if (form.notifications !== saved.notifications) changes.notifications = form.notifications;
+    if (form.notificationPreview !== saved.notificationPreview) changes.notificationPreview = form.notificationPreview;
     if (form.readReceipts !== saved.readReceipts) changes.readReceipts = form.readReceipts;
     if (!Object.keys(changes).length) {
       setNote('Nothing to save.');
@@ -137,6 +138,15 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
               <span class="hint">For new messages in allowed conversations, while the popup is closed.</span>
             </span>
           </label>
+          <fieldset class="choices" disabled={busy || !form.notifications}>
+            <legend>Notifications show</legend>
+            {PREVIEW_CHOICES.map(([v, label]) => (
+              <label class="check" key={v}>
+                <input type="radio" name="notification-preview" value={v} checked={form.notificationPreview === v} onChange={() => set({ notificationPreview: v })} />
+                <span>{label}</span>
+              </label>
+            ))}
+          </fieldset>
           <label class="check">
             <input type="checkbox" checked={form.readReceipts} onChange={(e) => set({ readReceipts: (e.target as HTMLInputElement).checked })} disabled={busy} />
             <span>
@@ -151,6 +161,11 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
     </form>
   );
 }
+
+const PREVIEW_CHOICES: [SettingsView['notificationPreview'], string][] = [
+  ['text', 'Who wrote and what they wrote'],
+  ['sender', 'Only who wrote (the text stays private)'],
+];
 
 function ConnectedSites({ bg, names }: { bg: Bg; names: NameBook }) {
   const [sites, setSites] = useState<SiteGrantView[] | null>(null);

@@ -187,3 +187,13 @@ test('pages of messages and conversations match a full ordered read at every lim
   assert.equal((await store.listConversations(ME, { limit: 3, consent: 'unknown' })).length, 3, 'a filtered page is cut to its limit');
   assert.deepEqual((await store.listConversations(ME, { offset: 2, limit: 3, consent: 'unknown' })).map((c) => c.id), full.slice(2, 5), 'a filtered page skips its offset');
 });
+
+test('a list preview keeps what the list shows and drops what is heavy: attachment bytes, remote keys, long text', () => {
+  const att = store.previewOf(msg('a', 1, { contentType: 'xmtp.org/attachment:1.0', content: { filename: 'holiday.png', mimeType: 'image/png', data: 'AAAA'.repeat(1000) } }));
+  assert.deepEqual(att.content, { filename: 'holiday.png', mimeType: 'image/png' });
+  const remote = store.previewOf(msg('r', 1, { contentType: 'xmtp.org/remoteStaticAttachment:1.0', content: { url: 'https://x/y', filename: 'big.mov', secret: 'ab', salt: 'cd', nonce: 'ef', contentDigest: '00', scheme: 'https://', contentLength: 5 } }));
+  assert.deepEqual(remote.content, { filename: 'big.mov' });
+  const reply = store.previewOf(msg('p', 1, { contentType: 'xmtp.org/reply:1.0', content: { reference: 'a', contentType: 'xmtp.org/attachment:1.0', content: { filename: 'b.pdf', mimeType: 'application/pdf', data: 'AAAA' } } }));
+  assert.deepEqual(reply.content, { reference: 'a', contentType: 'xmtp.org/attachment:1.0', content: { filename: 'b.pdf', mimeType: 'application/pdf' } });
+  assert.ok((store.previewOf(msg('t', 1, { content: 'x'.repeat(5000) })).content as string).length < 500);
+});

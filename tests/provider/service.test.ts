@@ -208,7 +208,8 @@ test('subscriptions deliver only messages within the grant, once, and end when a
   assert.equal(backend.live, 1, 'one live subscription held while pages subscribe');
   page.events.length = 0;
   wide.events.length = 0;
-  backend.push([msg('a', T_APP), msg('b', T_OTHER), msg('c', T_PLAIN), msg('p', T_APP, { status: 'pending' })]);
+  // a read receipt is a signal between inboxes, not a message: it never reaches a page as one
+  backend.push([msg('a', T_APP), msg('b', T_OTHER), msg('c', T_PLAIN), msg('p', T_APP, { status: 'pending' }), msg('rr', T_APP, { contentType: 'xmtp.org/readReceipt:1.0', content: {} })]);
   await tick(20);
   const got = (p: FakePort) => p.events.filter((e) => e.event === 'message').map((e) => e.data as { subscription: string; message: { id: string } });
   assert.deepEqual(got(page).map((d) => [d.subscription, d.message.id]), [[s1, 'a'], [s2, 'a']]);
