@@ -8,6 +8,7 @@ import { dropClient } from './xmtp-session.ts';
 import { names } from './names/index.ts';
 import { currentAccount } from './account-store.ts';
 import { connection } from './connection.ts';
+import { getDraft, setDraft } from './drafts.ts';
 import { pageWalletSigner } from './provider/page-wallet.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 
@@ -73,5 +74,10 @@ export const appHandlers: AppHandlers = {
 
   'names.lookup': ({ addresses }) => names().lookup(addresses),
   'names.resolve': ({ name }) => names().resolve(name),
+  'drafts.get': async ({ topic }) => getDraft(await inbox.unlockedAccount(), topic),
+  'drafts.set': async ({ topic, text }) => {
+    await setDraft(await inbox.unlockedAccount(), topic, text);
+    return true as const;
+  },
   'connection.get': () => connection(),
 };

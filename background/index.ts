@@ -16,6 +16,7 @@ import { ensureFastCrypto, getSession, runningClient, unlockedAccounts } from '.
 import { currentAccount } from './account-store.ts';
 import { getSignatureVerifier } from '../src/xmtp/crypto/verifier.ts';
 import { hashOf } from '../src/popup-route.ts';
+import { clearDrafts } from './drafts.ts';
 
 const TICK = 'xmtp-inbox-tick';
 /** Chrome runs the background as a service worker, Firefox as an event page (a window). */
@@ -90,6 +91,7 @@ accounts.onStatus((status) => {
       void inbox.syncNow().catch(() => {});
     } else {
       inbox.live.stop();
+      if (status.state !== 'unlocked') void clearDrafts().catch(() => {});
     }
   }
   void updateBadge();

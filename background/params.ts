@@ -3,6 +3,7 @@
 import type { Method, Params, WalletSecret } from '../src/messages.ts';
 import { address, arrayOf, bool, contentType, int, isPlainObject, json, none, nodeUrl, obj, oneOf, optional, recordOf, str, topic, type Check } from '../src/validate.ts';
 import { PROVIDER_LIMITS } from '../src/provider-api.ts';
+import { MAX_DRAFT_CHARS } from './drafts.ts';
 import { MAX_CONTENT_JSON_BYTES } from '../src/xmtp/limits.ts';
 
 const password = str({ min: 8, max: 1024 });
@@ -73,6 +74,8 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'sync.now': none,
   'names.lookup': obj({ addresses: arrayOf(address, { max: 1000 }) }),
   'names.resolve': obj({ name: str({ min: 1, max: 255 }) }),
+  'drafts.get': obj({ topic }),
+  'drafts.set': obj({ topic, text: str({ max: MAX_DRAFT_CHARS }) }),
   'connection.get': none,
   'sites.list': none,
   'sites.revoke': obj({ origin }),

@@ -6,6 +6,7 @@ import browser from '../src/browser.ts';
 import type { AppStatus } from '../src/views.ts';
 import { useStore, type Bg, type Inbox as InboxModel, type Session } from './state.ts';
 import type { NameBook } from './names.ts';
+import type { NodeConnection } from './connection.ts';
 import { Onboarding, type PageWalletTarget } from './screens/Onboarding.tsx';
 import { Unlock } from './screens/Unlock.tsx';
 import { Inbox, ListSkeleton } from './screens/Inbox.tsx';
@@ -21,9 +22,10 @@ export interface AppProps {
   inbox: InboxModel;
   session: Session;
   names: NameBook;
+  connection: NodeConnection;
 }
 
-export function App({ bg, inbox, session, names }: AppProps) {
+export function App({ bg, inbox, session, names, connection }: AppProps) {
   const { status, fatal } = useStore(session.store);
   const setStatus = (s: AppStatus) => session.set(s);
   const setFatal = (e: unknown) => session.fail(e);
@@ -94,6 +96,7 @@ export function App({ bg, inbox, session, names }: AppProps) {
           bg={bg}
           inbox={inbox}
           names={names}
+          connection={connection}
           me={status.address}
           onOpen={open}
           onNew={() => setRoute({ name: 'new' })}
@@ -101,7 +104,7 @@ export function App({ bg, inbox, session, names }: AppProps) {
           onLock={lock}
         />
       )}
-      {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} names={names} topic={route.topic} me={status.address} onBack={toInbox} prefetched={prefetched} />}
+      {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} names={names} connection={connection} topic={route.topic} me={status.address} onBack={toInbox} prefetched={prefetched} />}
       {route.name === 'new' && (
         <NewConversation
           bg={bg}

@@ -7,13 +7,16 @@ import { PortClient } from '../src/port-client.ts';
 import { Inbox, Session, firstPageParams } from './state.ts';
 import { App } from './app.tsx';
 import { NameBook } from './names.ts';
+import { NodeConnection } from './connection.ts';
 import './styles.css';
 
 const bg = new PortClient('popup');
 const session = new Session(bg, bg.call('app.status'));
 const inbox = new Inbox(bg);
 const names = new NameBook(bg, () => inbox.afterWaitedOn());
+const connection = new NodeConnection(bg);
+void connection.refresh();
 // Locked or no account: this fails quietly and the app asks again once unlocked.
 void inbox.load(bg.call('conversations.list', firstPageParams), { quiet: true });
 
-render(<App bg={bg} inbox={inbox} session={session} names={names} />, document.getElementById('app')!);
+render(<App bg={bg} inbox={inbox} session={session} names={names} connection={connection} />, document.getElementById('app')!);

@@ -112,6 +112,10 @@ export interface Catalogue {
   /** Downloads, verifies and decrypts a remote attachment of a message. */
   'attachments.loadRemote': { params: { messageId: string }; result: AttachmentContent };
   'sync.now': { params: undefined; result: SyncStats };
+  /** What was typed and not sent in a conversation (kept in memory, across popup closes, until lock). */
+  'drafts.get': { params: { topic: string }; result: string };
+  /** Keeps a conversation's draft; an empty text removes it. */
+  'drafts.set': { params: { topic: string; text: string }; result: true };
   /** Whether the node answers right now (the offline banner); changes come as `connection` events. */
   'connection.get': { params: undefined; result: ConnectionView };
 
@@ -170,6 +174,8 @@ export const CALLERS: { [M in keyof Catalogue]: readonly Caller[] } = {
   'sync.now': ['popup'],
   'names.lookup': ['popup', 'prompt'],
   'names.resolve': ['popup'],
+  'drafts.get': ['popup'],
+  'drafts.set': ['popup'],
   'connection.get': ['popup'],
   'sites.list': ['popup'],
   'sites.revoke': ['popup'],

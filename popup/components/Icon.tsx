@@ -1,6 +1,9 @@
 // Inline SVG icons (stroke paths, 24×24), decorative: the button around each one carries the name.
 const PATHS = {
   back: 'M15 18l-6-6 6-6',
+  up: 'M12 19V5M5 12l7-7 7 7',
+  qr: 'M3 3h7v7H3zM14 3h7v7h-7zM3 14h7v7H3zM14 14h3v3h-3zM18 18h3v3h-3zM14 19h2M19 14h2',
+  down: 'M12 5v14M19 12l-7 7-7-7',
   compose: 'M12 20h9M16.5 3.5a2.12 2.12 0 013 3L7 19l-4 1 1-4z',
   settings: 'M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6',
   lock: 'M5 11h14v10H5zM8 11V7a4 4 0 018 0v4',

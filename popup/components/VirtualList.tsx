@@ -19,12 +19,24 @@ export interface VirtualListProps<T> {
   stickToBottom?: boolean;
   /** change it to jump to the bottom (e.g. after sending) */
   bottomSignal?: number;
+  /** chat mode: open with this row at the top instead of at the bottom (the first unread message) */
+  startAtKey?: string;
+  /** change `seq` to bring the row `key` to the top of the view (e.g. "jump to the first unread") */
+  revealKey?: { key: string; seq: number };
+  /** chat mode: told whenever the view arrives at, or leaves, the bottom */
+  onAtBottom?: (atBottom: boolean) => void;
+  /** told whenever the row `watch.key` goes above the top of the view, or comes back */
+  watch?: { key: string; onAbove: (above: boolean) => void };
+  /** rows that arrow keys may move focus to (default: every row) */
+  focusable?: (item: T) => boolean;
   /** called when the top of the list is near (to load older rows) */
   onNearStart?: () => void;
   /** called once, after the first commit that has rows */
   onFirstRows?: () => void;
   /** accessible name of the list */
   label: string;
+  /** id of an element that says how to use the list (keys) */
+  describedBy?: string;
   /** ARIA role of each row wrapper; the window gets the matching container role */
   rowRole?: 'listitem' | 'none';
   /** selector, inside a row, of the element that arrow keys move focus to */
@@ -51,8 +63,13 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const heights = useRef(new Map<string, number>());
   const [version, setVersion] = useState(0);
   const [viewport, setViewport] = useState(props.initialViewport ?? 440);
-  const atBottom = useRef(!!stickToBottom);
-  const anchor = useRef<Anchor | null>(null);
+  const atBottom = useRef(!!stickToBottom && !props.startAtKey);
+  const anchor = useRef<Anchor | null>(props.startAtKey ? { key: props.startAtKey, delta: 8 } : null);
+  /** the scrollTop this component set last: the scroll event it causes is not the person scrolling */
+  const setByUs = useRef<number | null>(null);
+  const reportedBottom = useRef<boolean | undefined>(undefined);
+  const reportedAbove = useRef(false);
+  const lastReveal = useRef(props.revealKey?.seq);
   const pendingFocus = useRef<number | null>(null);
   const firstRowsSeen = useRef(false);
   const lastBottomSignal = useRef(props.bottomSignal);
@@ -62,6 +79,11 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   if (props.bottomSignal !== lastBottomSignal.current) {
     lastBottomSignal.current = props.bottomSignal;
     atBottom.current = true;
+  }
+  if (props.revealKey && props.revealKey.seq !== lastReveal.current) {
+    lastReveal.current = props.revealKey.seq;
+    atBottom.current = false;
+    anchor.current = { key: props.revealKey.key, delta: 8 };
   }
 
   const keys = useMemo(() => items.map(itemKey), [items]);
@@ -120,8 +142,18 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     }
     const want = top;
     mounted.current = true;
-    if (Math.abs(el.scrollTop - want) > 0.5) el.scrollTop = want;
+    if (Math.abs(el.scrollTop - want) > 0.5) {
+      el.scrollTop = want;
+      setByUs.current = el.scrollTop;
+    }
+    // Opened at a row (or revealed one) and yet at the very bottom: follow new rows from here.
+    if (stickToBottom && !atBottom.current && el.scrollTop >= Math.max(0, total - viewport) - 4) atBottom.current = true;
     if (!atBottom.current) setAnchorFrom(el.scrollTop);
+    if (stickToBottom && reportedBottom.current !== atBottom.current) {
+      reportedBottom.current = atBottom.current;
+      props.onAtBottom?.(atBottom.current);
+    }
+    reportAbove(el.scrollTop);
     if (changed) {
       setVersion((v) => v + 1);
       return;
@@ -179,14 +211,29 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     return () => ro.disconnect();
   }, []);
 
+  const reportAbove = (scrollTop: number) => {
+    const w = props.watch;
+    const i = w && indexOfKey.get(w.key);
+    const above = i !== undefined && offsets[i + 1] <= scrollTop;
+    if (w && above !== reportedAbove.current) {
+      reportedAbove.current = above;
+      w.onAbove(above);
+    }
+  };
+
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
+    reportAbove(el.scrollTop);
     const max = Math.max(0, total - viewport);
     const bottom = el.scrollTop >= max - 4;
     const wasBottom = atBottom.current;
     if (props.scrollMemory) props.scrollMemory.top = el.scrollTop;
-    atBottom.current = !!stickToBottom && bottom;
+    // A scroll this component made (following rows that grew, an image that loaded) keeps the bottom
+    // state; only the person scrolling changes it.
+    const ours = setByUs.current !== null && Math.abs(el.scrollTop - setByUs.current) < 1;
+    setByUs.current = null;
+    if (!ours) atBottom.current = !!stickToBottom && bottom;
     setAnchorFrom(el.scrollTop);
     const r = visibleRange(offsets, el.scrollTop, viewport, overscan);
     // re-render only when the window must move (or to pick up bottom state / loading older rows)
@@ -205,7 +252,11 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     const page = Math.max(1, Math.floor(viewport / (offsets[i + 1] - offsets[i] || 60)) - 1);
     const next =
       e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? items.length - 1 : e.key === 'PageDown' ? i + page : i - page;
-    const idx = Math.max(0, Math.min(items.length - 1, next));
+    let idx = Math.max(0, Math.min(items.length - 1, next));
+    // skip rows focus cannot land on (day separators), in the direction of travel
+    const step = idx < i ? -1 : 1;
+    while (props.focusable && idx >= 0 && idx < items.length && !props.focusable(items[idx])) idx += step;
+    if (idx < 0 || idx >= items.length) idx = i;
     if (idx === i) return;
     e.preventDefault();
     const el = scroller.current!;
@@ -246,6 +297,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
           class="vwindow"
           role={props.rowRole === 'none' ? undefined : 'list'}
           aria-label={props.label}
+          aria-describedby={props.describedBy}
           style={{ transform: `translateY(${offsets[start] ?? 0}px)` }}
         >
           {rows}

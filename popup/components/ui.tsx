@@ -41,7 +41,9 @@ export async function copyText(text: string): Promise<boolean> {
     await navigator.clipboard.writeText(text);
     return true;
   } catch {
-    // Clipboard API refused (no user activation in some contexts): fall back to a hidden field.
+    // Clipboard API refused (no user activation in some contexts): fall back to a hidden field, and
+    // give the focus back to where it was (the copy button) afterwards.
+    const before = document.activeElement as HTMLElement | null;
     const ta = document.createElement('textarea');
     ta.value = text;
     ta.setAttribute('readonly', '');
@@ -51,6 +53,7 @@ export async function copyText(text: string): Promise<boolean> {
     ta.select();
     const ok = document.execCommand('copy');
     ta.remove();
+    before?.focus();
     return ok;
   }
 }
@@ -155,11 +158,23 @@ export function Field(
 }
 
 /** An error for a person; announced at once. */
-export function ErrorNote({ children }: { children: ComponentChildren }) {
+/** An error for a person; the technical words (`detail`) one click away, under "Details". */
+export function ErrorNote({ children, detail }: { children: ComponentChildren; detail?: string }) {
   return (
-    <p class="error-note" role="alert">
-      {children}
-    </p>
+    <div class="error-note" role="alert">
+      <p>{children}</p>
+      {detail && <Details text={detail} />}
+    </div>
+  );
+}
+
+/** The technical words of an error, folded away: a person opens them to report a problem. */
+export function Details({ text, tabIndex }: { text: string; tabIndex?: number }) {
+  return (
+    <details class="details">
+      <summary tabIndex={tabIndex}>Details</summary>
+      <code>{text}</code>
+    </details>
   );
 }
 

@@ -6,6 +6,9 @@ import {
   bytesToBase64,
   daysBetween,
   errorText,
+  linkParts,
+  firstUnreadId,
+  problemOf,
   estimateRowHeight,
   formatBytes,
   formatDay,
@@ -137,9 +140,17 @@ test('rows: day separators, sender groups, folded reactions and receipts, Read o
   ];
   const rows = buildRows(messages, { me: ME, now: at(2024, 3, 5, 18), locale: 'en-GB' });
   assert.deepEqual(
-    rows.map((r) => (r.kind === 'day' ? r.label : `${r.key}${r.first ? 'F' : ''}${r.last ? 'L' : ''}${r.own ? 'o' : ''}${r.read ? 'R' : ''}`)),
-    ['Yesterday', '1F', '2L', '3FLo', 'Today', '4FLo', '5FLoR'],
+    rows.map((r) => (r.kind !== 'message' ? r.key : `${r.key}${r.first ? 'F' : ''}${r.last ? 'L' : ''}${r.own ? 'o' : ''}${r.read ? 'R' : ''}`)),
+    ['day:2024-3-4', '1F', '2L', '3FLo', 'day:2024-3-5', '4FLo', '5FLoR'],
   );
+  assert.deepEqual(rows.filter((r) => r.kind === 'day').map((r) => r.kind === 'day' && r.label), ['Yesterday', 'Today']);
+  // opened with two unread: the line goes above the first of the two newest from the peer
+  const from = firstUnreadId(messages, ME, 2);
+  assert.equal(from, '1');
+  assert.equal(firstUnreadId(messages, ME, 1), '2');
+  assert.equal(firstUnreadId(messages, ME, 0), undefined);
+  const withLine = buildRows(messages, { me: ME, now: day2, unread: { from: '2', count: 1 } }).map((r) => r.key);
+  assert.deepEqual(withLine.slice(0, 4), ['day:2024-3-4', '1', 'unread', '2']);
   assert.equal(peerReadUpTo(messages, ME), day2 + 61 * 60_000);
   // a receipt older than the last own message says nothing about it
   const rows2 = buildRows(messages.slice(0, 6).concat(msg({ id: 'rr', sent: day2 + 1, senderAddress: PEER, contentType: ContentTypes.readReceipt, content: {} })), {
@@ -164,5 +175,17 @@ test('errors read as sentences', () => {
   assert.equal(errorText({ code: -32603, message: 'Wrong password', data: { reason: 'wrong-password' } }), 'Wrong password.');
   assert.equal(errorText({ code: 4900, message: 'x' }), 'The extension restarted. Please try again.');
   assert.match(errorText(new TypeError('Failed to fetch')), /^Cannot reach the XMTP node/);
+  // developer words stay out of the sentence and one click away, in the details
+  const p = problemOf(new TypeError('NetworkError when attempting to fetch resource.'));
+  assert.equal(p.text, 'Cannot reach the XMTP node. Check your connection, or the node address in Settings.');
+  assert.match(p.detail ?? '', /NetworkError when attempting/);
+  assert.deepEqual(problemOf({ code: -32603, message: 'Cannot reach the XMTP node: Failed to fetch', data: { reason: 'unreachable' } }).text, 'Cannot reach the XMTP node.');
+  assert.deepEqual(problemOf({ code: -32603, message: 'Wrong password', data: { reason: 'wrong-password' } }), { text: 'Wrong password.', detail: 'Wrong password · code -32603 · reason wrong-password' });
   assert.equal(errorText({ code: -32603, message: 'The node at http://x is unreachable' }), 'The node at http://x is unreachable.');
+});
+
+test('links in text: http(s) only, without the punctuation that ends the sentence', () => {
+  assert.deepEqual(linkParts('see https://example.com/a?b=1, and (http://x.org/y).'), ['see ', { url: 'https://example.com/a?b=1' }, ', and (', { url: 'http://x.org/y' }, ').']);
+  assert.deepEqual(linkParts('javascript:alert(1) ftp://x.org no links'), ['javascript:alert(1) ftp://x.org no links']);
+  assert.deepEqual(linkParts('https://en.wikipedia.org/wiki/Foo_(bar)'), [{ url: 'https://en.wikipedia.org/wiki/Foo_(bar)' }]);
 });

@@ -278,6 +278,8 @@ export function peerReadUpTo(messages: MessageView[], me: string | undefined): n
 
 export type Row =
   | { kind: 'day'; key: string; label: string }
+  /** the line above the first message not read yet when the conversation was opened */
+  | { kind: 'unread'; key: string; count: number }
   | {
       kind: 'message';
       key: string;
@@ -296,6 +298,18 @@ export interface RowOptions {
   locale?: string;
   /** a pause longer than this starts a new group even from the same sender */
   groupGapMs?: number;
+  /** the first unread message: an "unread" line goes above it, saying how many there are */
+  unread?: { from: string; count: number };
+}
+
+/**
+ * The first of the `count` newest messages from the peer that count as unread (not reactions or read
+ * receipts, as the background counts them), or undefined when none of them is in `messages`.
+ */
+export function firstUnreadId(messages: MessageView[], me: string | undefined, count: number): string | undefined {
+  if (count <= 0) return undefined;
+  const fromPeer = messages.filter((m) => isShown(m) && !sameAddress(m.senderAddress, me));
+  return fromPeer[Math.max(0, fromPeer.length - count)]?.id;
 }
 
 /** Messages shown as bubbles: reactions and read receipts are folded into other messages. */
@@ -324,6 +338,7 @@ export function buildRows(messages: MessageView[], opts: RowOptions): Row[] {
     const joins = (a: MessageView | undefined, b: MessageView | undefined) =>
       !!a && !!b && sameAddress(a.senderAddress, b.senderAddress) && dayKey(a.sent) === dayKey(b.sent) && Math.abs(b.sent - a.sent) <= gap;
     const own = sameAddress(m.senderAddress, opts.me);
+    if (opts.unread?.from === m.id) rows.push({ kind: 'unread', key: 'unread', count: opts.unread.count });
     rows.push({
       kind: 'message',
       key: m.id,
@@ -339,7 +354,7 @@ export function buildRows(messages: MessageView[], opts: RowOptions): Row[] {
 
 /** A rough height (px) before a row is measured, so the first paint lands close to the truth. */
 export function estimateRowHeight(row: Row): number {
-  if (row.kind === 'day') return 32;
+  if (row.kind !== 'message') return 32;
   const m = row.message;
   let h = 38;
   const text = asText(m) ?? (asReply(m) ? previewOf(m) : undefined);
@@ -377,15 +392,62 @@ export function isDisplayableImage(mimeType: string): boolean {
 // ---------------------------------------------------------------- errors
 
 /** A sentence for a person, from whatever a call threw. */
-export function errorText(e: unknown): string {
-  const err = e as { code?: number; message?: string };
-  const msg = typeof err?.message === 'string' ? err.message : String(e);
-  if (err?.code === ErrorCode.disconnected) return 'The extension restarted. Please try again.';
-  if (err?.code === ErrorCode.unsupportedMethod) return 'This version of the extension cannot do that yet.';
-  if (reasonOf(e) === 'locked') return 'The inbox is locked. Unlock it and try again.';
-  if (/failed to fetch|networkerror|network error|econnrefused|unreachable/i.test(msg) && !/node/i.test(msg)) {
-    return `Cannot reach the XMTP node. Check your connection or the node URL in Settings. (${msg})`;
+// ---------------------------------------------------------------- links
+
+const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+
+/**
+ * Text split into plain parts and http(s) links, for showing links as links. Punctuation that ends a
+ * sentence is not part of the link; nothing but http and https ever becomes one.
+ */
+export function linkParts(text: string): (string | { url: string })[] {
+  const out: (string | { url: string })[] = [];
+  let at = 0;
+  for (const match of text.matchAll(URL_IN_TEXT)) {
+    let url = match[0];
+    while (/[.,;:!?]$/.test(url) || (url.endsWith(')') && !url.includes('('))) url = url.slice(0, -1);
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(url).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) continue;
+    if (match.index > at) out.push(text.slice(at, match.index));
+    out.push({ url });
+    at = match.index + url.length;
   }
-  const s = msg.trim() || 'Something went wrong.';
-  return s[0].toUpperCase() + s.slice(1) + (/[.!?)]$/.test(s) ? '' : '.');
+  if (at < text.length) out.push(text.slice(at));
+  return out;
+}
+
+/** An error as a person reads it: what happened and what to do, with the technical words apart. */
+export interface Problem {
+  text: string;
+  /** what the browser, the background or the node said, for the "Details" a person can open */
+  detail?: string;
+}
+
+const NETWORK = /failed to fetch|networkerror|network error|econnrefused|load failed|fetch failed|unreachable|websocket closed/i;
+
+export function problemOf(e: unknown): Problem {
+  const err = e as { code?: number; message?: string; data?: { reason?: string; detail?: string } };
+  const msg = (typeof err?.message === 'string' ? err.message : String(e)).trim();
+  const reason = reasonOf(e);
+  const technical = [msg, typeof err?.code === 'number' && `code ${err.code}`, reason && `reason ${reason}`, err?.data?.detail].filter(Boolean).join(' · ');
+  const text = (() => {
+    if (err?.code === ErrorCode.disconnected) return 'The extension restarted. Please try again.';
+    if (err?.code === ErrorCode.unsupportedMethod) return 'This version of the extension cannot do that yet.';
+    if (reason === 'locked') return 'The inbox is locked. Unlock it and try again.';
+    // A sentence of ours names the node already (and which one); the browser's words do not.
+    if ((reason === 'unreachable' || NETWORK.test(msg)) && !/node/i.test(msg)) return 'Cannot reach the XMTP node. Check your connection, or the node address in Settings.';
+    // The background's own messages are written for people; keep them, minus a technical tail.
+    const s = msg.replace(/:\s*(TypeError|NetworkError|Error|failed to fetch|fetch failed|load failed|network ?error)\b.*$/is, '') || 'Something went wrong.';
+    return s[0]!.toUpperCase() + s.slice(1) + (/[.!?)]$/.test(s) ? '' : '.');
+  })();
+  return technical && technical !== text && technical + '.' !== text ? { text, detail: technical } : { text };
+}
+
+export function errorText(e: unknown): string {
+  return problemOf(e).text;
 }

@@ -2,7 +2,7 @@
 // it asks in plain words, and Allow / Deny. When the inbox is locked it asks for the password first;
 // when there is no identity yet it onboards first — including signing in with the requesting page's
 // own wallet. The background closes the window once the answer is in (or moves it on to the site's
-// next request); closing it is the same as Deny.
+// next request); closing it (or pressing Escape) is the same as Deny.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PromptView } from '../../src/messages.ts';
@@ -57,6 +57,19 @@ export function PromptApp({ bg, id }: { bg: Bg; id: string }) {
       else setPhase({ t: 'error', message: errorText(e) });
     }
   };
+
+  // Escape closes the window, as Deny (what closing it means anyway); a dialog or menu that handles
+  // Escape itself stops it first.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      e.preventDefault();
+      if (phase.t === 'ready') void answer(false).finally(() => window.close());
+      else window.close();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [phase]);
 
   return <div class="prompt-app">{body(phase, status, bg, id, answer, setStatus)}</div>;
 }

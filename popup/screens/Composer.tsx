@@ -1,7 +1,7 @@
 // The message composer: Enter sends, Shift+Enter starts a new line; a small file (≤ 1 MB) can be
 // attached and goes inline with the message; a reply shows what it answers, with a way to cancel.
 import type { RefObject } from 'preact';
-import { useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { MessageView } from '../../src/views.ts';
 import { formatBytes, previewOf, shortAddress } from '../lib/format.ts';
 import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
@@ -16,6 +16,10 @@ export interface ComposerProps {
   onSend: (text: string, file: File | null) => Promise<boolean>;
   inputRef: RefObject<HTMLTextAreaElement | null>;
   disabled?: boolean;
+  /** the conversation's draft, once known: it fills the box if nothing was typed yet */
+  draft?: string;
+  /** what is typed, as it changes (kept as the draft) */
+  onDraft?: (text: string) => void;
 }
 
 const MAX_LINES_PX = 120;
@@ -27,6 +31,13 @@ export function Composer(props: ComposerProps) {
   const [busy, setBusy] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const id = useId();
+  const typed = useRef(false);
+
+  useEffect(() => {
+    if (!props.draft || typed.current) return;
+    setText(props.draft);
+    requestAnimationFrame(resize);
+  }, [props.draft]);
 
   const resize = () => {
     const ta = props.inputRef.current;
@@ -45,6 +56,7 @@ export function Composer(props: ComposerProps) {
     setBusy(false);
     if (ok) {
       setText('');
+      props.onDraft?.('');
       setFile(null);
       requestAnimationFrame(resize);
     }
@@ -128,7 +140,10 @@ export function Composer(props: ComposerProps) {
           value={text}
           disabled={props.disabled}
           onInput={(e) => {
-            setText((e.target as HTMLTextAreaElement).value);
+            const v = (e.target as HTMLTextAreaElement).value;
+            typed.current = true;
+            setText(v);
+            props.onDraft?.(v);
             resize();
           }}
           onKeyDown={(e) => {

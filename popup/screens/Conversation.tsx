@@ -6,10 +6,12 @@ import { ContentTypes, type ConversationView, type MessageView } from '../../src
 import type { Bg, Inbox } from '../state.ts';
 import { useStore } from '../state.ts';
 import { useName, type NameBook } from '../names.ts';
-import { bytesToBase64, errorText, peerLabel, shortAddress } from '../lib/format.ts';
-import { Avatar, CopyButton, Dialog, ErrorNote, IconButton, useFocusOnMount } from '../components/ui.tsx';
+import { bytesToBase64, peerLabel, problemOf, shortAddress } from '../lib/format.ts';
+import { Avatar, CopyButton, Dialog, ErrorNote, IconButton } from '../components/ui.tsx';
 import { Composer } from './Composer.tsx';
 import { ConsentBanner } from './ConsentBanner.tsx';
+import { OfflineBanner } from '../components/OfflineBanner.tsx';
+import type { NodeConnection } from '../connection.ts';
 import { MessageList } from './MessageList.tsx';
 import { useConversationMessages, type Prefetched } from './useConversationMessages.ts';
 
@@ -17,6 +19,7 @@ export interface ConversationProps {
   bg: Bg;
   inbox: Inbox;
   names: NameBook;
+  connection: NodeConnection;
   topic: string;
   me: string | undefined;
   onBack: () => void;
@@ -31,14 +34,26 @@ export function Conversation(props: ConversationProps) {
   const conv = inbox.get(topic) ?? fetched;
   const name = useName(props.names, conv?.peerAddress);
   useEffect(() => void (conv && props.names.want([conv.peerAddress])), [conv?.peerAddress]);
-  const m = useConversationMessages(topic, { bg, inbox, names: props.names, me, prefetched: props.prefetched });
+  // How many were unread when it opened (where the unread line goes): read before opening marks it read.
+  const unreadAtOpen = useRef<number | undefined>(undefined);
+  if (conv && unreadAtOpen.current === undefined) unreadAtOpen.current = conv.unreadCount;
+  const m = useConversationMessages(topic, { bg, inbox, names: props.names, me, prefetched: props.prefetched, known: !!conv });
   const { setError } = m;
   const [replyTo, setReplyTo] = useState<MessageView | null>(null);
   const [pickerFor, setPickerFor] = useState<string | null>(null);
   const [bottomSignal, setBottomSignal] = useState(0);
   const [confirmBlock, setConfirmBlock] = useState(false);
+  const [link, setLink] = useState<string | null>(null);
+  const draft = useDraft(bg, topic);
+  // Focus goes to the message box (once it can take it: the conversation is known): a person who
+  // opens a conversation mostly wants to write.
   const composer = useRef<HTMLTextAreaElement>(null);
-  const heading = useFocusOnMount<HTMLHeadingElement>();
+  const focusedBox = useRef(false);
+  useEffect(() => {
+    if (!conv || focusedBox.current) return;
+    focusedBox.current = true;
+    composer.current?.focus({ preventScroll: true });
+  }, [!!conv]);
 
   useEffect(() => {
     if (inbox.get(topic)) return;
@@ -47,7 +62,10 @@ export function Conversation(props: ConversationProps) {
         setFetched(c);
         inbox.upsert(c);
       },
-      (e) => setError(errorText(e)),
+      (e) => {
+        unreadAtOpen.current ??= 0; // unknown conversation: no unread line
+        setError(problemOf(e));
+      },
     );
   }, [topic]);
 
@@ -62,7 +80,7 @@ export function Conversation(props: ConversationProps) {
       try {
         data = bytesToBase64(new Uint8Array(await file.arrayBuffer()));
       } catch (e) {
-        setError(`Could not read “${file.name}”: ${errorText(e)}`);
+        setError({ text: `Could not read “${file.name}”. Try choosing the file again.`, detail: problemOf(e).detail ?? problemOf(e).text });
         return false;
       }
       const ok = await wrap(ContentTypes.attachment, { filename: file.name, mimeType: file.type || 'application/octet-stream', data });
@@ -81,7 +99,7 @@ export function Conversation(props: ConversationProps) {
       inbox.patch(topic, { consent: state });
       setFetched((f) => (f ? { ...f, consent: state } : f));
     } catch (e) {
-      setError(errorText(e));
+      setError(problemOf(e));
     }
   };
 
@@ -97,7 +115,7 @@ export function Conversation(props: ConversationProps) {
         <IconButton icon="back" label="Back to inbox" onClick={props.onBack} />
         {peer && <Avatar address={peer} size={28} image={name?.avatar} />}
         <div class="bar-title">
-          <h1 id="conv-title" tabIndex={-1} ref={heading} title={peer}>
+          <h1 id="conv-title" title={peer}>
             {who}
           </h1>
           {(name || conv?.context?.conversationId) && (
@@ -107,12 +125,14 @@ export function Conversation(props: ConversationProps) {
         {peer && <CopyButton text={peer} />}
         {consent === 'allowed' && <IconButton icon="block" label="Block" title="Block this address" haspopup="dialog" onClick={() => setConfirmBlock(true)} />}
       </header>
+      <OfflineBanner connection={props.connection} onRetry={() => void bg.call('sync.now').catch(() => {})} />
       <ConsentBanner consent={consent} onSet={(state) => void setConsent(state)} />
       <MessageList
         m={m}
         me={me}
         label={`Messages with ${who}`}
         bottomSignal={bottomSignal}
+        unreadAtOpen={unreadAtOpen.current}
         actions={{
           bg,
           me,
@@ -126,14 +146,48 @@ export function Conversation(props: ConversationProps) {
           },
           onRetry: m.retry,
           onDiscard: m.discard,
+          // People not in your contacts (requests, blocked) get a word of caution before their link opens.
+          onLink: (url) => (consent === 'allowed' ? openLink(url) : setLink(url)),
         }}
       />
       <p class="sr-only" aria-live="polite">
         {m.announce}
       </p>
-      {m.error && <ErrorNote>{m.error}</ErrorNote>}
+      {m.error && <ErrorNote detail={m.error.detail}>{m.error.text}</ErrorNote>}
       {consent !== 'denied' && (
-        <Composer me={me} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} onSend={onSend} inputRef={composer} disabled={!conv} />
+        <Composer
+          me={me}
+          replyTo={replyTo}
+          onCancelReply={() => setReplyTo(null)}
+          onSend={onSend}
+          inputRef={composer}
+          disabled={!conv}
+          draft={draft.text}
+          onDraft={draft.save}
+        />
+      )}
+      {link && (
+        <Dialog title="Open this link?" role="alertdialog" onClose={() => setLink(null)} describe="link-desc">
+          <div id="link-desc">
+            <p>{who} is not in your contacts. Links from people you do not know can lead to scams and fake sign-in pages.</p>
+            <p class="link-url">{link}</p>
+          </div>
+          <div class="dialog-actions">
+            <button type="button" class="btn" data-autofocus onClick={() => setLink(null)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              class="btn primary"
+              onClick={() => {
+                openLink(link);
+                setLink(null);
+              }}
+            >
+              Open link
+            </button>
+          </div>
+        </Dialog>
       )}
       {confirmBlock && (
         <Dialog title={`Block ${who}?`} role="alertdialog" onClose={() => setConfirmBlock(false)} describe="block-desc">
@@ -158,3 +212,43 @@ export function Conversation(props: ConversationProps) {
     </section>
   );
 }
+
+/** A link from a message, in a new tab that cannot reach back to the inbox (no opener, no referrer). */
+function openLink(url: string): void {
+  window.open(url, '_blank', 'noopener,noreferrer');
+}
+
+/**
+ * A conversation's draft, kept by the background (in memory) across popup closes: `text` is what was
+ * kept (undefined until it is known), `save` keeps a new one a moment after typing stops.
+ */
+function useDraft(bg: Bg, topic: string): { text: string | undefined; save: (text: string) => void } {
+  const [text, setText] = useState<string | undefined>(undefined);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const pending = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    bg.call('drafts.get', { topic }).then(setText, () => setText(''));
+    // leaving the conversation (or closing the popup) keeps what was typed last
+    const flush = () => {
+      if (pending.current === undefined) return;
+      void bg.call('drafts.set', { topic, text: pending.current }).catch(() => {});
+      pending.current = undefined;
+    };
+    addEventListener('pagehide', flush);
+    return () => {
+      clearTimeout(timer.current);
+      flush();
+      removeEventListener('pagehide', flush);
+    };
+  }, [topic]);
+  const save = (t: string) => {
+    pending.current = t;
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      pending.current = undefined;
+      void bg.call('drafts.set', { topic, text: t }).catch(() => {});
+    }, 300);
+  };
+  return { text, save };
+}
+

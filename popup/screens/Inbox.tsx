@@ -7,11 +7,14 @@ import type { ConversationView, NameView } from '../../src/views.ts';
 import type { Bg, Inbox as InboxModel } from '../state.ts';
 import { useStore } from '../state.ts';
 import type { NameBook } from '../names.ts';
-import { formatListTime, listPreview, matchesSearch, peerLabel, tabCounts, type Tab } from '../lib/format.ts';
+import { formatListTime, listPreview, matchesSearch, peerLabel, sameAddress, tabCounts, type Tab } from '../lib/format.ts';
 import { markAfterPaint } from '../lib/perf.ts';
 import { VirtualList } from '../components/VirtualList.tsx';
 import { Avatar, ErrorNote, IconButton } from '../components/ui.tsx';
 import { Icon } from '../components/Icon.tsx';
+import { OfflineBanner } from '../components/OfflineBanner.tsx';
+import { MyAddress } from '../components/MyAddress.tsx';
+import type { NodeConnection } from '../connection.ts';
 
 const TABS: { id: Tab; label: string }[] = [
   { id: 'allowed', label: 'Messages' },
@@ -29,6 +32,7 @@ export interface InboxProps {
   onNew: () => void;
   onSettings: () => void;
   onLock: () => void;
+  connection: NodeConnection;
 }
 
 export function Inbox(props: InboxProps) {
@@ -97,6 +101,7 @@ export function Inbox(props: InboxProps) {
         <img src="icons/icon-32.png" width={24} height={24} alt="" />
         <h1 id="inbox-title">XMTP Inbox</h1>
         <span class="grow" />
+        {props.me && <MyAddress address={props.me} />}
         <IconButton icon="compose" label="New conversation" onClick={props.onNew} />
         <IconButton icon="settings" label="Settings" onClick={props.onSettings} />
         <IconButton icon="lock" label="Lock" onClick={props.onLock} />
@@ -134,14 +139,7 @@ export function Inbox(props: InboxProps) {
           </button>
         ))}
       </div>
-      {offline && (
-        <div class="banner warn" role="alert">
-          <span>Offline: {offline} Showing saved messages.</span>
-          <button type="button" class="btn small" onClick={() => void props.inbox.sync(true)}>
-            Retry
-          </button>
-        </div>
-      )}
+      <OfflineBanner connection={props.connection} syncProblem={offline} onRetry={() => void props.inbox.sync(true)} />
       <div class="panel" role="tabpanel" id="inbox-panel" aria-labelledby={`tab-${tab}`}>
         {error && !conversations ? (
           <div class="pad">
@@ -191,7 +189,10 @@ function ConversationRow({ c, name, me, now, onOpen }: { c: ConversationView; na
           </time>
         </span>
         <span class="crow-bottom">
-          <span class="crow-preview">{preview}</span>
+          <span class="crow-preview">
+            <SendState c={c} me={me} />
+            {preview}
+          </span>
           {unread && (
             <span class="unread-count">
               {c.unreadCount > 99 ? '99+' : c.unreadCount}
@@ -202,6 +203,13 @@ function ConversationRow({ c, name, me, now, onOpen }: { c: ConversationView; na
       </span>
     </button>
   );
+}
+
+/** Our last message is still waiting to go out, or failed: said before its preview, in words. */
+function SendState({ c, me }: { c: ConversationView; me?: string }) {
+  const m = c.lastMessage;
+  if (!m || m.status === 'sent' || !sameAddress(m.senderAddress, me)) return null;
+  return m.status === 'failed' ? <span class="crow-state failed">Not sent · </span> : <span class="crow-state">Sending… · </span>;
 }
 
 /** Grey rows where conversations will be, before the first answer (also the popup's first frame). */

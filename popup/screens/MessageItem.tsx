@@ -1,7 +1,9 @@
-// One message of a conversation: its bubble (text, reply quote, attachment, or fallback), the actions
-// (react, reply), the reactions under it and its state (time, sending, failed with Retry/Discard, Read).
+// One message of a conversation: its bubble (text with clickable links, reply quote, attachment, or
+// fallback), the actions (react, reply), the reactions under it and its state (time, sending, failed
+// with Retry/Discard, Read). A message is one stop of the list's roving focus (MessageList): its
+// controls are reached with the arrow keys, never with Tab, so a long thread is not a long Tab trip.
 import type { ComponentChild } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { AttachmentContent, MessageView } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
 import {
@@ -9,6 +11,7 @@ import {
   asRemoteAttachment,
   asReply,
   asText,
+  linkParts,
   base64ToBytes,
   errorText,
   fallbackText,
@@ -23,6 +26,7 @@ import {
   type Row,
 } from '../lib/format.ts';
 import { Icon } from '../components/Icon.tsx';
+import { Details } from '../components/ui.tsx';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -38,12 +42,25 @@ export interface MessageActions {
   onReply: (m: MessageView) => void;
   onRetry: (m: MessageView) => void;
   onDiscard: (m: MessageView) => void;
+  /** the message that is the list's one Tab stop */
+  active: string | undefined;
+  setActive: (id: string) => void;
+  /** a link in a message was clicked: open it (after a confirmation for a stranger's link) */
+  onLink: (url: string) => void;
 }
 
 export function DaySeparator({ label }: { label: string }) {
   return (
     <div class="day">
       <span>{label}</span>
+    </div>
+  );
+}
+
+export function UnreadLine({ count }: { count: number }) {
+  return (
+    <div class="day unread-line">
+      <span>{count === 1 ? '1 unread message' : `${count} unread messages`}</span>
     </div>
   );
 }
@@ -56,20 +73,26 @@ export function MessageItem({ row, a }: { row: Extract<Row, { kind: 'message' }>
   const reply = asReply(m);
   const canAct = m.status === 'sent';
   return (
-    <div class={`msg ${own ? 'own' : 'peer'} ${row.first ? 'first' : ''} ${row.last ? 'last' : ''} ${m.status}`}>
+    <div
+      class={`msg ${own ? 'own' : 'peer'} ${row.first ? 'first' : ''} ${row.last ? 'last' : ''} ${m.status}`}
+      data-msg={m.id}
+      tabIndex={a.active === m.id ? 0 : -1}
+      onFocus={(e) => e.target === e.currentTarget && a.setActive(m.id)}
+    >
       <div class="msg-line">
         <div class="bubble" title={formatFull(m.sent)}>
           <span class="sr-only">
             {who}, {formatClock(m.sent)}:{' '}
           </span>
           {reply && <Quote reference={reply.reference} a={a} />}
-          <Body bg={a.bg} m={m} contentType={reply ? reply.contentType : m.contentType} content={reply ? reply.content : m.content} />
+          <Body a={a} m={m} contentType={reply ? reply.contentType : m.contentType} content={reply ? reply.content : m.content} />
         </div>
         {canAct && (
           <div class={`msg-actions ${a.pickerFor === m.id ? 'open' : ''}`}>
             <button
               type="button"
               class="icon-btn small"
+              tabIndex={-1}
               aria-label="React"
               title="React"
               aria-expanded={a.pickerFor === m.id}
@@ -79,7 +102,7 @@ export function MessageItem({ row, a }: { row: Extract<Row, { kind: 'message' }>
             >
               <Icon name="smile" size={16} />
             </button>
-            <button type="button" class="icon-btn small" aria-label="Reply" title="Reply" onClick={() => a.onReply(m)}>
+            <button type="button" class="icon-btn small" tabIndex={-1} aria-label="Reply" title="Reply" onClick={() => a.onReply(m)}>
               <Icon name="reply" size={16} />
             </button>
           </div>
@@ -92,6 +115,7 @@ export function MessageItem({ row, a }: { row: Extract<Row, { kind: 'message' }>
             <button
               type="button"
               key={r.emoji}
+              tabIndex={-1}
               class={`chip ${r.mine ? 'mine' : ''}`}
               aria-pressed={r.mine}
               aria-label={`${r.emoji} ${r.count}`}
@@ -114,10 +138,11 @@ function Meta({ row, a }: { row: Extract<Row, { kind: 'message' }>; a: MessageAc
     return (
       <div class="meta failed">
         <span role="alert">Not sent{m.error ? `: ${m.error}` : ''}</span>
-        <button type="button" class="btn small" onClick={() => a.onRetry(m)}>
+        {m.errorDetail && <Details text={m.errorDetail} tabIndex={-1} />}
+        <button type="button" class="btn small" tabIndex={-1} onClick={() => a.onRetry(m)}>
           <Icon name="retry" size={14} /> Retry
         </button>
-        <button type="button" class="btn small ghost" onClick={() => a.onDiscard(m)}>
+        <button type="button" class="btn small ghost" tabIndex={-1} onClick={() => a.onDiscard(m)}>
           Discard
         </button>
       </div>
@@ -163,10 +188,11 @@ function Quote({ reference, a }: { reference: string; a: MessageActions }) {
   );
 }
 
-function Body({ bg, m, contentType, content }: { bg: Bg; m: MessageView; contentType: string; content: unknown }): ComponentChild {
+function Body({ a, m, contentType, content }: { a: MessageActions; m: MessageView; contentType: string; content: unknown }): ComponentChild {
+  const bg = a.bg;
   const c = { contentType, content };
   const text = asText(c);
-  if (text !== undefined) return <p class="text">{text}</p>;
+  if (text !== undefined) return <p class="text">{linkParts(text).map((p) => (typeof p === 'string' ? p : <Link url={p.url} onLink={a.onLink} />))}</p>;
   const att = asAttachment(c);
   if (att) return <AttachmentView att={att} />;
   const remote = asRemoteAttachment(c);
@@ -176,6 +202,24 @@ function Body({ bg, m, contentType, content }: { bg: Bg; m: MessageView; content
       {fallbackText(m)}
       <span class="unsupported"> · {contentType.split(':')[0]} is not supported here</span>
     </p>
+  );
+}
+
+/** A link in a message: opened in a new tab with no opener and no referrer, through `onLink`. */
+function Link({ url, onLink }: { url: string; onLink: (url: string) => void }) {
+  return (
+    <a
+      href={url}
+      target="_blank"
+      rel="noopener noreferrer"
+      tabIndex={-1}
+      onClick={(e) => {
+        e.preventDefault();
+        onLink(url);
+      }}
+    >
+      {url}
+    </a>
   );
 }
 
@@ -206,7 +250,7 @@ export function AttachmentView({ att }: { att: AttachmentContent }) {
         <img src={url} alt={name} />
         <figcaption>
           <span class="att-name">{name}</span>
-          <a class="att-dl" href={url} download={name} aria-label={`Download ${name}`} title={`Download ${name}`}>
+          <a class="att-dl" tabIndex={-1} href={url} download={name} aria-label={`Download ${name}`} title={`Download ${name}`}>
             <Icon name="download" size={14} />
           </a>
         </figcaption>
@@ -221,7 +265,7 @@ export function AttachmentView({ att }: { att: AttachmentContent }) {
         <span class="att-size">{size}</span>
       </span>
       {url && (
-        <a class="att-dl boxed" href={url} download={name} aria-label={`Download ${name}`} title={`Download ${name}`}>
+        <a class="att-dl boxed" tabIndex={-1} href={url} download={name} aria-label={`Download ${name}`} title={`Download ${name}`}>
           <Icon name="download" size={16} />
         </a>
       )}
@@ -265,7 +309,7 @@ function RemoteAttachmentView({ bg, m, filename, size }: { bg: Bg; m: MessageVie
           </span>
         )}
       </span>
-      <button type="button" class="btn small" onClick={load} disabled={busy} aria-label={`Load ${name}`}>
+      <button type="button" class="btn small" tabIndex={-1} onClick={load} disabled={busy} aria-label={`Load ${name}`}>
         {busy ? <span class="spinner" aria-hidden="true" /> : <Icon name="download" size={14} />} Load
       </button>
     </div>
@@ -279,8 +323,12 @@ function ReactionPicker({ m, a }: { m: MessageView; a: MessageActions }) {
     a.setPickerFor(null);
     if (refocus) document.querySelector<HTMLElement>(`[data-react-for="${CSS.escape(m.id)}"]`)?.focus();
   };
-  useEffect(() => {
+  // Focus moves in before the picker is painted (a layout effect): a key pressed as soon as it shows
+  // lands in it, not on the button that opened it.
+  useLayoutEffect(() => {
     ref.current?.querySelector<HTMLElement>('button')?.focus();
+  }, []);
+  useEffect(() => {
     const onDown = (e: MouseEvent) => {
       const t = e.target as HTMLElement;
       if (!ref.current?.contains(t) && !t.closest(`[data-react-for]`)) close(false);

@@ -5,7 +5,7 @@ import type { ConversationView, ResolvedName } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
 import type { NameBook } from '../names.ts';
 import { errorText, isAddress, sameAddress, shortAddress } from '../lib/format.ts';
-import { checksumError } from '../../src/address.ts';
+import { reasonOf } from '../../src/rpc.ts';
 import { Avatar, ErrorNote, Field, IconButton, useFocusOnMount } from '../components/ui.tsx';
 import { useName } from '../names.ts';
 
@@ -65,8 +65,6 @@ export function NewConversation({ bg, names, me, onBack, onStarted }: { bg: Bg; 
     const q = value.trim();
     setError(null);
     if (!isAddress(q) && !looksLikeName(q)) return refuse('Enter a name such as alice.eth, or an Ethereum address: 0x followed by 40 hexadecimal characters.');
-    const typo = isAddress(q) ? checksumError(q) : undefined;
-    if (typo) return refuse(typo);
     setBusy(true);
     try {
       let peer = q;
@@ -82,6 +80,8 @@ export function NewConversation({ bg, names, me, onBack, onStarted }: { bg: Bg; 
       if (isAddress(q) && !(await canMessage(peer))) return refuse(notOnXmtp('This address'));
       onStarted(await bg.call('conversations.new', { peerAddress: peer }));
     } catch (err) {
+      // The background checks an address's EIP-55 checksum (the popup does not carry Keccak for it).
+      if (reasonOf(err) === 'bad-checksum') return refuse(errorText(err).replace(/^0x[0-9a-f]{40}:\s*/i, ''));
       setError(errorText(err));
       setBusy(false);
     }

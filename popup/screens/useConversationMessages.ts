@@ -5,7 +5,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { MessageView } from '../../src/views.ts';
 import type { Bg, Inbox } from '../state.ts';
 import type { NameBook } from '../names.ts';
-import { errorText, isShown, mergeMessages, peerLabel, previewOf, sameAddress } from '../lib/format.ts';
+import { isShown, mergeMessages, peerLabel, previewOf, problemOf, sameAddress, type Problem } from '../lib/format.ts';
 import { markAfterPaint } from '../lib/perf.ts';
 
 export const PAGE = 100;
@@ -27,9 +27,9 @@ export interface ConversationMessages {
   hasMore: boolean;
   loadingOlder: boolean;
   loadOlder(): Promise<void>;
-  /** a readable error of the last failed request, if any */
-  error: string | null;
-  setError(e: string | null): void;
+  /** the last failed request, if any, for a person */
+  error: Problem | null;
+  setError(e: Problem | null): void;
   /** the last live message from the peer, for screen readers */
   announce: string;
   /** Queues a send; the pending message shows at once. Resolves false (and sets `error`) if refused. */
@@ -40,14 +40,22 @@ export interface ConversationMessages {
 
 export function useConversationMessages(
   topic: string,
-  ctx: { bg: Bg; inbox: Inbox; names: NameBook; me: string | undefined; prefetched?: Prefetched },
+  ctx: {
+    bg: Bg;
+    inbox: Inbox;
+    names: NameBook;
+    me: string | undefined;
+    prefetched?: Prefetched;
+    /** the conversation itself is known (its unread count was read): only then does opening mark it read */
+    known: boolean;
+  },
 ): ConversationMessages {
   const { bg, inbox, names, me } = ctx;
   const [messages, setMessages] = useState<MessageView[]>([]);
   const [loaded, setLoaded] = useState(false);
   const [hasMore, setHasMore] = useState(true);
   const [loadingOlder, setLoadingOlder] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Problem | null>(null);
   const [announce, setAnnounce] = useState('');
   const known = useRef(new Set<string>());
   const olderBusy = useRef(false);
@@ -81,7 +89,7 @@ export function useConversationMessages(
         setLoaded(true);
       },
       (e) => {
-        setError(errorText(e));
+        setError(problemOf(e));
         setLoaded(true);
       },
     );
@@ -106,8 +114,8 @@ export function useConversationMessages(
   }, [loaded]);
 
   useEffect(() => {
-    if (loaded) markRead();
-  }, [loaded]);
+    if (loaded && ctx.known) markRead();
+  }, [loaded, ctx.known]);
 
   const loadOlder = async () => {
     if (olderBusy.current || !hasMore || !messages.length) return;
@@ -118,7 +126,7 @@ export function useConversationMessages(
       apply(page, false);
       setHasMore(page.length >= PAGE);
     } catch (e) {
-      setError(errorText(e));
+      setError(problemOf(e));
     } finally {
       olderBusy.current = false;
       setLoadingOlder(false);
@@ -133,7 +141,7 @@ export function useConversationMessages(
       inbox.noteMessage(m);
       return true;
     } catch (e) {
-      setError(errorText(e));
+      setError(problemOf(e));
       return false;
     }
   };
@@ -151,12 +159,12 @@ export function useConversationMessages(
     retry: (m) =>
       void bg.call('outbox.retry', { id: m.id }).then(
         (r) => setMessages((cur) => mergeMessages(cur.filter((x) => x.id !== m.id), [r])),
-        (e) => setError(errorText(e)),
+        (e) => setError(problemOf(e)),
       ),
     discard: (m) =>
       void bg.call('outbox.discard', { id: m.id }).then(
         () => setMessages((cur) => cur.filter((x) => x.id !== m.id)),
-        (e) => setError(errorText(e)),
+        (e) => setError(problemOf(e)),
       ),
   };
 }

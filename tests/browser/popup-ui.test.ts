@@ -14,6 +14,7 @@ import { axeViolations, launchHarness, type Harness } from '../popup/harness.ts'
 import { ALICE, SAMPLE_NAMES, bigSeed, ME, NOT_ON_XMTP, ERIN, PASSWORD, RESTORE_ADDRESS, RESTORE_KEY, sampleSeed, samplePhoto, TOPICS, NEWBIE } from '../popup/seed.ts';
 import type { FakeSeed } from '../popup/fake-background.ts';
 import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
+import decodeQR from '@paulmillr/qr/decode.js';
 
 const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
 let shotDir: string;
@@ -109,6 +110,60 @@ describe('lock and unlock', () => {
 });
 
 describe('inbox', () => {
+  test('my address in the header: in full, copied, and as a QR code that scans back to it', async () => {
+    const page = await h.open(sampleSeed());
+    await conversationsList(page).waitFor();
+    await page.getByRole('button', { name: 'My address' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Your address' });
+    await dialog.getByText(ME, { exact: true }).waitFor();
+    // (the harness page is not a secure context: the copy falls back to a selected field, as it can in the popup)
+    await page.evaluate(() => {
+      document.addEventListener('copy', () => ((window as any).__copied = String(document.getSelection())));
+    });
+    await dialog.getByRole('button', { name: 'Copy address' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Copied to the clipboard' }).waitFor();
+    assert.equal(await page.evaluate(() => (window as any).__copied), ME);
+    // draw the code as a camera would see it and decode it with an independent decoder
+    const qr = dialog.getByRole('img', { name: /QR code of your address/ });
+    const image = await qr.evaluate(async (svg) => {
+      const img = new Image();
+      img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(new XMLSerializer().serializeToString(svg));
+      await img.decode();
+      const px = (svg as SVGSVGElement).viewBox.baseVal.width * 8; // 8 pixels a module
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = px;
+      const ctx = canvas.getContext('2d')!;
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(img, 0, 0, px, px);
+      const { data } = ctx.getImageData(0, 0, px, px);
+      return { width: px, height: px, data: Array.from(data) };
+    });
+    assert.equal(decodeQR({ ...image, data: Uint8Array.from(image.data) }), ME);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
+  test('offline: a banner says so in plain words (details one click away); a row shows our unsent and failed messages', async () => {
+    const seed = sampleSeed({ connection: { online: false, since: Date.now() - 60_000, detail: 'websocket closed (1006) · http://localhost:5555' } });
+    const bob = seed.conversations.find((c) => c.id === TOPICS.bob)!;
+    bob.lastMessage = { id: 'p1', conversation: TOPICS.bob, senderAddress: ME, sent: Date.now(), contentType: 'xmtp.org/text:1.0', content: 'on its way', status: 'pending' };
+    const alice = seed.conversations.find((c) => c.id === TOPICS.alice)!;
+    alice.lastMessage = { id: 'f1', conversation: TOPICS.alice, senderAddress: ME, sent: Date.now() - 1000, contentType: 'xmtp.org/text:1.0', content: 'refused', status: 'failed', error: 'The node refused the message.' };
+    const page = await h.open(seed);
+    const banner = page.getByRole('alert').filter({ hasText: 'Offline: cannot reach the XMTP node.' });
+    await banner.waitFor();
+    assert.doesNotMatch((await banner.locator('p, span').first().textContent())!, /1006|websocket/i, 'no developer words in the sentence');
+    await banner.getByText('Details').click();
+    await banner.getByText(/websocket closed \(1006\)/).waitFor();
+    await conversationsList(page).getByRole('button', { name: /Sending… · You: on its way/ }).waitFor();
+    await conversationsList(page).getByRole('button', { name: /Not sent · You: refused/ }).waitFor();
+    // the node is back: the banner goes
+    await page.evaluate(() => (window as any).__fake.emit('connection', { online: true, since: Date.now() }));
+    await banner.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
   test('tabs by consent with counts, previews, unread, search, keyboard', async () => {
     const page = await h.open(sampleSeed(), { fixedClock: true });
     const messages = page.getByRole('tab', { name: /Messages/ });
@@ -147,17 +202,18 @@ describe('inbox', () => {
     await conversationsList(page).waitFor();
     // header buttons, search, the selected tab, then the first row
     const order: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 7; i++) {
       await page.keyboard.press('Tab');
       order.push(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.getAttribute('role') ?? document.activeElement?.tagName ?? ''));
     }
-    assert.deepEqual(order.slice(0, 5), ['New conversation', 'Settings', 'Lock', 'Search conversations', 'tab']);
+    assert.deepEqual(order.slice(0, 6), ['My address', 'New conversation', 'Settings', 'Lock', 'Search conversations', 'tab']);
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('title')), ALICE, 'Tab reaches the first conversation');
     assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'solid', 'focus is visible');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: '0xB0B0…0b0b' }).waitFor();
-    await page.getByRole('textbox', { name: 'Message' }).focus();
+    // opening a conversation puts the focus in the message box: typing goes straight in
+    await page.waitForFunction(() => document.activeElement?.getAttribute('placeholder') === 'Message');
     await page.keyboard.type('typed with the keyboard');
     await page.keyboard.press('Enter');
     await page.getByText('typed with the keyboard').waitFor();
@@ -216,6 +272,102 @@ describe('inbox', () => {
 });
 
 describe('conversation', () => {
+  test('unread: a line above the first unread, opened at it; scrolled up, a button counts what arrives and jumps to the newest', async () => {
+    const seed = bigSeed(3, 300);
+    const t0 = seed.conversations[0]!;
+    t0.unreadCount = 40;
+    const page = await h.open(seed, { hash: '#/c/' + encodeURIComponent(t0.id) });
+    const line = page.getByText('40 unread messages');
+    await line.waitFor();
+    const inView = (el: { boundingBox(): Promise<{ y: number } | null> }) => el.boundingBox().then((b) => !!b && b.y > 0 && b.y < 600);
+    assert.equal(await inView(line), true, 'opened at the first unread');
+    const newest = await page.evaluate(() => (window as any).__fake.state.messages[Object.keys((window as any).__fake.state.messages)[0]].at(-1).content);
+    assert.equal(await page.getByText(newest, { exact: true }).count(), 0, 'the newest is further down, not rendered yet');
+    const jump = page.getByRole('button', { name: /Newest|new message/ });
+    await jump.waitFor();
+    await page.evaluate(
+      ({ topic, peer }) => (window as any).__fake.push(topic, { id: 'live-1', conversation: topic, senderAddress: peer, sent: Date.now(), contentType: 'xmtp.org/text:1.0', content: 'arrived while you read', status: 'sent' }),
+      { topic: t0.id, peer: t0.peerAddress },
+    );
+    await page.getByRole('button', { name: '1 new message' }).click();
+    const arrived = page.getByRole('list', { name: /^Messages with/ }).getByText('arrived while you read');
+    await arrived.waitFor();
+    assert.equal(await inView(arrived), true);
+    await jump.waitFor({ state: 'detached' });
+    // the way back up to where the unread began
+    await page.getByRole('button', { name: 'First unread' }).click();
+    await line.waitFor();
+    assert.equal(await inView(line), true);
+    await page.close();
+  });
+
+  test('links are links; a stranger’s asks first, and opens with no way back to the inbox', async () => {
+    const page = await h.open(sampleSeed(), { hash: '#/c/' + encodeURIComponent(TOPICS.erin) });
+    await page.getByText(/found your address/).waitFor();
+    const url = 'http://popup.test/landing?from=erin';
+    await page.evaluate(
+      ({ topic, peer, url }) => (window as any).__fake.push(topic, { id: 'link-1', conversation: topic, senderAddress: peer, sent: Date.now(), contentType: 'xmtp.org/text:1.0', content: `our repo: ${url}.`, status: 'sent' }),
+      { topic: TOPICS.erin, peer: ERIN, url },
+    );
+    const link = page.getByRole('link', { name: url });
+    await link.click();
+    const dialog = page.getByRole('alertdialog', { name: 'Open this link?' });
+    await dialog.getByText(url).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(page.context().pages().length, 1, 'nothing opened');
+    await link.click();
+    const opened = page.context().waitForEvent('page');
+    await page.getByRole('alertdialog', { name: 'Open this link?' }).getByRole('button', { name: 'Open link' }).click();
+    const tab = await opened;
+    await tab.waitForLoadState();
+    assert.equal(tab.url(), url);
+    assert.equal(await tab.evaluate(() => window.opener), null, 'noopener');
+    await page.close();
+  });
+
+  test('keyboard: focus starts in the message box, at most 3 Tabs from the header; the messages are one Tab stop, with arrow keys inside', async () => {
+    const page = await h.open(sampleSeed(), { hash: '#/c/' + encodeURIComponent(TOPICS.bob) });
+    await page.getByText('need one more signer').waitFor();
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('placeholder') === 'Message');
+    // every control inside the messages is reached with arrows: the whole list is a single Tab stop
+    const tabbable = await page.locator('.messages :is([tabindex="0"], a[href]:not([tabindex="-1"]), button:not([tabindex="-1"]), summary:not([tabindex="-1"]))').count();
+    assert.equal(tabbable, 1);
+    await page.locator('header.bar').getByRole('button').last().focus();
+    let presses = 0;
+    while (presses < 10 && !(await box.evaluate((el) => el === document.activeElement))) {
+      await page.keyboard.press('Tab');
+      presses++;
+    }
+    assert.ok(presses <= 3, `${presses} Tab presses from the header to the message box`);
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-msg') ?? document.activeElement?.getAttribute('aria-label') ?? '');
+    await page.keyboard.press('Shift+Tab'); // the attach button
+    await page.keyboard.press('Shift+Tab'); // the newest message
+    const newest = await focused();
+    assert.match(newest, /^msg-/);
+    await page.keyboard.press('ArrowUp');
+    const earlier = await focused();
+    assert.ok(earlier && earlier !== newest, 'ArrowUp moves to the message before');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await focused(), 'React');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await focused(), 'Reply');
+    await page.keyboard.press('Escape');
+    assert.equal(await focused(), earlier, 'Escape goes back to the message, not out of the conversation');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await page.getByText(/Replying to/).waitFor();
+    assert.equal(await box.evaluate((el) => el === document.activeElement), true, 'Reply puts the focus in the box');
+    await page.keyboard.press('Escape'); // cancels the reply, stays in the conversation
+    await page.getByText(/Replying to/).waitFor({ state: 'detached' });
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(), earlier, 'the list remembers the message last focused');
+    await page.close();
+  });
+
   test('send with Enter, Shift+Enter for a new line, pending then sent, failed with Retry', async () => {
     const page = await h.open(sampleSeed({ deliveryMs: 400 }), { hash: '#/c/' + encodeURIComponent(TOPICS.bob) });
     const box = page.getByRole('textbox', { name: 'Message' });

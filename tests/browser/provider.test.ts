@@ -80,6 +80,15 @@ describe('window.xmtp with a real node (Chromium)', () => {
     await clickClosing(p1.getByRole('button', { name: 'Deny' }));
     assert.equal((await denied.settled()).code, 4001);
     await noPrompt(ext.context, ext.base);
+    // Escape closes the prompt window, as Deny
+    const escaped = await start(page, 'xmtp_connect');
+    const p2 = await nextPrompt(ext.context, ext.base);
+    await p2.getByRole('button', { name: 'Deny' }).waitFor();
+    await p2.keyboard.press('Escape').catch((e: Error) => {
+      if (!/closed/i.test(e.message)) throw e;
+    });
+    assert.equal((await escaped.settled()).code, 4001);
+    await noPrompt(ext.context, ext.base);
     assert.deepEqual((await call(page, 'xmtp_accounts')).ok, []);
 
     await connect(page);

@@ -5,7 +5,7 @@
 //
 // `fakeBackground` is serialised into the page (tests/browser/support/in-page.ts): it must not use
 // anything from outside its own body. `window.__fake` gives the test a handle on its state.
-import type { AccountView, AppStatus, ConversationView, MessageView, NameView, Settings, SiteGrantView } from '../../src/views.ts';
+import type { AccountView, AppStatus, ConnectionView, ConversationView, MessageView, NameView, Settings, SiteGrantView } from '../../src/views.ts';
 import type { Method, Params, Result } from '../../src/messages.ts';
 
 /** The fake answers part of the catalogue, each method with the real params and result types. */
@@ -28,6 +28,8 @@ export interface FakeSeed {
   latencyMs: number;
   /** sync.now fails with this message */
   syncError?: string;
+  /** what connection.get answers (default: online) */
+  connection?: ConnectionView;
   /** what account.reveal shows for a phrase */
   phrase: string;
   /** verified names by lower-case address; `names.lookup` answers the first half at once, the rest by event */
@@ -268,6 +270,7 @@ export function fakeBackground(seed: FakeSeed): void {
       if (seed.syncError) throw err(-32603, seed.syncError);
       return { conversations: state.conversations.length, newMessages: 0, ms: 1 };
     },
+    'connection.get': () => seed.connection ?? { online: true, since: 0 },
     'sites.list': () => state.sites,
     'sites.revoke': (p) => {
       state.sites = state.sites.filter((s) => s.origin !== p.origin);
