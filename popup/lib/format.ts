@@ -440,7 +440,7 @@ export function problemOf(e: unknown): Problem {
     if (err?.code === ErrorCode.unsupportedMethod) return 'This version of the extension cannot do that yet.';
     if (reason === 'locked') return 'The inbox is locked. Unlock it and try again.';
     // A sentence of ours names the node already (and which one); the browser's words do not.
-    if ((reason === 'unreachable' || NETWORK.test(msg)) && !/node/i.test(msg)) return 'Cannot reach the XMTP node. Check your connection, or the node address in Settings.';
+    if (NETWORK.test(msg) && !/node/i.test(msg)) return 'Cannot reach the XMTP node. Check your connection, or the node address in Settings.';
     // The background's own messages are written for people; keep them, minus a technical tail.
     const s = msg.replace(/:\s*(TypeError|NetworkError|Error|failed to fetch|fetch failed|load failed|network ?error)\b.*$/is, '') || 'Something went wrong.';
     return s[0]!.toUpperCase() + s.slice(1) + (/[.!?)]$/.test(s) ? '' : '.');

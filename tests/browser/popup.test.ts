@@ -134,6 +134,28 @@ describe('Chromium', () => {
     await messages().getByRole('listitem').filter({ hasText: 'hello from the extension' }).first().getByRole('button', { name: '🎉 1' }).waitFor({ timeout: 30_000 });
   });
 
+  test('the inbox row previews an attachment by name; a draft is kept across closing the popup', async () => {
+    await popup.locator('input[type=file]').setInputFiles({ name: 'holiday.png', mimeType: 'image/png', buffer: samplePhoto() });
+    await popup.getByRole('button', { name: 'Send' }).click();
+    await messages().getByRole('img', { name: 'holiday.png' }).waitFor();
+    await popup.getByRole('button', { name: 'Back to inbox' }).click();
+    const row = list().getByRole('button', { name: new RegExp(`^${short(alice.address)}`) });
+    await row.filter({ hasText: 'You: 📎 holiday.png' }).waitFor({ timeout: 30_000 });
+    await row.click();
+    await popup.waitForFunction(() => document.activeElement?.getAttribute('placeholder') === 'Message');
+    await popup.keyboard.type('half-written thought');
+    await popup.waitForTimeout(600); // the draft is kept a moment after typing stops
+    await popup.close();
+    popup = await ext.openPopup();
+    await list().getByRole('button', { name: new RegExp(`^${short(alice.address)}`) }).click();
+    await popup.waitForFunction(() => (document.querySelector('textarea') as HTMLTextAreaElement | null)?.value === 'half-written thought');
+    await popup.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await sdkSees(aliceConvo, (m) => m.content === 'half-written thought', 'the draft, sent');
+    await popup.getByRole('button', { name: 'Back to inbox' }).click();
+    await popup.getByRole('button', { name: new RegExp(`^${short(alice.address)}`) }).click();
+    assert.equal(await popup.getByRole('textbox', { name: 'Message' }).inputValue(), '', 'a sent draft is gone');
+  });
+
   test('Requests: one is allowed into Messages, another is blocked', async () => {
     const bob = await createSdkClient(privateKeySigner(key(0xc2)), node.url);
     const carol = await createSdkClient(privateKeySigner(key(0xc3)), node.url);
