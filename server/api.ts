@@ -1,9 +1,10 @@
-// Message API v1 semantics, independent of the transport: publish, query, batch-query.
+// Message API v1 semantics, independent of the transport: publish and the validation of queries
+// (their answers are written by responses.ts).
 import { createHash } from 'node:crypto';
 import type { AccessControl } from './acl.ts';
 import { ApiError, Code, invalidArgument } from './errors.ts';
-import type { Envelope, QueryRequest, SortDirection } from './json.ts';
-import { envelopeJson, MAX_INT64, pagingInfoJson } from './json.ts';
+import type { Envelope, QueryRequest } from './json.ts';
+import { MAX_INT64 } from './json.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { isEphemeral, MAX_MESSAGE_BYTES, topicCategory, topicOwner, validateTopic } from './topics.ts';
@@ -97,11 +98,6 @@ export async function publish(deps: ApiDeps, envelopes: Envelope[]): Promise<Sto
   return news;
 }
 
-export interface QueryResult {
-  json: string;
-  count: number;
-}
-
 export function effectiveLimit(q: QueryRequest): number {
   const limit = q.pagingInfo.limit;
   const max = q.contentTopics.length === 1 && topicCategory(q.contentTopics[0]!) === 'userpreferences' ? MAX_PAGE_USER_PREFERENCES : MAX_PAGE;
@@ -114,51 +110,4 @@ export function validateQuery(q: QueryRequest): number {
   if (q.contentTopics.length > MAX_TOPICS_PER_QUERY) throw invalidArgument(`cannot exceed ${MAX_TOPICS_PER_QUERY} topics per query`);
   for (const t of q.contentTopics) validateTopic(t);
   return effectiveLimit(q);
-}
-
-export async function query(deps: ApiDeps, q: QueryRequest): Promise<QueryResult> {
-  const pageSize = validateQuery(q);
-  const direction: SortDirection = q.pagingInfo.direction === 1 ? 1 : 2;
-  let rows: StoredEnvelope[];
-  try {
-    rows = await deps.store.query({
-      topics: q.contentTopics,
-      startTimeNs: q.startTimeNs,
-      endTimeNs: q.endTimeNs,
-      cursor: q.pagingInfo.cursor,
-      ascending: direction === 1,
-      limit: pageSize,
-    });
-  } catch (err) {
-    deps.log.error('store query failed', { err: String(err) });
-    throw new ApiError(Code.INTERNAL, `querying envelopes: ${(err as Error).message}`);
-  }
-  const last = rows[rows.length - 1];
-  const paging =
-    rows.length < pageSize || !last
-      ? pagingInfoJson(0, null, direction)
-      : pagingInfoJson(Math.min(pageSize, MAX_PAGE), { digest: last.digest, senderTimeNs: last.ts }, direction);
-  const envs = rows.map((r) => envelopeJson(r.topic, r.ts, r.message)).join(',');
-  return { json: `{"envelopes":[${envs}],"pagingInfo":${paging}}`, count: rows.length };
-}
-
-export async function batchQuery(deps: ApiDeps, requests: QueryRequest[]): Promise<string> {
-  if (requests.length > MAX_BATCH) throw invalidArgument(`cannot exceed ${MAX_BATCH} requests in single batch`);
-  // Validate all first so a bad sub-query costs no database work; like the official node, a failing
-  // sub-query fails the whole batch as INTERNAL with the inner status in the message.
-  requests.forEach((r) => {
-    try {
-      validateQuery(r);
-    } catch (err) {
-      const e = err as ApiError;
-      throw new ApiError(Code.INTERNAL, `rpc error: code = ${codeName(e.code)} desc = ${e.message}`);
-    }
-  });
-  const results = await Promise.all(requests.map((r) => query(deps, r)));
-  return `{"responses":[${results.map((r) => r.json).join(',')}]}`;
-}
-
-function codeName(code: number): string {
-  const names: Record<number, string> = { 3: 'InvalidArgument', 13: 'Internal', 8: 'ResourceExhausted' };
-  return names[code] ?? String(code);
 }

@@ -10,6 +10,8 @@ import { recoverPublicKey, verifyDigest } from '../src/xmtp/crypto/secp256k1.ts'
 import { ApiError, Code } from './errors.ts';
 
 export const TOKEN_MAX_AGE_NS = 3600n * 1_000_000_000n;
+/** Default allowance for a client clock running fast (NodeLimits.tokenFutureSkewMs). */
+export const TOKEN_FUTURE_SKEW_MS = 5 * 60_000;
 
 const unauthenticated = (message: string) => new ApiError(Code.UNAUTHENTICATED, message);
 class TokenError extends Error {}
@@ -20,8 +22,11 @@ export interface VerifiedToken {
   createdNs: bigint;
 }
 
-/** Parses `Authorization: Bearer <base64 Token>` and validates it; throws UNAUTHENTICATED. */
-export function verifyAuthorization(header: string | undefined, nowMs: number = Date.now()): VerifiedToken {
+/**
+ * Parses `Authorization: Bearer <base64 Token>` and validates it; throws UNAUTHENTICATED. A token is
+ * valid from futureSkewMs before its creation time (a fast client clock) until one hour after it.
+ */
+export function verifyAuthorization(header: string | undefined, nowMs: number = Date.now(), futureSkewMs = TOKEN_FUTURE_SKEW_MS): VerifiedToken {
   if (header === undefined || header === '') throw unauthenticated('authorization token is not provided');
   const parts = header.split(' ');
   if (parts.length !== 2) throw unauthenticated('invalid authorization header');
@@ -33,7 +38,7 @@ export function verifyAuthorization(header: string | undefined, nowMs: number = 
     throw unauthenticated(`extracting token: ${(err as Error).message}`);
   }
   try {
-    return validateToken(token, nowMs);
+    return validateToken(token, nowMs, futureSkewMs);
   } catch (err) {
     if (err instanceof TokenError) throw unauthenticated(`validating token: ${err.message}`);
     throw unauthenticated(`validating token: ${(err as Error).message}`);
@@ -70,7 +75,7 @@ export function walletOfIdentityKey(key: PublicKey): string {
   return publicKeyToAddress(pub);
 }
 
-function validateToken(token: ReturnType<typeof decodeToken>, nowMs: number): VerifiedToken {
+function validateToken(token: ReturnType<typeof decodeToken>, nowMs: number, futureSkewMs: number): VerifiedToken {
   const key = token.identityKey!;
   const wallet = walletOfIdentityKey(key);
   const pub = key.secp256k1Uncompressed?.bytes;
@@ -85,7 +90,10 @@ function validateToken(token: ReturnType<typeof decodeToken>, nowMs: number): Ve
   const auth = decode(api.AuthData, authBytes);
   if (auth.walletAddr !== wallet) throw new TokenError('wallet address mismatch');
   const createdNs = toBigInt(auth.createdNs);
-  if (BigInt(nowMs) * 1_000_000n - createdNs > TOKEN_MAX_AGE_NS) throw new TokenError('token expired');
+  const nowNs = BigInt(nowMs) * 1_000_000n;
+  if (nowNs - createdNs > TOKEN_MAX_AGE_NS) throw new TokenError('token expired');
+  // Without this a token dated years ahead would never expire.
+  if (createdNs - nowNs > BigInt(futureSkewMs) * 1_000_000n) throw new TokenError(`token created in the future (more than ${futureSkewMs / 1000} s ahead of the node's clock)`);
   return { walletAddress: wallet, createdNs };
 }
 
@@ -96,10 +104,11 @@ function validateToken(token: ReturnType<typeof decodeToken>, nowMs: number): Ve
  */
 export class TokenCache {
   private cache = new Map<string, VerifiedToken>();
-  constructor(private max = 10_000) {}
+  constructor(private futureSkewMs = TOKEN_FUTURE_SKEW_MS, private max = 10_000) {}
 
-  peek(header: string | undefined): VerifiedToken | undefined {
-    return header ? this.cache.get(header) : undefined;
+  /** Whether verify() would answer from the cache (no signature work). */
+  has(header: string | undefined): boolean {
+    return header !== undefined && this.cache.has(header);
   }
 
   verify(header: string | undefined, nowMs: number): VerifiedToken {
@@ -111,7 +120,8 @@ export class TokenCache {
       }
       return hit;
     }
-    const v = verifyAuthorization(header, nowMs);
+    // A cached token passed the future check when it was cached; time only brings it closer.
+    const v = verifyAuthorization(header, nowMs, this.futureSkewMs);
     if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(header!, v);
     return v;

@@ -1,13 +1,9 @@
-// HTTP plumbing: CORS, body reading, JSON and error responses, client address.
+// HTTP plumbing: preflight headers, body reading, JSON and error responses, client address.
+// (Access-Control-Allow-Origin is set per request by the request path, from cors.ts.)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, Code } from './errors.ts';
 
-export const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-};
-
 export const PREFLIGHT_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Headers':
     'Content-Type,Accept,Authorization,X-Client-Version,X-App-Version,Baggage,DNT,Sec-CH-UA,Sec-CH-UA-Mobile,Sec-CH-UA-Platform,Sentry-Trace,User-Agent,x-libxmtp-version,x-app-version',
   'Access-Control-Allow-Methods': 'GET,HEAD,POST,PUT,PATCH,DELETE',
@@ -17,7 +13,6 @@ export const PREFLIGHT_HEADERS = {
 export function sendJson(res: ServerResponse, status: number, body: string, extra?: Record<string, string>): void {
   if (res.headersSent) return;
   const headers: Record<string, string | number> = {
-    'Access-Control-Allow-Origin': CORS_HEADERS['Access-Control-Allow-Origin'],
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
   };

@@ -199,7 +199,12 @@ export function parseBatchQueryRequest(body: Obj): QueryRequest[] {
 
 export function envelopeJson(topic: string, timestampNs: bigint | string, message: Uint8Array): string {
   const b64 = Buffer.isBuffer(message) ? message.toString('base64') : Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString('base64');
-  return `{"contentTopic":${JSON.stringify(topic)},"timestampNs":"${timestampNs}","message":"${b64}"}`;
+  return `${envelopeJsonHead(topic, timestampNs)}${b64}"}`;
+}
+
+/** An envelope's JSON up to the message's base64 (which is followed by `"}`). */
+export function envelopeJsonHead(topic: string, timestampNs: bigint | string): string {
+  return `{"contentTopic":${JSON.stringify(topic)},"timestampNs":"${timestampNs}","message":"`;
 }
 
 export function pagingInfoJson(limit: number, cursor: { digest: Uint8Array; senderTimeNs: bigint } | null, direction: SortDirection): string {

@@ -1,10 +1,11 @@
 // Start and stop of the node's listening server. The server itself comes from a ServerFactory, so a
 // different one (e.g. HTTPS or HTTP/2 with HTTP/1.1 fallback) can be slotted in through
 // NodeOptions.serverFactory without touching routing or admission.
-import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
+import { createServer, Server as HttpServer, type IncomingMessage, type RequestListener } from 'node:http';
 import type { EventEmitter } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { ApiError } from './errors.ts';
 import type { NodeLimits } from './limits.ts';
 import type { Logger } from './log.ts';
 
@@ -19,15 +20,35 @@ export interface ServerLike extends EventEmitter {
 
 export type ServerFactory = (listener: RequestListener, limits: NodeLimits) => ServerLike;
 
-/** Plain HTTP/1.1 (the default). */
+/** Plain HTTP/1.1 (the default), with the node's timeouts (a slow or idle client gets 408 and is closed). */
 export const httpServerFactory: ServerFactory = (listener, limits) =>
-  createServer({ keepAliveTimeout: limits.keepAliveTimeoutMs, requestTimeout: limits.requestTimeoutMs }, listener);
+  createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often the timeouts above are checked (Node's default, 30 s, would let them run late).
+      connectionsCheckingInterval: Math.max(250, Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4),
+    },
+    listener,
+  );
+
+/** A raw HTTP answer for a connection refused before any request was read (plain HTTP only). */
+export function rawJsonAnswer(status: number, reason: string, body: object): string {
+  const text = JSON.stringify(body);
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`;
+}
 
 export interface ServeOptions {
   factory: ServerFactory;
   listener: RequestListener;
   /** HTTP upgrade requests (WebSockets). */
   onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Each new connection, before anything is read: returns a release function, or throws an ApiError
+   * to refuse it (answered as JSON on plain HTTP, else just closed).
+   */
+  onConnection?(socket: Socket): () => void;
   limits: NodeLimits;
   host: string;
   port: number;
@@ -57,6 +78,21 @@ export class Serving {
       else socket.destroy();
     });
     server.on('upgrade', o.onUpgrade);
+    const gate = o.onConnection;
+    if (gate) {
+      const plain = server instanceof HttpServer;
+      server.on('connection', (socket: Socket) => {
+        try {
+          const release = gate(socket);
+          socket.once('close', release);
+        } catch (err) {
+          if (plain && err instanceof ApiError) socket.end(rawJsonAnswer(err.status, err.status === 429 ? 'Too Many Requests' : 'Service Unavailable', err.toJSON()));
+          else socket.destroy();
+          // Nothing of this connection is read: it goes once the answer is out.
+          socket.once('finish', () => socket.destroy());
+        }
+      });
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(o.port, o.host, () => {

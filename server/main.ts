@@ -5,9 +5,12 @@
 // Run with --help for every option.
 import { parseArgs } from 'node:util';
 import { isLevel, type Level } from './log.ts';
+import { DEFAULT_LIMITS, FLAGS, type NodeLimits } from './limits.ts';
 import { startNode, type BusKind } from './node.ts';
 import { openStore } from './store/open.ts';
 import { createLogger } from './log.ts';
+
+const LIMIT_HELP = (Object.keys(FLAGS) as Array<keyof NodeLimits>).map((k) => `  --${FLAGS[k].padEnd(30)} default ${DEFAULT_LIMITS[k]}`).join('\n');
 
 const HELP = `XMTP node (Message API v1 over HTTP/JSON, WebSocket subscriptions)
 
@@ -30,6 +33,12 @@ Options:
   --acl-file FILE        allow/deny list file ("allow 0x…" / "deny 0x…" lines), reloaded on change
   --privileged 0x…       wallet that may publish to any contact-/privatestore- topic (repeatable)
   --trust-proxy          take the client IP from X-Forwarded-For (last entry)
+  --cors-origin ORIGIN   web origin allowed to use the node from a browser (repeatable; patterns like
+                         chrome-extension://* or http://localhost:*; * = any). Default: on a loopback
+                         host the extensions and local pages only, on any other host every origin
+  --metrics-port PORT    serve GET /metrics on this operator port (default: not served)
+  --metrics-host HOST    host of the operator port (default 127.0.0.1)
+  --metrics-token TOKEN  also serve /metrics on the main port to "Authorization: Bearer TOKEN"
   --log-level LEVEL      debug|info|warn|error|silent (default info)
   --tls-cert FILE, --tls-key FILE
                          serve HTTPS (PEM certificate chain and key): HTTP/2 with HTTP/1.1 fallback, wss://
@@ -40,6 +49,9 @@ Options:
   --repair-interval S    seconds between repair rounds with each peer (default 30)
   --peer-rate N          envelopes per second one peer may relay to this node (default 3000; bursts of 3 s)
   -h, --help
+
+Limits (defaults and reasons: server/README.md, "Limits and exposure"):
+${LIMIT_HELP}
 
 Environment: XMTP_DB, XMTP_HOST, XMTP_PORT, XMTP_NATS_URL, XMTP_LOG_LEVEL are used when the option is absent.
 Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP reloads the allow/deny lists.`;
@@ -65,6 +77,11 @@ async function main(): Promise<void> {
         'acl-file': { type: 'string' },
         privileged: { type: 'string', multiple: true },
         'trust-proxy': { type: 'boolean' },
+        'cors-origin': { type: 'string', multiple: true },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
+        'metrics-token': { type: 'string' },
+        ...Object.fromEntries(Object.values(FLAGS).map((f) => [f, { type: 'string' as const }])),
         'log-level': { type: 'string' },
         'p2p-listen': { type: 'string', multiple: true },
         peer: { type: 'string', multiple: true },
@@ -127,6 +144,19 @@ async function main(): Promise<void> {
   if (!(repairSeconds >= 1)) fail(`invalid --repair-interval ${v['repair-interval']}`);
   const peerRate = Number(v['peer-rate'] ?? 3000);
   if (!(peerRate >= 1)) fail(`invalid --peer-rate ${v['peer-rate']}`);
+  const limits: Partial<NodeLimits> = {};
+  for (const [key, flag] of Object.entries(FLAGS) as Array<[keyof NodeLimits, string]>) {
+    const text = (v as Record<string, unknown>)[flag];
+    if (typeof text !== 'string') continue;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0) fail(`invalid --${flag} ${text}: expected a non-negative number`);
+    limits[key] = n;
+  }
+  let metricsPort: number | undefined;
+  if (v['metrics-port'] !== undefined) {
+    metricsPort = Number(v['metrics-port']);
+    if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) fail(`invalid --metrics-port ${v['metrics-port']}`);
+  }
   const node = await startNode({
     host: v.host ?? process.env.XMTP_HOST ?? '127.0.0.1',
     port,
@@ -138,6 +168,11 @@ async function main(): Promise<void> {
     aclFile: v['acl-file'],
     privilegedAddresses: v.privileged,
     trustProxy: v['trust-proxy'],
+    corsOrigins: v['cors-origin'],
+    metricsPort,
+    metricsHost: v['metrics-host'],
+    metricsToken: v['metrics-token'],
+    limits,
     logLevel: logLevel as Level,
     tls: v['tls-cert'] && v['tls-key'] ? { cert: v['tls-cert'], key: v['tls-key'] } : undefined,
     p2p: v['p2p-listen']?.length
@@ -173,7 +208,7 @@ async function main(): Promise<void> {
     void node.reloadAcl();
   });
   // Machine-readable line for scripts and tests that start the node on port 0.
-  process.stdout.write(JSON.stringify({ listening: node.url, ...(node.network ? { p2p: node.network.info().addrs } : {}) }) + '\n');
+  process.stdout.write(JSON.stringify({ listening: node.url, ...(node.network ? { p2p: node.network.info().addrs } : {}), ...(node.metricsUrl ? { metrics: node.metricsUrl } : {}) }) + '\n');
 }
 
 process.on('unhandledRejection', (err) => {

@@ -22,6 +22,10 @@ import { openStore } from './store/open.ts';
 import { tlsServerFactory, type TlsFiles } from './tls.ts';
 import type { Store } from './store/types.ts';
 import { HttpStreams } from './streams.ts';
+import { CorsPolicy, defaultOrigins } from './cors.ts';
+import { startOperatorServer, type OperatorServer } from './operator.ts';
+import { Quotas, type Resource } from './quotas.ts';
+import { readFileSync } from 'node:fs';
 import { WS_PATH, WsEndpoint } from './ws.ts';
 
 export type BusKind = 'none' | 'pg-notify' | 'nats';
@@ -59,6 +63,14 @@ export interface NodeOptions {
   serverFactory?: ServerFactory;
   /** Serve HTTPS: HTTP/2 with HTTP/1.1 fallback (and wss://) with this certificate and key (PEM files). */
   tls?: TlsFiles;
+  /** Web origins allowed to use the node from a browser (cors.ts; default depends on the host). */
+  corsOrigins?: string[];
+  /** Serve /metrics on this operator address (port 0 = any free port); default: no operator address. */
+  metricsPort?: number;
+  /** Host of the operator address (default 127.0.0.1). */
+  metricsHost?: string;
+  /** Serve /metrics on the main address too, to requests with `Authorization: Bearer <this token>`. */
+  metricsToken?: string;
   logLevel?: Level;
   logSink?: LogSink;
   /** Clock for token expiry (ms). */
@@ -78,11 +90,15 @@ export interface XmtpNode {
   store: Store;
   metrics: Metrics;
   log: Logger;
+  /** The operator address serving /metrics, if any. */
+  metricsUrl: string | null;
   /** Re-reads the allow/deny lists now. */
   reloadAcl(): Promise<void>;
   /** The node's membership of the network, when it joined one. */
   network: Network | null;
   limits: NodeLimits;
+  /** Resources held now by one address (or by everyone): connections, requests, streams, sockets, topics, body bytes. */
+  usage(resource: Resource, ip?: string): number;
   /** Open subscriptions right now (HTTP streams and WebSockets), and how many are on `topic`. */
   stats(topic?: string): { httpStreams: number; websockets: number; topicSubscribers: number };
   /** Graceful: stops accepting, ends streams and sockets, waits for requests, closes the database. */
@@ -129,9 +145,11 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     }
   }
 
-  const streams = new HttpStreams({ dispatcher, metrics, maxBufferedBytes: limits.subscriberBufferBytes, keepaliveMs: opts.streamKeepaliveMs ?? 20_000 });
+  const quotas = new Quotas(limits, metrics);
+  const streams = new HttpStreams({ dispatcher, metrics, quotas, maxBufferedBytes: limits.subscriberBufferBytes, keepaliveMs: opts.streamKeepaliveMs ?? 20_000 });
   const privileged = new Set((opts.privilegedAddresses ?? []).map((a) => a.toLowerCase()));
-  const ctx: NodeContext = { id, store, dispatcher, bus, acl, metrics, log, privileged, limits, streams, network: null };
+  const metricsToken = opts.metricsToken ?? null;
+  const ctx: NodeContext = { id, store, dispatcher, bus, acl, metrics, log, privileged, limits, streams, network: null, metricsOnMain: metricsToken !== null };
   if (opts.p2p) {
     try {
       network = ctx.network = await startNetwork({ ...opts.p2p, keyFile: opts.p2p.keyFile === undefined ? defaultKeyFile(opts.db ?? ':memory:') : opts.p2p.keyFile }, ctx);
@@ -141,32 +159,50 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     }
   }
   const authOn = opts.auth ?? true;
+  const trustProxy = opts.trustProxy ?? false;
+  const host = opts.host ?? '127.0.0.1';
+  const cors = new CorsPolicy(opts.corsOrigins?.length ? opts.corsOrigins : defaultOrigins(host));
   const admission = new Admission({
     limiter,
-    tokens: new TokenCache(),
+    tokens: new TokenCache(limits.tokenFutureSkewMs),
     acl,
     metrics,
+    quotas,
     authOn,
-    trustProxy: opts.trustProxy ?? false,
+    operatorToken: metricsToken,
+    trustProxy,
     now: opts.now ?? Date.now,
     isClosing: () => closing,
   });
-  const pipeline = new RequestPipeline({ table: new RouteTable().add(...apiRoutes(ctx)), admission, metrics, log });
+  const pipeline = new RequestPipeline({ table: new RouteTable().add(...apiRoutes(ctx)), admission, cors, metrics, log });
   const ws = new WsEndpoint({
     dispatcher,
     metrics,
     log,
+    quotas,
     pingMs: opts.wsPingMs ?? 20_000,
     maxBufferedBytes: limits.subscriberBufferBytes,
-    maxTopics: limits.wsMaxTopics,
+    maxTopics: limits.maxTopicsPerSubscription,
     maxFrameBytes: limits.wsMaxFrameBytes,
-    admit: (req, cost) => {
+    admitUpgrade: (req) => {
+      // Browsers send the page's Origin on every WebSocket handshake, and WebSockets know no CORS.
+      cors.check(req.headers.origin);
       admission.checkOpen();
-      admission.spend(admission.ip(req), 'query', cost);
+      const ip = admission.ip(req);
+      const slot = quotas.take(ip, 'sockets');
+      try {
+        admission.spend(ip, 'query', 1);
+      } catch (err) {
+        slot.release();
+        throw err;
+      }
+      return { ip, slot };
     },
+    admitRequest: (ip) => admission.spend(ip, 'query', 1),
   });
 
-  let serving: Serving;
+  let serving: Serving | undefined;
+  let operator: OperatorServer | null = null;
   try {
     serving = await Serving.start({
       factory: opts.tls ? tlsServerFactory(opts.tls) : (opts.serverFactory ?? httpServerFactory),
@@ -176,27 +212,36 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
         if ((req.url ?? '/').split('?')[0] === WS_PATH) ws.handleUpgrade(req, socket, head);
         else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       },
+      // Behind a trusted proxy every connection comes from the proxy: only the node-wide cap applies.
+      onConnection: (socket) => {
+        const held = trustProxy ? quotas.takeNodeWide('connections') : quotas.take(socket.remoteAddress ?? 'ip_unknown', 'connections');
+        return () => held.release();
+      },
       limits,
-      host: opts.host ?? '127.0.0.1',
+      host,
       port: opts.port ?? 5555,
       log,
     });
+    if (opts.metricsPort !== undefined) operator = await startOperatorServer({ host: opts.metricsHost ?? '127.0.0.1', port: opts.metricsPort, metrics, log });
   } catch (err) {
     // e.g. EADDRINUSE
     ws.close();
     await ctx.network?.close();
+    await serving?.stop({ endStreams: () => {}, idle: async () => {}, terminate: () => {} });
     await release();
     throw err;
   }
   const { url, port } = serving;
-  log.info('node listening', { url, store: store.kind, bus: bus?.name ?? 'none', auth: authOn, rateLimits: !!limiter });
+  const listening = serving;
+  warnIfFewFileDescriptors(limits, log);
+  log.info('node listening', { url, metrics: operator?.url ?? (metricsToken ? `${url}/metrics (operator token)` : 'off'), store: store.kind, bus: bus?.name ?? 'none', auth: authOn, rateLimits: !!limiter, cors: cors.origins });
 
   let closed: Promise<void> | null = null;
   function close(): Promise<void> {
     closing = true;
     closed ??= (async () => {
       log.info('node shutting down', { streams: streams.size, websockets: ws.size, inflight: pipeline.inflight });
-      await serving.stop({
+      await listening.stop({
         endStreams: () => {
           streams.endAll();
           ws.close();
@@ -205,6 +250,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
         terminate: () => ws.terminateAll(),
       });
       await ctx.network?.close().catch((err) => log.error('leaving the network', { err: String(err) }));
+      await operator?.close();
       acl.stop();
       limiter?.close();
       if (bus) await bus.close().catch((err) => log.error('closing bus', { err: String(err) }));
@@ -216,16 +262,33 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
 
   return {
     url,
-    host: opts.host ?? '127.0.0.1',
+    host,
     port,
+    metricsUrl: operator?.url ?? null,
     id,
     store,
     metrics,
     log,
     limits,
+    usage: (resource, ip) => quotas.used(resource, ip),
     reloadAcl: () => acl.reload(true),
     network: ctx.network,
     stats: (topic) => ({ httpStreams: streams.size, websockets: ws.size, topicSubscribers: topic ? dispatcher.count(topic) : 0 }),
     close,
   };
+}
+
+/** The connection limit is only real if the process may open that many files (`ulimit -n`). */
+function warnIfFewFileDescriptors(limits: NodeLimits, log: Logger): void {
+  let soft: number;
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (!m || m[1] === 'unlimited') return;
+    soft = Number(m[1]);
+  } catch {
+    return; // not Linux
+  }
+  if (soft < limits.maxConnections + 256) {
+    log.warn('the open-file limit is below the connection limit: raise `ulimit -n` or lower --max-connections', { openFiles: soft, maxConnections: limits.maxConnections });
+  }
 }

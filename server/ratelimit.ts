@@ -40,6 +40,18 @@ export class RateLimiter {
 
   /** Spends `cost` tokens or throws RESOURCE_EXHAUSTED naming `shown` (the request's whole cost). */
   spend(ip: string, type: BucketType, cost: number, priority = false, shown = cost): void {
+    const { b, key } = this.bucket(ip, type, priority);
+    if (cost > b.tokens) throw new ApiError(Code.RESOURCE_EXHAUSTED, `${shown} exceeds rate limit ${key}`);
+    b.tokens -= cost;
+  }
+
+  /** Tokens left in the address's regular bucket. */
+  available(ip: string, type: BucketType): number {
+    return this.bucket(ip, type, false).b.tokens;
+  }
+
+  /** The bucket, refilled up to now. */
+  private bucket(ip: string, type: BucketType, priority: boolean): { b: Bucket; key: string } {
     const cfg = this.config[type];
     const mult = priority ? cfg.priorityMultiplier : 1;
     const max = cfg.burst * mult;
@@ -52,8 +64,7 @@ export class RateLimiter {
       b.tokens = Math.min(max, b.tokens + (t - b.last) * rate);
       b.last = t;
     }
-    if (cost > b.tokens) throw new ApiError(Code.RESOURCE_EXHAUSTED, `${shown} exceeds rate limit ${key}`);
-    b.tokens -= cost;
+    return { b, key };
   }
 
   private sweep(): void {

@@ -1,7 +1,9 @@
-// The path of every HTTP request: CORS preflight, route and method (RouteTable), admission, the
-// route's handler; then the metrics and the log line, and a JSON error body for any refusal.
+// The path of every HTTP request: the Origin (cors.ts), CORS preflight, route and method
+// (RouteTable), admission, the route's handler; then the metrics and the log line, and a JSON error
+// body for any refusal.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Admission } from './admission.ts';
+import type { Admission, AdmittedCall } from './admission.ts';
+import type { CorsPolicy } from './cors.ts';
 import { ApiError, Code } from './errors.ts';
 import { PREFLIGHT_HEADERS, sendError } from './http.ts';
 import type { Logger } from './log.ts';
@@ -11,6 +13,7 @@ import type { RouteTable } from './routes.ts';
 export interface RequestPipelineOptions {
   table: RouteTable;
   admission: Admission;
+  cors: CorsPolicy;
   metrics: Metrics;
   log: Logger;
 }
@@ -44,27 +47,39 @@ export class RequestPipeline {
     this.inflight_++;
     let name = 'other'; // a bounded label set: route names, 'preflight', 'other'
     let code = 0;
+    let call: AdmittedCall | undefined;
     try {
+      const origin = req.headers.origin;
+      this.o.cors.check(origin);
+      for (const [k, v] of Object.entries(this.o.cors.headers(origin))) res.setHeader(k, v);
       if (method === 'OPTIONS') {
         if (!req.headers['access-control-request-method']) throw new ApiError(Code.UNIMPLEMENTED, 'Method Not Allowed');
         name = 'preflight';
-        res.writeHead(200, PREFLIGHT_HEADERS);
+        // Chrome asks before a public page may reach a private address (Private Network Access).
+        const pna = req.headers['access-control-request-private-network'] === 'true' ? { 'Access-Control-Allow-Private-Network': 'true' } : {};
+        res.writeHead(200, { ...PREFLIGHT_HEADERS, ...pna });
         res.end();
         return;
       }
       const route = this.o.table.match(method, path);
       name = route.name;
-      await route.handle(this.o.admission.admit(route, req, res, path));
+      call = this.o.admission.admit(route, req, res, path);
+      await route.handle(call);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(Code.INTERNAL, (err as Error)?.message ?? String(err));
       code = e.code;
       const fields = { method, path, code: e.code, status: e.status, message: e.message, ip: req.socket.remoteAddress, client: req.headers['x-client-version'] };
       if (e.status >= 500) log.error('request failed', { ...fields, stack: err instanceof ApiError ? undefined : (err as Error)?.stack });
       else log.warn('request refused', fields);
-      sendError(res, e);
-      // An oversized body is not read: the connection is closed once the answer is out.
-      if (e.code === Code.RESOURCE_EXHAUSTED && !req.complete) res.on('finish', () => req.destroy());
+      if (res.headersSent) {
+        // Failed while the answer was being written: the client sees a cut response, not a wrong one.
+        res.destroy();
+      } else {
+        refuseUnreadBody(req, res);
+        sendError(res, e);
+      }
     } finally {
+      call?.done();
       this.inflight_--;
       const seconds = (performance.now() - t0) / 1000;
       metrics.requests.inc({ method: name, code: String(code) });
@@ -73,4 +88,20 @@ export class RequestPipeline {
       if (this.inflight_ === 0) this.idleWaiters.splice(0).forEach((w) => w());
     }
   }
+}
+
+/** Bodies up to this size are read and dropped after a refusal, so the connection can be reused. */
+const DRAIN_MAX_BYTES = 64 * 1024;
+
+/**
+ * A refused request whose body was not read: a small one is drained (Node does it once the answer is
+ * sent) and the connection kept; for a large or unknown one the connection is closed once the answer
+ * is out, so the body is never received.
+ */
+function refuseUnreadBody(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || req.readableEnded) return;
+  const declared = Number(req.headers['content-length']);
+  if (req.headers['content-length'] !== undefined && declared <= DRAIN_MAX_BYTES) return;
+  res.setHeader('Connection', 'close');
+  res.on('finish', () => req.destroy());
 }

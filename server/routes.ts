@@ -4,14 +4,15 @@
 //
 // To add an endpoint, add a Route to a list given to RouteTable.add (see apiRoutes below).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { batchQuery, checkOwnership, publish, query, validateEnvelopes, type ApiDeps } from './api.ts';
-import { ApiError, Code } from './errors.ts';
+import { checkOwnership, publish, validateEnvelopes, type ApiDeps } from './api.ts';
+import { ApiError, Code, invalidArgument } from './errors.ts';
 import type { Bus } from './fanout/bus.ts';
 import { sendJson } from './http.ts';
 import { parseBatchQueryRequest, parsePublishRequest, parseQueryRequest, parseSubscribeRequest } from './json.ts';
-import type { NodeLimits } from './limits.ts';
+import { bodyLimits, type NodeLimits } from './limits.ts';
 import type { Network } from './p2p/network.ts';
 import type { BucketType } from './ratelimit.ts';
+import { answerBatch, answerQuery } from './responses.ts';
 import type { HttpStreams } from './streams.ts';
 import { validateTopic } from './topics.ts';
 import { WS_PATH } from './ws.ts';
@@ -24,8 +25,11 @@ export interface Route {
   path: string;
   /** Label in metrics and logs (a small fixed set). */
   name: string;
-  /** 'token': an XMTP auth token is verified (when the node requires auth) before anything else. */
-  auth: 'token' | 'none';
+  /**
+   * 'token': an XMTP auth token is verified (when the node requires auth) before the body is read;
+   * 'operator': the node's operator token (--metrics-token) is required.
+   */
+  auth: 'token' | 'operator' | 'none';
   /** Rate bucket charged one token on admission (handlers charge the rest with `call.charge`). */
   bucket: BucketType | null;
   /** Largest body, bytes; a larger declared Content-Length is refused before reading. */
@@ -81,25 +85,29 @@ export interface NodeContext extends ApiDeps {
   network: Network | null;
   limits: NodeLimits;
   streams: HttpStreams;
+  /** Serve /metrics on this address to holders of the operator token (else only on the operator address). */
+  metricsOnMain: boolean;
 }
 
-/** The Message API v1 endpoints and the node's own (health, metrics, index). */
+/** The Message API v1 endpoints and the node's own (health, index, metrics for the operator). */
 export function apiRoutes(ctx: NodeContext): Route[] {
   const { store, limits, streams } = ctx;
-  const post = (name: string, bucket: BucketType, handle: Route['handle'], auth: Route['auth'] = 'none'): Route => ({
+  const body = bodyLimits(limits);
+  const post = (name: string, bucket: BucketType, bodyLimit: number, handle: Route['handle'], auth: Route['auth'] = 'none'): Route => ({
     method: 'POST',
     path: `/message/v1/${name}`,
     name,
     auth,
     bucket,
-    bodyLimit: limits.maxBodyBytes,
+    bodyLimit,
     handle,
   });
-  const get = (path: string, name: string, handle: Route['handle']): Route => ({ method: 'GET', path, name, auth: 'none', bucket: null, bodyLimit: 0, handle });
-  return [
+  const get = (path: string, name: string, handle: Route['handle'], auth: Route['auth'] = 'none'): Route => ({ method: 'GET', path, name, auth, bucket: null, bodyLimit: 0, handle });
+  const routes = [
     post(
       'publish',
       'publish',
+      body.publish,
       async (call) => {
         const envelopes = parsePublishRequest(await call.json());
         call.charge(Math.max(1, envelopes.length));
@@ -112,23 +120,23 @@ export function apiRoutes(ctx: NodeContext): Route[] {
       },
       'token',
     ),
-    post('query', 'query', async (call) => {
-      const r = await query(ctx, parseQueryRequest(await call.json()));
-      sendJson(call.res, 200, r.json);
+    post('query', 'query', body.query, async (call) => {
+      await answerQuery(ctx, call.res, parseQueryRequest(await call.json()), limits.maxQueryResponseBytes);
     }),
-    post('batch-query', 'query', async (call) => {
+    post('batch-query', 'query', body.batchQuery, async (call) => {
       const requests = parseBatchQueryRequest(await call.json());
       call.charge(Math.max(1, requests.length));
-      sendJson(call.res, 200, await batchQuery(ctx, requests));
+      await answerBatch(ctx, call.res, requests, limits.maxQueryResponseBytes, limits.maxBatchResponseBytes);
     }),
-    post('subscribe', 'query', async (call) => {
+    post('subscribe', 'query', body.subscribe, async (call) => {
       const topics = [...new Set(parseSubscribeRequest(await call.json()))];
+      if (topics.length > limits.maxTopicsPerSubscription) throw invalidArgument(`cannot exceed ${limits.maxTopicsPerSubscription} topics per subscription`);
       for (const t of topics) validateTopic(t);
-      streams.open(call.req, call.res, topics);
+      streams.open(call, topics);
     }),
-    post('subscribe-all', 'query', async (call) => {
+    post('subscribe-all', 'query', body.subscribeAll, async (call) => {
       await call.json();
-      streams.open(call.req, call.res, 'all');
+      streams.open(call, 'all');
     }),
     get('/healthz', 'healthz', async (call) => {
       await store.count().catch((err) => {
@@ -136,10 +144,6 @@ export function apiRoutes(ctx: NodeContext): Route[] {
       });
       const p2p = ctx.network?.info();
       sendJson(call.res, 200, JSON.stringify({ status: 'ok', store: store.kind, bus: ctx.bus?.name ?? 'none', node: ctx.id, ...(p2p ? { p2p } : {}) }));
-    }),
-    get('/metrics', 'metrics', (call) => {
-      const body = ctx.metrics.registry.render();
-      sendJson(call.res, 200, body, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
     }),
     get('/', 'root', (call) => {
       sendJson(call.res, 200, JSON.stringify({ name: 'xmtp-inbox node', api: 'xmtp.message_api.v1', websocket: WS_PATH }));
@@ -149,4 +153,11 @@ export function apiRoutes(ctx: NodeContext): Route[] {
       throw new ApiError(Code.UNIMPLEMENTED, 'Method Not Allowed');
     }),
   ];
+  if (ctx.metricsOnMain) routes.push(get('/metrics', 'metrics', (call) => sendMetrics(ctx, call.res), 'operator'));
+  return routes;
+}
+
+/** Prometheus text exposition of the node's metrics. */
+export function sendMetrics(ctx: Pick<ApiDeps, 'metrics'>, res: ServerResponse): void {
+  sendJson(res, 200, ctx.metrics.registry.render(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
 }

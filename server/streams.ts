@@ -1,10 +1,11 @@
 // HTTP streaming subscriptions (Subscribe, SubscribeAll): the response head goes out at once, then
 // one `{"result":…}\n` line per envelope, and a single space every keepalive interval.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dispatcher, OutEnvelope, Subscriber } from './fanout/dispatcher.ts';
-import { CORS_HEADERS } from './http.ts';
 import type { Metrics } from './metrics.ts';
+import type { Quotas } from './quotas.ts';
+import type { Call } from './routes.ts';
 
 const KEEPALIVE_CHUNK = Buffer.from('1\r\n \r\n');
 
@@ -40,6 +41,8 @@ export interface HttpStreamsOptions {
   /** Bytes queued to one stream before its envelopes are dropped. */
   maxBufferedBytes: number;
   keepaliveMs: number;
+  /** Streams and topics per address and for the node (maxStreamsPerAddress, maxTopicsPerAddress, maxTopics). */
+  quotas: Quotas;
 }
 
 /** The open HTTP streams of a node. */
@@ -54,9 +57,18 @@ export class HttpStreams {
     return this.open_.size;
   }
 
-  open(req: IncomingMessage, res: ServerResponse, topics: string[] | 'all'): void {
+  /** Opens a stream for an admitted Subscribe/SubscribeAll, or throws the limit it would pass. */
+  open(call: Call, topics: string[] | 'all'): void {
+    const { req, res, ip } = call;
+    const stream = this.o.quotas.take(ip, 'streams');
+    let topicsHeld;
+    try {
+      topicsHeld = this.o.quotas.take(ip, 'topics', topics === 'all' ? 0 : topics.length);
+    } catch (err) {
+      stream.release();
+      throw err;
+    }
     res.writeHead(200, {
-      ...CORS_HEADERS,
       'Content-Type': 'application/json',
       'Grpc-Metadata-Subscribed': 'true',
       'Cache-Control': 'no-cache',
@@ -72,6 +84,8 @@ export class HttpStreams {
     this.open_.add(res);
     const keepalive = setInterval(() => sub.keepalive(), this.o.keepaliveMs);
     res.on('close', () => {
+      stream.release();
+      topicsHeld.release();
       clearInterval(keepalive);
       if (topics === 'all') dispatcher.removeAll(sub);
       else dispatcher.remove(sub, topics);

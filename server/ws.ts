@@ -10,6 +10,7 @@ import type { Dispatcher, OutEnvelope, Subscriber } from './fanout/dispatcher.ts
 import { parseTopics } from './json.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
+import type { Held, Quotas } from './quotas.ts';
 import { validateTopic } from './topics.ts';
 
 export const WS_PATH = '/message/v1/ws';
@@ -26,8 +27,12 @@ export interface WsOptions {
   maxTopics: number;
   /** Largest frame a client may send (larger: closed with 1009). */
   maxFrameBytes: number;
-  /** Rate limiting: throws an ApiError if the client may not proceed. */
-  admit: (req: IncomingMessage, cost: number) => void;
+  /** Checks an upgrade (origin, shutdown, sockets of the address, rate bucket); throws an ApiError. */
+  admitUpgrade(req: IncomingMessage): { ip: string; slot: Held };
+  /** Rate limiting of each subscribe/unsubscribe/set; throws an ApiError. */
+  admitRequest(ip: string): void;
+  /** Topic subscriptions per address and node-wide. */
+  quotas: Quotas;
 }
 
 const CLOSE_GOING_AWAY = 1001;
@@ -36,7 +41,7 @@ const CLOSE_TRY_AGAIN_LATER = 1013;
 class WsSubscriber implements Subscriber {
   readonly topics = new Set<string>();
   alive = true;
-  constructor(readonly ws: WebSocket, private opts: WsOptions) {}
+  constructor(readonly ws: WebSocket, private opts: WsOptions, readonly ip: string, readonly slot: Held, readonly topicsHeld: Held) {}
 
   deliver(env: OutEnvelope): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
@@ -70,21 +75,23 @@ export class WsEndpoint {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    let admitted;
     try {
-      this.opts.admit(req, 1);
+      admitted = this.opts.admitUpgrade(req);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(Code.INTERNAL, String(err));
+      this.opts.log.warn('websocket refused', { code: e.code, message: e.message, ip: req.socket.remoteAddress });
       const body = JSON.stringify(e.toJSON());
-      socket.end(
-        `HTTP/1.1 ${e.status} Error\r\nContent-Type: application/json\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      socket.end(`HTTP/1.1 ${e.status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+    const { ip, slot } = admitted;
+    socket.once('close', () => slot.release());
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, ip, slot));
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const sub = new WsSubscriber(ws, this.opts);
+  private onConnection(ws: WebSocket, req: IncomingMessage, ip: string, slot: Held): void {
+    const sub = new WsSubscriber(ws, this.opts, ip, slot, this.opts.quotas.take(ip, 'topics', 0));
     this.subs.add(sub);
     const log = this.opts.log.child({ transport: 'ws', ip: req.socket.remoteAddress });
     log.debug('websocket opened');
@@ -104,7 +111,7 @@ export class WsEndpoint {
         if (!msg || typeof msg !== 'object' || Array.isArray(msg)) throw invalidArgument('expected a JSON object');
         const m = msg as Record<string, unknown>;
         id = m.id;
-        this.onMessage(sub, m, req);
+        this.onMessage(sub, m);
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(Code.INTERNAL, String(err));
         log.warn('websocket request refused', { code: e.code, message: e.message });
@@ -112,6 +119,8 @@ export class WsEndpoint {
       }
     });
     ws.on('close', () => {
+      sub.slot.release();
+      sub.topicsHeld.release();
       this.opts.dispatcher.remove(sub, sub.topics);
       this.subs.delete(sub);
       log.debug('websocket closed');
@@ -120,7 +129,7 @@ export class WsEndpoint {
     sub.send({ type: 'ready', protocol: WS_PROTOCOL_VERSION, pingIntervalMs: this.opts.pingMs, maxTopics: this.opts.maxTopics });
   }
 
-  private onMessage(sub: WsSubscriber, m: Record<string, unknown>, req: IncomingMessage): void {
+  private onMessage(sub: WsSubscriber, m: Record<string, unknown>): void {
     const id = m.id;
     if (id !== undefined && typeof id !== 'string' && typeof id !== 'number') throw invalidArgument('id must be a string or a number');
     const withId = id !== undefined ? { id } : {};
@@ -136,15 +145,17 @@ export class WsEndpoint {
       case 'set': {
         const topics = parseTopics(m.topics ?? [], 'topics');
         for (const t of topics) validateTopic(t);
-        this.opts.admit(req, 1);
+        this.opts.admitRequest(sub.ip);
         const d = this.opts.dispatcher;
         if (m.type === 'unsubscribe') {
           d.remove(sub, topics);
           for (const t of topics) sub.topics.delete(t);
+          sub.topicsHeld.resize(sub.topics.size);
         } else {
           const next = new Set(m.type === 'set' ? topics : [...sub.topics, ...topics]);
           const max = this.opts.maxTopics;
-          if (next.size > max) throw invalidArgument(`cannot exceed ${max} topics per connection`);
+          if (next.size > max) throw invalidArgument(`cannot exceed ${max} topics per subscription`);
+          sub.topicsHeld.resize(next.size); // throws if the address or the node has too many
           const removed = [...sub.topics].filter((t) => !next.has(t));
           const added = [...next].filter((t) => !sub.topics.has(t));
           d.remove(sub, removed);

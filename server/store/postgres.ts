@@ -3,7 +3,7 @@
 // the row is durable when the INSERT's implicit transaction has committed (synchronous_commit on).
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.ts';
-import type { AclEntry, EnvelopeId, ProvenEnvelope, QuerySpec, RangeFingerprint, Store, StoredEnvelope, TsRange } from './types.ts';
+import type { AclEntry, EnvelopeId, EnvelopeKey, ListedEnvelope, ProvenEnvelope, QuerySpec, RangeFingerprint, Store, StoredEnvelope, TsRange } from './types.ts';
 import { clampI64, cursorMode, MAX_INT64 } from './types.ts';
 
 export interface PgStored extends StoredEnvelope {
@@ -174,7 +174,7 @@ export class PgStore implements Store {
     }
   }
 
-  private sqlFor(q: QuerySpec, topicParam: number, args: unknown[]): string {
+  private sqlFor(q: QuerySpec, topicParam: number, args: unknown[], message: string): string {
     const where = [`topic = $${topicParam}`];
     const p = (v: unknown) => {
       args.push(v);
@@ -187,22 +187,45 @@ export class PgStore implements Store {
     if (mode === 'tuple') where.push(`(ts, digest) ${op} (${p(clampI64(q.cursor!.senderTimeNs).toString())}::bigint, ${p(q.cursor!.digest)}::bytea)`);
     else if (mode === 'digest') where.push(`digest ${op} ${p(q.cursor!.digest)}::bytea`);
     const dir = q.ascending ? 'ASC' : 'DESC';
-    return `SELECT topic, ts, digest, message FROM envelopes WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, digest ${dir} LIMIT ${p(q.limit)}`;
+    return `SELECT topic, ts, digest, octet_length(message) AS size, ${message} FROM envelopes WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, digest ${dir} LIMIT ${p(q.limit)}`;
   }
 
-  async query(q: QuerySpec): Promise<StoredEnvelope[]> {
+  /** With inlineMax, messages above it are left out (octet_length of a stored value does not detoast it). */
+  private async select(q: QuerySpec, inlineMax: number | null): Promise<ListedEnvelope[]> {
     const topics = [...new Set(q.topics)];
     const args: unknown[] = [...topics];
-    const parts = topics.map((_, i) => this.sqlFor(q, i + 1, args));
+    const message = inlineMax === null ? 'message' : `CASE WHEN octet_length(message) <= ${Math.floor(inlineMax)} THEN message END AS message`;
+    const parts = topics.map((_, i) => this.sqlFor(q, i + 1, args, message));
     const dir = q.ascending ? 'ASC' : 'DESC';
     const text =
       parts.length === 1 ? parts[0]! : `${parts.map((s) => `(${s})`).join(' UNION ALL ')} ORDER BY ts ${dir}, digest ${dir} LIMIT ${q.limit}`;
-    const res = await this.pool.query<{ topic: string; ts: string; digest: Buffer; message: Buffer }>({
+    const res = await this.pool.query<{ topic: string; ts: string; digest: Buffer; size: number; message: Buffer | null }>({
       name: parts.length === 1 ? `xmtp_q_${hash(text)}` : undefined,
       text,
       values: args,
     });
-    return res.rows.map((r) => ({ topic: r.topic, ts: BigInt(r.ts), digest: r.digest, message: r.message }));
+    return res.rows.map((r) => ({ topic: r.topic, ts: BigInt(r.ts), digest: r.digest, size: r.size, message: r.message }));
+  }
+
+  async query(q: QuerySpec): Promise<StoredEnvelope[]> {
+    return (await this.select(q, null)).map(({ topic, ts, digest, message }) => ({ topic, ts, digest, message: message! }));
+  }
+
+  async list(q: QuerySpec, inlineMaxBytes: number): Promise<ListedEnvelope[]> {
+    return this.select(q, inlineMaxBytes);
+  }
+
+  async messages(keys: EnvelopeKey[]): Promise<Array<Buffer | null>> {
+    if (!keys.length) return [];
+    const res = await this.pool.query<{ i: number; message: Buffer }>({
+      name: 'xmtp_messages_by_key',
+      text: `SELECT k.i, e.message FROM unnest($1::text[], $2::bigint[], $3::bytea[]) WITH ORDINALITY AS k(topic, ts, digest, i)
+        JOIN envelopes e ON e.topic = k.topic AND e.ts = k.ts AND e.digest = k.digest`,
+      values: [keys.map((k) => k.topic), keys.map((k) => k.ts.toString()), keys.map((k) => k.digest)],
+    });
+    const out: Array<Buffer | null> = keys.map(() => null);
+    for (const r of res.rows) out[Number(r.i) - 1] = r.message;
+    return out;
   }
 
   /** Rows by store id, in id order (for the LISTEN/NOTIFY fan-out). */

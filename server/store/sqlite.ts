@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
-import type { AclEntry, EnvelopeId, ProvenEnvelope, QuerySpec, RangeFingerprint, Store, StoredEnvelope, TsRange } from './types.ts';
+import type { AclEntry, EnvelopeId, EnvelopeKey, ListedEnvelope, ProvenEnvelope, QuerySpec, RangeFingerprint, Store, StoredEnvelope, TsRange } from './types.ts';
 import { clampI64, compareRows, cursorMode } from './types.ts';
 
 interface Pending {
@@ -196,7 +196,8 @@ export class SqliteStore implements Store {
     return s;
   }
 
-  private queryTopic(topic: string, q: QuerySpec): StoredEnvelope[] {
+  /** One indexed range scan; with inlineMax, messages above it are left out (length() reads no overflow page). */
+  private queryTopic(topic: string, q: QuerySpec, inlineMax: number | null): ListedEnvelope[] {
     const where = ['topic = ?'];
     const args: unknown[] = [topic];
     if (q.startTimeNs !== 0n) {
@@ -217,19 +218,33 @@ export class SqliteStore implements Store {
       args.push(q.cursor!.digest);
     }
     const dir = q.ascending ? 'ASC' : 'DESC';
-    const sql = `SELECT ts, digest, message FROM envelopes WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, digest ${dir} LIMIT ?`;
+    const message = inlineMax === null ? 'message' : `CASE WHEN length(message) <= ${Math.floor(inlineMax)} THEN message END AS message`;
+    const sql = `SELECT ts, digest, length(message) AS size, ${message} FROM envelopes WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, digest ${dir} LIMIT ?`;
     args.push(q.limit);
-    const rows = this.stmt(sql).all(...args) as Array<{ ts: bigint; digest: Buffer; message: Buffer }>;
-    return rows.map((r) => ({ topic, ts: r.ts, digest: r.digest, message: r.message }));
+    const rows = this.stmt(sql).all(...args) as Array<{ ts: bigint; digest: Buffer; size: bigint; message: Buffer | null }>;
+    return rows.map((r) => ({ topic, ts: r.ts, digest: r.digest, size: Number(r.size), message: r.message }));
+  }
+
+  private select(q: QuerySpec, inlineMax: number | null): ListedEnvelope[] {
+    const topics = [...new Set(q.topics)];
+    if (topics.length === 1) return this.queryTopic(topics[0]!, q, inlineMax);
+    // Several topics: one indexed range scan per topic, merged in (ts, digest) order.
+    const all = topics.flatMap((t) => this.queryTopic(t, q, inlineMax));
+    all.sort(q.ascending ? compareRows : (a, b) => compareRows(b, a));
+    return all.slice(0, q.limit);
   }
 
   async query(q: QuerySpec): Promise<StoredEnvelope[]> {
-    const topics = [...new Set(q.topics)];
-    if (topics.length === 1) return this.queryTopic(topics[0]!, q);
-    // Several topics: one indexed range scan per topic, merged in (ts, digest) order.
-    const all = topics.flatMap((t) => this.queryTopic(t, q));
-    all.sort(q.ascending ? compareRows : (a, b) => compareRows(b, a));
-    return all.slice(0, q.limit);
+    return this.select(q, null).map(({ topic, ts, digest, message }) => ({ topic, ts, digest, message: message! }));
+  }
+
+  async list(q: QuerySpec, inlineMaxBytes: number): Promise<ListedEnvelope[]> {
+    return this.select(q, inlineMaxBytes);
+  }
+
+  async messages(keys: EnvelopeKey[]): Promise<Array<Buffer | null>> {
+    const s = this.stmt('SELECT message FROM envelopes WHERE topic = ? AND ts = ? AND digest = ?');
+    return keys.map((k) => (s.get(k.topic, k.ts, k.digest) as { message: Buffer } | undefined)?.message ?? null);
   }
 
   async bulkInsert(envelopes: StoredEnvelope[]): Promise<void> {

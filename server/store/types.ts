@@ -43,6 +43,19 @@ export interface ProvenEnvelope extends StoredEnvelope {
   meta?: Buffer;
 }
 
+/** A row as Store.list returns it: the message itself only when it is small. */
+export interface ListedEnvelope {
+  topic: string;
+  ts: bigint;
+  digest: Buffer;
+  /** Bytes of the message. */
+  size: number;
+  /** The message, or null when it is larger than the inline limit (fetch it with Store.messages). */
+  message: Buffer | null;
+}
+
+export type EnvelopeKey = Pick<StoredEnvelope, 'topic' | 'ts' | 'digest'>;
+
 export type Permission = 'allow' | 'deny';
 export interface AclEntry {
   /** Lowercase 0x address. */
@@ -59,6 +72,13 @@ export interface Store {
    */
   insert(envelopes: StoredEnvelope[]): Promise<StoredEnvelope[]>;
   query(spec: QuerySpec): Promise<StoredEnvelope[]>;
+  /**
+   * As query, but messages larger than inlineMaxBytes are left out (only their size is read), so a
+   * page of large envelopes costs no more memory than its keys.
+   */
+  list(spec: QuerySpec, inlineMaxBytes: number): Promise<ListedEnvelope[]>;
+  /** The messages of these rows, in order (null for a row no longer stored). */
+  messages(keys: EnvelopeKey[]): Promise<Array<Buffer | null>>;
   /** Fast seeding for benchmarks and tools: one big transaction, no fan-out. */
   bulkInsert(envelopes: StoredEnvelope[]): Promise<void>;
   count(): Promise<number>;
@@ -88,7 +108,7 @@ export function cursorMode(c: IndexCursor | null): 'none' | 'tuple' | 'digest' {
 }
 
 /** Orders rows (ts, digest) bytewise, as Query does. */
-export function compareRows(a: StoredEnvelope, b: StoredEnvelope): number {
+export function compareRows(a: Pick<StoredEnvelope, 'ts' | 'digest'>, b: Pick<StoredEnvelope, 'ts' | 'digest'>): number {
   if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
   return Buffer.compare(a.digest, b.digest);
 }

@@ -22,7 +22,7 @@ describe('Message API v1 on SQLite', () => {
   const auth = () => ({ Authorization: `Bearer ${mintToken(alice)}` });
 
   before(async () => {
-    node = await startNode({ port: 0, logLevel: 'debug', logSink: (r) => logs.push(r), streamKeepaliveMs: 200, rateLimits: false });
+    node = await startNode({ port: 0, logLevel: 'debug', logSink: (r) => logs.push(r), streamKeepaliveMs: 200, rateLimits: false, metricsPort: 0 });
   });
   after(async () => {
     await node.close();
@@ -33,10 +33,10 @@ describe('Message API v1 on SQLite', () => {
     const r = await post(node.url, '/message/v1/publish', { envelopes: [env(topic, 1700000000000000001n, 'hi')] }, auth());
     assert.equal(r.status, 200);
     assert.deepEqual(r.json, {});
-    const q = await post(node.url, '/message/v1/query', { contentTopics: [topic] });
+    const q = await post(node.url, '/message/v1/query', { contentTopics: [topic] }, { Origin: 'chrome-extension://abcdefghijklmnop' });
     assert.equal(q.status, 200);
     assert.match(q.headers.get('content-type')!, /application\/json/);
-    assert.equal(q.headers.get('access-control-allow-origin'), '*');
+    assert.equal(q.headers.get('access-control-allow-origin'), 'chrome-extension://abcdefghijklmnop');
     assert.deepEqual(q.json, {
       envelopes: [{ contentTopic: topic, timestampNs: '1700000000000000001', message: 'aGk=' }],
       pagingInfo: { limit: 0, cursor: null, direction: 'SORT_DIRECTION_DESCENDING' },
@@ -148,9 +148,10 @@ describe('Message API v1 on SQLite', () => {
   });
 
   test('subscribe: headers at once, {"result":…} lines, whitespace keepalives (never a bare newline), only the requested topics', async () => {
-    const s = await StreamReader.open(node.url, '/message/v1/subscribe', { contentTopics: ['/xmtp/0/m-s1/proto', '/xmtp/0/m-s2/proto'] });
+    const origin = 'moz-extension://0b6e6b3c-52b4-4c4c-9c1e-6d9f3c0e2a11';
+    const s = await StreamReader.open(node.url, '/message/v1/subscribe', { contentTopics: ['/xmtp/0/m-s1/proto', '/xmtp/0/m-s2/proto'] }, { Origin: origin });
     assert.equal(s.status, 200);
-    assert.equal(s.headers!.get('access-control-allow-origin'), '*');
+    assert.equal(s.headers!.get('access-control-allow-origin'), origin);
     await sleep(450); // keepalive every 200 ms in this test
     assert.match(s.raw, /^ +$/);
     await post(node.url, '/message/v1/publish', { envelopes: [env('/xmtp/0/m-other/proto', 1, 'no'), env('/xmtp/0/m-s2/proto', 2, 'yes'), env('/xmtp/0/m-s1/proto', 3, 'yes too')] }, auth());
@@ -226,7 +227,7 @@ describe('Message API v1 on SQLite', () => {
       headers: { Origin: 'chrome-extension://abcdefghijklmnop', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,x-client-version' },
     });
     assert.equal(pre.status, 200);
-    assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+    assert.equal(pre.headers.get('access-control-allow-origin'), 'chrome-extension://abcdefghijklmnop');
     for (const h of ['Authorization', 'X-Client-Version', 'X-App-Version', 'Content-Type']) assert.ok(pre.headers.get('access-control-allow-headers')!.includes(h));
     assert.match(pre.headers.get('access-control-allow-methods')!, /POST/);
     const nf = await post(node.url, '/message/v1/nope', {});
@@ -236,7 +237,9 @@ describe('Message API v1 on SQLite', () => {
     const h = await fetch(node.url + '/healthz');
     assert.equal(h.status, 200);
     assert.equal((await h.json()).status, 'ok');
-    const m = await (await fetch(node.url + '/metrics')).text();
+    // Metrics only on the operator address (loopback), never on the public one.
+    assert.equal((await fetch(node.url + '/metrics')).status, 404);
+    const m = await (await fetch(node.metricsUrl + '/metrics')).text();
     for (const name of ['xmtp_api_requests_total{', 'xmtp_api_request_duration_seconds_bucket{', 'xmtp_envelopes_total{outcome="stored"}', 'xmtp_subscribers{transport="http"}', 'xmtp_store_write_duration_seconds_count']) {
       assert.ok(m.includes(name), `metrics lack ${name}`);
     }
@@ -283,11 +286,14 @@ describe('auth tokens and topic ownership', () => {
     clock = T0 + 1000;
   });
 
-  test('both identity signature tags are accepted; a future-dated token is accepted', async () => {
-    const t1 = mintToken(bob, { walletSigTag: 'walletEcdsaCompact', createdMs: clock });
-    assert.equal((await post(node.url, '/message/v1/publish', { envelopes: [env('/xmtp/0/m-tags/proto', 1, 'x')] }, { Authorization: `Bearer ${t1}` })).status, 200);
-    const t2 = mintToken(bob, { createdMs: clock + 86_400_000 });
-    assert.equal((await post(node.url, '/message/v1/publish', { envelopes: [env('/xmtp/0/m-tags/proto', 2, 'x')] }, { Authorization: `Bearer ${t2}` })).status, 200);
+  test('both identity signature tags are accepted; a token from a fast clock is accepted within the skew, a future-dated one refused', async () => {
+    const pub = (token: string, ts: number) => post(node.url, '/message/v1/publish', { envelopes: [env('/xmtp/0/m-tags/proto', ts, 'x')] }, { Authorization: `Bearer ${token}` });
+    assert.equal((await pub(mintToken(bob, { walletSigTag: 'walletEcdsaCompact', createdMs: clock }), 1)).status, 200);
+    assert.equal((await pub(mintToken(bob, { createdMs: clock + 299_000 }), 2)).status, 200, '4 min 59 s ahead: a fast client clock');
+    const ahead = await pub(mintToken(bob, { createdMs: clock + 301_000 }), 3);
+    assert.deepEqual([ahead.status, ahead.json.code, ahead.json.message], [401, 16, "validating token: token created in the future (more than 300 s ahead of the node's clock)"]);
+    // A token dated in 2100 would otherwise never expire.
+    assert.equal((await pub(mintToken(bob, { createdMs: Date.UTC(2100, 0, 1) }), 4)).status, 401);
   });
 });
 

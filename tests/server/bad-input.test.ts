@@ -86,7 +86,7 @@ describe('bad input', () => {
   let node: XmtpNode;
   const logs: LogRecord[] = [];
   before(async () => {
-    node = await startNode({ port: 0, logLevel: 'warn', logSink: (r) => logs.push(r), rateLimits: false, limits: { maxBodyBytes: 2 * 1024 * 1024 } });
+    node = await startNode({ port: 0, logLevel: 'warn', logSink: (r) => logs.push(r), rateLimits: false, limits: { maxPublishBodyBytes: 2 * 1024 * 1024 } });
   });
   after(() => node.close());
 

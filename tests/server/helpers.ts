@@ -89,9 +89,9 @@ export class StreamReader {
   headers: Headers | null = null;
   private ended = false;
 
-  static async open(url: string, path: string, body: unknown): Promise<StreamReader> {
+  static async open(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<StreamReader> {
     const r = new StreamReader();
-    const res = await fetch(url + path, { method: 'POST', body: JSON.stringify(body), signal: r.controller.signal });
+    const res = await fetch(url + path, { method: 'POST', body: JSON.stringify(body), headers, signal: r.controller.signal });
     r.status = res.status;
     r.headers = res.headers;
     void r.pump(res);
