@@ -111,7 +111,8 @@ export async function syncConversations(a: ActiveClient, conversations: Conversa
       pending.map(async (p, i) => {
         const r = responses[i];
         if (!r) return 0;
-        const full = r.envelopes.length === PAGE && r.cursor;
+        // A cursor means "more after this": a node may end a page early to bound its size.
+        const full = r.envelopes.length > 0 && r.cursor;
         if (full) more.push({ ...p, cursor: r.cursor });
         // The look counts once the topic's last page is read.
         return ingest(a, p.conversation, r.envelopes, full ? undefined : lookedAtNs);

@@ -5,7 +5,7 @@ import { createServer, Server as HttpServer, type IncomingMessage, type RequestL
 import type { EventEmitter } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ApiError } from './errors.ts';
+import { ApiError, Code } from './errors.ts';
 import type { NodeLimits } from './limits.ts';
 import type { Logger } from './log.ts';
 
@@ -72,10 +72,21 @@ export class Serving {
 
   static async start(o: ServeOptions): Promise<Serving> {
     const server = o.factory(o.listener, o.limits);
-    server.on('clientError', (err: Error, socket: Duplex) => {
-      o.log.warn('malformed HTTP request', { err: String(err) });
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+    server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+      const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      if (!timeout) o.log.warn('malformed HTTP request', { err: String(err) });
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      // A client too slow to send its request (the header or request timeout) gets 408, as Node
+      // answers by default; a head over Node's size limit 431; anything else unparsable 400.
+      const [status, reason, code, message] = timeout
+        ? [408, 'Request Timeout', Code.DEADLINE_EXCEEDED, 'the request was not received in time']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', Code.RESOURCE_EXHAUSTED, 'request head too large']
+          : [400, 'Bad Request', Code.INVALID_ARGUMENT, 'malformed HTTP request'];
+      socket.end(rawJsonAnswer(status, reason, new ApiError(code, message).toJSON()));
     });
     server.on('upgrade', o.onUpgrade);
     const gate = o.onConnection;

@@ -161,6 +161,8 @@ export class StreamReader {
 
 export interface ChildNode {
   url: string;
+  /** The operator address (with --metrics-port). */
+  metricsUrl?: string;
   proc: ChildProcess;
   stderr: () => string;
   /** Resolves with the exit code/signal. */
@@ -182,10 +184,11 @@ export function spawnNode(args: string[], envExtra: Record<string, string> = {})
     const t = setTimeout(() => reject(new Error(`node did not start in 30 s: ${err}`)), 30_000);
     proc.stdout!.on('data', (d) => {
       out += d;
-      const m = /\{"listening":"([^"]+)"/.exec(out);
-      if (m) {
+      const line = out.split('\n').slice(0, -1).find((l) => l.startsWith('{"listening":'));
+      if (line) {
         clearTimeout(t);
-        resolve({ url: m[1]!, proc, stderr: () => err, exited });
+        const { listening, metrics } = JSON.parse(line) as { listening: string; metrics?: string };
+        resolve({ url: listening, metricsUrl: metrics, proc, stderr: () => err, exited });
       }
     });
     void exited.then(({ code, signal }) => {
