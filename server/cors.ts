@@ -10,7 +10,10 @@
 // machine, so the web pages the user visits cannot read its traffic.
 import { ApiError, Code } from './errors.ts';
 
-/** Patterns: `*`, an exact origin, or one with `*` for any run of characters but `/` (`chrome-extension://*`). */
+/**
+ * Patterns: `*`, an exact origin, or one with wildcards: `:*` for any port, else `*` for any run of
+ * host characters (`chrome-extension://*`, `https://*.example.com`, `http://localhost:*`).
+ */
 export const LOOPBACK_DEFAULT_ORIGINS = ['chrome-extension://*', 'moz-extension://*', 'http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*', 'http://localhost', 'http://127.0.0.1'];
 
 export function isLoopback(host: string): boolean {
@@ -31,7 +34,7 @@ export class CorsPolicy {
     for (const o of origins) {
       if (o === '*') continue;
       if (!o.includes('*')) this.exact.add(o);
-      else this.patterns.push(new RegExp(`^${o.split('*').map(escape).join('[^/]*')}$`));
+      else this.patterns.push(new RegExp(`^${o.split(':*').map((part) => part.split('*').map(escape).join('[^/:]*')).join(':[0-9]+')}$`));
     }
   }
 

@@ -46,6 +46,8 @@ export interface NodeLimits {
   maxTopics: number;
   /** Bytes queued to one subscriber before envelopes are dropped (HTTP) or the socket closed (WS). */
   subscriberBufferBytes: number;
+  /** Bytes queued to all subscribers together; beyond it only subscribers that keep up are served. */
+  subscriberBuffersBytes: number;
   /** Largest WebSocket frame a client may send, bytes. */
   wsMaxFrameBytes: number;
   // ---- auth ----
@@ -74,11 +76,12 @@ export const DEFAULT_LIMITS: Readonly<NodeLimits> = Object.freeze({
   maxQueryResponseBytes: 4 * MiB,
   maxBatchResponseBytes: 16 * MiB,
   maxTopicsPerSubscription: 10_000,
-  maxStreamsPerAddress: 32,
-  maxSocketsPerAddress: 32,
+  maxStreamsPerAddress: 16,
+  maxSocketsPerAddress: 16,
   maxTopicsPerAddress: 50_000,
   maxTopics: 1_000_000,
-  subscriberBufferBytes: 2 * MiB,
+  subscriberBufferBytes: 1 * MiB,
+  subscriberBuffersBytes: 256 * MiB,
   wsMaxFrameBytes: 4 * MiB,
   tokenFutureSkewMs: TOKEN_FUTURE_SKEW_MS,
 });
@@ -103,6 +106,7 @@ export const FLAGS: Readonly<Record<keyof NodeLimits, string>> = Object.freeze({
   maxTopicsPerAddress: 'max-topics-per-address',
   maxTopics: 'max-topics',
   subscriberBufferBytes: 'subscriber-buffer-bytes',
+  subscriberBuffersBytes: 'subscriber-buffers-bytes',
   wsMaxFrameBytes: 'ws-max-frame-bytes',
   tokenFutureSkewMs: 'token-future-skew-ms',
 });

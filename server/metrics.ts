@@ -128,6 +128,7 @@ export function createMetrics() {
     rateLimited: registry.register(new Counter('xmtp_rate_limited_total', 'Requests refused by the rate limiter, by bucket type')),
     authFailures: registry.register(new Counter('xmtp_auth_failures_total', 'Publishes refused by authentication or authorization')),
     connections: registry.register(new Gauge('xmtp_connections', 'Open client connections')),
+    subscriberQueued: registry.register(new Gauge('xmtp_subscriber_queued_bytes', 'Bytes written to live subscribers and not yet read by them')),
     limitRefusals: registry.register(new Counter('xmtp_limit_refusals_total', 'Requests, connections and subscriptions refused by a limit (server/limits.ts), by limit')),
     truncatedResponses: registry.register(new Counter('xmtp_truncated_responses_total', 'Query pages ended early by the response byte limit, by method')),
   };

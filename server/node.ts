@@ -25,6 +25,7 @@ import { HttpStreams } from './streams.ts';
 import { CorsPolicy, defaultOrigins } from './cors.ts';
 import { startOperatorServer, type OperatorServer } from './operator.ts';
 import { Quotas, type Resource } from './quotas.ts';
+import { SendBudget } from './sendbudget.ts';
 import { readFileSync } from 'node:fs';
 import { WS_PATH, WsEndpoint } from './ws.ts';
 
@@ -146,7 +147,9 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
   }
 
   const quotas = new Quotas(limits, metrics);
-  const streams = new HttpStreams({ dispatcher, metrics, quotas, maxBufferedBytes: limits.subscriberBufferBytes, keepaliveMs: opts.streamKeepaliveMs ?? 20_000 });
+  const sendBudget = new SendBudget(limits);
+  metrics.subscriberQueued.collect(() => [[{}, sendBudget.queued]]);
+  const streams = new HttpStreams({ dispatcher, metrics, quotas, sendBudget, keepaliveMs: opts.streamKeepaliveMs ?? 20_000 });
   const privileged = new Set((opts.privilegedAddresses ?? []).map((a) => a.toLowerCase()));
   const metricsToken = opts.metricsToken ?? null;
   const ctx: NodeContext = { id, store, dispatcher, bus, acl, metrics, log, privileged, limits, streams, network: null, metricsOnMain: metricsToken !== null };
@@ -181,7 +184,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     log,
     quotas,
     pingMs: opts.wsPingMs ?? 20_000,
-    maxBufferedBytes: limits.subscriberBufferBytes,
+    sendBudget,
     maxTopics: limits.maxTopicsPerSubscription,
     maxFrameBytes: limits.wsMaxFrameBytes,
     admitUpgrade: (req) => {

@@ -90,18 +90,22 @@ export class RequestPipeline {
   }
 }
 
-/** Bodies up to this size are read and dropped after a refusal, so the connection can be reused. */
-const DRAIN_MAX_BYTES = 64 * 1024;
+/** How long a refused request's body is read and dropped before its connection is cut. */
+const LINGER_MS = 1000;
 
 /**
- * A refused request whose body was not read: a small one is drained (Node does it once the answer is
- * sent) and the connection kept; for a large or unknown one the connection is closed once the answer
- * is out, so the body is never received.
+ * A refused request whose body was not read: once the answer is out, Node reads and drops the rest
+ * of the body (so the client can read the answer: closing a socket with unread input resets it,
+ * and the reset can destroy the answer before the client reads it). A body still arriving after
+ * LINGER_MS has its connection cut, so a refused large body costs at most that long.
  */
 function refuseUnreadBody(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete || req.readableEnded) return;
-  const declared = Number(req.headers['content-length']);
-  if (req.headers['content-length'] !== undefined && declared <= DRAIN_MAX_BYTES) return;
-  res.setHeader('Connection', 'close');
-  res.on('finish', () => req.destroy());
+  res.on('finish', () => {
+    if (req.complete) return;
+    const cut = setTimeout(() => req.socket.destroy(), LINGER_MS);
+    cut.unref();
+    req.once('end', () => clearTimeout(cut));
+    req.socket.once('close', () => clearTimeout(cut));
+  });
 }

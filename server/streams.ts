@@ -5,27 +5,30 @@ import type { Socket } from 'node:net';
 import type { Dispatcher, OutEnvelope, Subscriber } from './fanout/dispatcher.ts';
 import type { Metrics } from './metrics.ts';
 import type { Quotas } from './quotas.ts';
+import type { SendBudget, SubscriberQueue } from './sendbudget.ts';
 import type { Call } from './routes.ts';
 
 const KEEPALIVE_CHUNK = Buffer.from('1\r\n \r\n');
 
 class HttpStreamSubscriber implements Subscriber {
   private socket: Socket | null;
-  constructor(private res: ServerResponse, private metrics: Metrics, private maxBuffered: number) {
+  constructor(private res: ServerResponse, private metrics: Metrics, readonly queue: SubscriberQueue) {
     // With chunked encoding the pre-framed chunk (built once per envelope) goes straight to the
     // socket: no per-subscriber encoding or framing work.
     this.socket = (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true ? res.socket : null;
   }
   deliver(env: OutEnvelope): void {
     if (this.res.writableEnded || this.res.destroyed) return;
-    const buffered = this.socket ? this.socket.writableLength : this.res.writableLength;
-    if (buffered > this.maxBuffered) {
+    if (!this.queue.mayQueue(this.buffered())) {
       // As the V2-era node: drop for this slow subscriber, keep the stream open.
       this.metrics.dropped.inc({ transport: 'http' });
       return;
     }
     if (this.socket) this.socket.write(env.chunk);
     else this.res.write(env.line);
+  }
+  buffered(): number {
+    return this.socket ? this.socket.writableLength : this.res.writableLength;
   }
   keepalive(): void {
     if (this.res.writableEnded || this.res.destroyed) return;
@@ -38,8 +41,8 @@ class HttpStreamSubscriber implements Subscriber {
 export interface HttpStreamsOptions {
   dispatcher: Dispatcher;
   metrics: Metrics;
-  /** Bytes queued to one stream before its envelopes are dropped. */
-  maxBufferedBytes: number;
+  /** Bytes queued to subscribers (subscriberBufferBytes, subscriberBuffersBytes). */
+  sendBudget: SendBudget;
   keepaliveMs: number;
   /** Streams and topics per address and for the node (maxStreamsPerAddress, maxTopicsPerAddress, maxTopics). */
   quotas: Quotas;
@@ -78,7 +81,8 @@ export class HttpStreams {
     req.socket.setNoDelay(true);
     req.socket.setTimeout(0);
     const { dispatcher } = this.o;
-    const sub = new HttpStreamSubscriber(res, this.o.metrics, this.o.maxBufferedBytes);
+    const sub = new HttpStreamSubscriber(res, this.o.metrics, this.o.sendBudget.open());
+    req.socket.on('drain', () => sub.queue.update(sub.buffered()));
     if (topics === 'all') dispatcher.addAll(sub);
     else dispatcher.add(sub, topics);
     this.open_.add(res);
@@ -86,6 +90,7 @@ export class HttpStreams {
     res.on('close', () => {
       stream.release();
       topicsHeld.release();
+      sub.queue.close();
       clearInterval(keepalive);
       if (topics === 'all') dispatcher.removeAll(sub);
       else dispatcher.remove(sub, topics);

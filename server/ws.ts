@@ -11,6 +11,7 @@ import { parseTopics } from './json.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Held, Quotas } from './quotas.ts';
+import type { SendBudget, SubscriberQueue } from './sendbudget.ts';
 import { validateTopic } from './topics.ts';
 
 export const WS_PATH = '/message/v1/ws';
@@ -21,8 +22,8 @@ export interface WsOptions {
   metrics: Metrics;
   log: Logger;
   pingMs: number;
-  /** Envelopes are dropped and the socket closed (1013) when more than this many bytes are queued. */
-  maxBufferedBytes: number;
+  /** Bytes queued to subscribers: over its share a socket is closed (1013). */
+  sendBudget: SendBudget;
   /** Topics one socket may be subscribed to. */
   maxTopics: number;
   /** Largest frame a client may send (larger: closed with 1009). */
@@ -41,11 +42,14 @@ const CLOSE_TRY_AGAIN_LATER = 1013;
 class WsSubscriber implements Subscriber {
   readonly topics = new Set<string>();
   alive = true;
-  constructor(readonly ws: WebSocket, private opts: WsOptions, readonly ip: string, readonly slot: Held, readonly topicsHeld: Held) {}
+  readonly queue: SubscriberQueue;
+  constructor(readonly ws: WebSocket, private opts: WsOptions, readonly ip: string, readonly slot: Held, readonly topicsHeld: Held) {
+    this.queue = opts.sendBudget.open();
+  }
 
   deliver(env: OutEnvelope): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+    if (!this.queue.mayQueue(this.ws.bufferedAmount)) {
       this.opts.metrics.dropped.inc({ transport: 'ws' });
       this.ws.close(CLOSE_TRY_AGAIN_LATER, 'subscriber too slow; reconnect and catch up with query');
       return;
@@ -121,6 +125,7 @@ export class WsEndpoint {
     ws.on('close', () => {
       sub.slot.release();
       sub.topicsHeld.release();
+      sub.queue.close();
       this.opts.dispatcher.remove(sub, sub.topics);
       this.subs.delete(sub);
       log.debug('websocket closed');
@@ -175,6 +180,7 @@ export class WsEndpoint {
   private pingAll(): void {
     const t = Date.now();
     for (const sub of this.subs) {
+      sub.queue.update(sub.ws.bufferedAmount); // what was read since the last delivery
       if (!sub.alive) {
         sub.ws.terminate();
         continue;

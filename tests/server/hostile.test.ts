@@ -437,8 +437,7 @@ describe('the node under attack', { concurrency: false }, () => {
       const t0 = Date.now();
       const noToken = await Promise.all(Array.from({ length: 200 }, () => raw('/message/v1/publish', head())));
       for (const a of noToken) assert.deepEqual([a.status, json(a).code, json(a).message], [401, 16, 'authorization token is not provided']);
-      // The body was never sent: the answer came from the head alone, and the connection is closed.
-      assert.equal(noToken[0]!.headers.connection, 'close');
+      // The body was never sent: the answer came from the head alone.
       const withToken = await raw('/message/v1/publish', head({ Authorization: `Bearer ${mintToken(mallory)}` }));
       assert.deepEqual([withToken.status, json(withToken).code], [429, 8]);
       assert.match(json(withToken).message, /^request body larger than max \(40000000 vs\. \d+\)$/);

@@ -42,17 +42,15 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): 
   }
 }
 
-/** Open HTTP stream subscriptions on the node, from its metrics. */
-export async function httpSubscribers(node: { url: string }): Promise<number> {
-  const text = await (await fetch(`${node.url}/metrics`)).text();
-  const m = /^xmtp_subscribers\{transport="http"\} (\d+)/m.exec(text);
-  return m ? Number(m[1]) : 0;
+/** Open HTTP stream subscriptions on the node. */
+export async function httpSubscribers(node: Pick<XmtpNode, 'stats'>): Promise<number> {
+  return node.stats().httpStreams;
 }
 
 /**
  * The official SDK gives no "subscribed" signal: wait until the node counts `extra` more HTTP
  * stream subscriptions than `baseline`.
  */
-export async function waitForSubscribers(node: { url: string }, baseline: number, extra: number, ms = 10_000): Promise<void> {
+export async function waitForSubscribers(node: Pick<XmtpNode, 'stats'>, baseline: number, extra: number, ms = 10_000): Promise<void> {
   await until(async () => (await httpSubscribers(node)) >= baseline + extra, ms);
 }
