@@ -5,7 +5,8 @@
 // --client: the publishers' HTTP client, `raw` lean keep-alive connections (default) or node:http
 // with an Agent, which costs the shared 2 cores several times more CPU per request). The node runs
 // in its own process (server/main.ts, as in production); this process is the load generator, over
-// loopback. Stores are seeded directly (bulk insert), not through HTTP. PostgreSQL runs durable
+// loopback, every subscriber and publisher from its own loopback address (as they are many machines;
+// the node's per-address limits stay at their defaults). Stores are seeded directly (bulk insert), not through HTTP. PostgreSQL runs durable
 // (fsync, synchronous_commit on).
 // Targets (2 cores): ≥ 5,000 durable publishes/s with concurrent clients, query p99 ≤ 20 ms at
 // 1,000,000 envelopes, fan-out to 1,000 subscribers ≤ 100 ms p99.
@@ -94,7 +95,7 @@ const envJson = (topic: string, msg: Buffer) => `{"contentTopic":"${topic}","tim
 async function publishLoad(url: string, procs: number, workers: number, batch: number, seconds: number): Promise<{ envs: number; reqs: number }> {
   const runs = await Promise.all(
     Array.from({ length: procs }, (_, i) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'bench/server/publisher.ts', url, String(workers), String(batch), String(seconds), token, `${Date.now()}-${i}`, CLIENT], {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'bench/server/publisher.ts', url, String(workers), String(batch), String(seconds), token, `${Date.now()}-${i}`, CLIENT, String(i * workers)], {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -151,8 +152,8 @@ async function queries(url: string): Promise<void> {
 }
 
 /** Starts a subscriber process (bench/server/subscribers.ts) with `count` subscriptions. */
-function subscriberProcess(url: string, topic: string, count: number): Promise<{ report(): Promise<Array<[number, number]>> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/server/subscribers.ts', url, topic, String(count)], {
+function subscriberProcess(url: string, topic: string, count: number, firstAddress: number): Promise<{ report(): Promise<Array<[number, number]>> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/server/subscribers.ts', url, topic, String(count), String(firstAddress)], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -190,7 +191,7 @@ async function fanout(pubUrl: string, subUrl: string, label: string): Promise<nu
   const topic = `/xmtp/0/m-fanout-${Date.now()}/proto`;
   const per = Math.ceil(SUBSCRIBERS / SUBSCRIBER_PROCESSES);
   const procs = await Promise.all(
-    Array.from({ length: SUBSCRIBER_PROCESSES }, (_, i) => subscriberProcess(subUrl, topic, Math.min(per, SUBSCRIBERS - i * per))),
+    Array.from({ length: SUBSCRIBER_PROCESSES }, (_, i) => subscriberProcess(subUrl, topic, Math.min(per, SUBSCRIBERS - i * per), i * per)),
   );
   await new Promise((r) => setTimeout(r, 500));
   const sent = new Map<number, number>();

@@ -13,6 +13,14 @@ export function summary(samples: number[]): { n: number; p50: number; p95: numbe
   return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
 }
 
+/**
+ * The i-th distinct loopback source address (127.1.x.y). Real subscribers and publishers are many
+ * machines; from one address they would meet the node's per-address limits (server/limits.ts).
+ */
+export function loopbackAddress(i: number): string {
+  return `127.1.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`;
+}
+
 export class HttpClient {
   readonly agent: http.Agent;
   private base: URL;
@@ -54,11 +62,11 @@ export class RawHttpConnection {
   private socket: net.Socket | null = null;
   private buf: Buffer = Buffer.alloc(0);
   private waiting: { resolve: (r: { status: number; body: string }) => void; reject: (e: Error) => void } | null = null;
-  constructor(private host: string, private port: number) {}
+  constructor(private host: string, private port: number, private localAddress?: string) {}
 
   private connect(): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host: this.host, port: this.port, noDelay: true }, () => {
+      const s = net.connect({ host: this.host, port: this.port, noDelay: true, localAddress: this.localAddress }, () => {
         s.off('error', reject);
         resolve(s);
       });
@@ -162,6 +170,8 @@ export async function openSubscribers(
   url: string,
   topic: string,
   count: number,
+  /** Subscriber k connects from loopbackAddress(firstAddress + k). */
+  firstAddress: number,
   onEnvelope: (env: { contentTopic: string; timestampNs: string; message: string }, at: number) => void,
 ): Promise<{ drain(): void; close(): void }> {
   const base = new URL(url);
@@ -175,7 +185,7 @@ export async function openSubscribers(
       new Promise<void>((resolve, reject) => {
         rest[sub] = '';
         const req = http.request(
-          { host: base.hostname, port: base.port, path: '/message/v1/subscribe', method: 'POST', agent, headers: { 'Content-Length': Buffer.byteLength(body) } },
+          { host: base.hostname, port: base.port, path: '/message/v1/subscribe', method: 'POST', agent, localAddress: loopbackAddress(firstAddress + sub), headers: { 'Content-Length': Buffer.byteLength(body) } },
           (res) => {
             if (res.statusCode !== 200) reject(new Error(`subscribe: HTTP ${res.statusCode}`));
             // Keep the handler minimal (stamp and store); parse later, so that the receive time of

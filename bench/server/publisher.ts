@@ -2,9 +2,9 @@
 // envelopes per request for `seconds`; prints one JSON line {envelopes, requests, seconds}.
 // Client `raw` (default): one lean HTTP/1.1 connection per worker (RawHttpConnection); `agent`:
 // node:http with a keep-alive Agent (several times the CPU per request on the client side).
-import { HttpClient, RawHttpConnection, runFor } from './load.ts';
+import { HttpClient, loopbackAddress, RawHttpConnection, runFor } from './load.ts';
 
-const [url, workersArg, batchArg, secondsArg, token, tag, client = 'raw'] = process.argv.slice(2);
+const [url, workersArg, batchArg, secondsArg, token, tag, client = 'raw', firstAddress = '0'] = process.argv.slice(2);
 const workers = Number(workersArg);
 const batch = Number(batchArg);
 const body = Buffer.alloc(256, 0x42).toString('base64');
@@ -12,7 +12,8 @@ const headers = { Authorization: `Bearer ${token}` };
 let seq = 0;
 const base = new URL(url!);
 const agent = client === 'agent' ? new HttpClient(url!, workers) : null;
-const conns = Array.from({ length: workers }, () => new RawHttpConnection(base.hostname, Number(base.port)));
+// Each worker from its own loopback address, as publishers are many machines.
+const conns = Array.from({ length: workers }, (_, w) => new RawHttpConnection(base.hostname, Number(base.port), loopbackAddress(Number(firstAddress) + w)));
 let envelopes = 0;
 let requests = 0;
 const t0 = performance.now();
