@@ -28,7 +28,8 @@ class HttpStreamSubscriber implements Subscriber {
     else this.res.write(env.line);
   }
   buffered(): number {
-    return this.socket ? this.socket.writableLength : this.res.writableLength;
+    // (An HTTP/2 response may not report it.)
+    return (this.socket ? this.socket.writableLength : this.res.writableLength) ?? 0;
   }
   keepalive(): void {
     if (this.res.writableEnded || this.res.destroyed) return;

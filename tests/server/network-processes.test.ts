@@ -28,7 +28,7 @@ after(async () => {
 });
 
 async function start(db: string, extra: string[] = []): Promise<ChildNode> {
-  const c = await spawnNode(['--port', '0', '--db', db, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--repair-interval', '2', '--log-level', 'warn', ...extra]);
+  const c = await spawnNode(['--port', '0', '--db', db, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--repair-interval', '2', '--log-level', 'warn', '--metrics-port', '0', ...extra]);
   children.push(c);
   return c;
 }
@@ -178,7 +178,7 @@ test('three node processes in a line: SDK users on A and C, SIGKILL of B, a cut 
   } finally {
     await hostile.stop();
   }
-  const metrics = await (await fetch(b.url + '/metrics')).text();
+  const metrics = await (await fetch(b.metricsUrl + '/metrics')).text();
   assert.match(metrics, /xmtp_p2p_peers_banned_total [1-9]/);
   assert.match(metrics, /xmtp_relay_envelopes_total\{direction="in",outcome="refused"\} [1-9]\d+/);
   const growth = rss() - rssBefore;

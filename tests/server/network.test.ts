@@ -69,7 +69,7 @@ test('a line of three nodes relays every envelope to every node; ephemeral ones 
   assert.deepEqual(await queryTopic(b, topic), ['one']);
   assert.deepEqual(await queryTopic(c, eph), []);
   sub.close();
-  const metrics = await (await fetch(b.url + '/metrics')).text();
+  const metrics = b.metrics.registry.render();
   assert.match(metrics, /xmtp_relay_envelopes_total\{direction="in",outcome="accepted"\} [1-9]/);
 });
 
@@ -97,7 +97,7 @@ test('a partition heals with nothing lost: repair fetches what the other side mi
   const total = 1 + 1200 + 2;
   await until('B repaired', async () => (await b.store.count()) === total, 30_000);
   await until('A repaired', async () => (await a.store.count()) === total, 30_000);
-  const metrics = await (await fetch(b.url + '/metrics')).text();
+  const metrics = b.metrics.registry.render();
   assert.match(metrics, /xmtp_repair_envelopes_total\{outcome="stored"\} 1200/);
 });
 
@@ -119,7 +119,7 @@ test('a hostile peer relaying a forged contact bundle, an unauthenticated key st
     await send({ contentTopic: `/xmtp/0/privatestore-${victim}/key_bundle/proto`, payload: Buffer.from('overwritten keys'), timestamp: now + 1n });
     // The flood: far beyond the peer's relay budget.
     for (let i = 0; i < 3000; i++) await send({ contentTopic: '/xmtp/0/m-flood/proto', payload: Buffer.from(`junk ${i}`), timestamp: now + BigInt(i) });
-    await until('hostile peer banned by B', async () => /xmtp_p2p_peers_banned_total 1/.test(await (await fetch(b.url + '/metrics')).text()), 20_000);
+    await until('hostile peer banned by B', async () => /xmtp_p2p_peers_banned_total 1/.test(b.metrics.registry.render()), 20_000);
     await until('hostile peer disconnected', async () => hostile.getPeers().length === 0);
     assert.deepEqual(await queryTopic(b, `/xmtp/0/contact-${victim}/proto`), []);
     assert.deepEqual(await queryTopic(b, `/xmtp/0/privatestore-${victim}/key_bundle/proto`), []);
