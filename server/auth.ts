@@ -15,6 +15,14 @@ export const TOKEN_FUTURE_SKEW_MS = 5 * 60_000;
 
 const unauthenticated = (message: string) => new ApiError(Code.UNAUTHENTICATED, message);
 class TokenError extends Error {}
+/** Refused for its time (expired, or dated ahead): the same token can be valid at another time. */
+class TokenTimeError extends TokenError {}
+/** A token refused whatever the time (malformed, forged): the refusal can be remembered. */
+class RefusedToken extends ApiError {
+  constructor(message: string) {
+    super(Code.UNAUTHENTICATED, message);
+  }
+}
 
 export interface VerifiedToken {
   /** EIP-55 wallet address the identity key was created by. */
@@ -35,13 +43,13 @@ export function verifyAuthorization(header: string | undefined, nowMs: number = 
   try {
     token = decodeToken(parts[1]!);
   } catch (err) {
-    throw unauthenticated(`extracting token: ${(err as Error).message}`);
+    throw new RefusedToken(`extracting token: ${(err as Error).message}`);
   }
   try {
     return validateToken(token, nowMs, futureSkewMs);
   } catch (err) {
-    if (err instanceof TokenError) throw unauthenticated(`validating token: ${err.message}`);
-    throw unauthenticated(`validating token: ${(err as Error).message}`);
+    if (err instanceof TokenTimeError) throw unauthenticated(`validating token: ${err.message}`);
+    throw new RefusedToken(`validating token: ${(err as Error).message}`);
   }
 }
 
@@ -91,9 +99,9 @@ function validateToken(token: ReturnType<typeof decodeToken>, nowMs: number, fut
   if (auth.walletAddr !== wallet) throw new TokenError('wallet address mismatch');
   const createdNs = toBigInt(auth.createdNs);
   const nowNs = BigInt(nowMs) * 1_000_000n;
-  if (nowNs - createdNs > TOKEN_MAX_AGE_NS) throw new TokenError('token expired');
+  if (nowNs - createdNs > TOKEN_MAX_AGE_NS) throw new TokenTimeError('token expired');
   // Without this a token dated years ahead would never expire.
-  if (createdNs - nowNs > BigInt(futureSkewMs) * 1_000_000n) throw new TokenError(`token created in the future (more than ${futureSkewMs / 1000} s ahead of the node's clock)`);
+  if (createdNs - nowNs > BigInt(futureSkewMs) * 1_000_000n) throw new TokenTimeError(`token created in the future (more than ${futureSkewMs / 1000} s ahead of the node's clock)`);
   return { walletAddress: wallet, createdNs };
 }
 
@@ -104,14 +112,18 @@ function validateToken(token: ReturnType<typeof decodeToken>, nowMs: number, fut
  */
 export class TokenCache {
   private cache = new Map<string, VerifiedToken>();
+  /** Forged or malformed tokens, refused again without signature work when replayed. */
+  private refused = new Map<string, string>();
   constructor(private futureSkewMs = TOKEN_FUTURE_SKEW_MS, private max = 10_000) {}
 
   /** Whether verify() would answer from the cache (no signature work). */
   has(header: string | undefined): boolean {
-    return header !== undefined && this.cache.has(header);
+    return header !== undefined && (this.cache.has(header) || this.refused.has(header));
   }
 
   verify(header: string | undefined, nowMs: number): VerifiedToken {
+    const refusal = header ? this.refused.get(header) : undefined;
+    if (refusal !== undefined) throw unauthenticated(refusal);
     const hit = header ? this.cache.get(header) : undefined;
     if (hit) {
       if (BigInt(nowMs) * 1_000_000n - hit.createdNs > TOKEN_MAX_AGE_NS) {
@@ -121,9 +133,20 @@ export class TokenCache {
       return hit;
     }
     // A cached token passed the future check when it was cached; time only brings it closer.
-    const v = verifyAuthorization(header, nowMs, this.futureSkewMs);
-    if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(header!, v);
+    let v: VerifiedToken;
+    try {
+      v = verifyAuthorization(header, nowMs, this.futureSkewMs);
+    } catch (err) {
+      if (err instanceof RefusedToken && header) remember(this.refused, header, err.message, this.max);
+      throw err;
+    }
+    remember(this.cache, header!, v, this.max);
     return v;
   }
+}
+
+/** Bounded: the oldest entry goes first. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }

@@ -104,17 +104,9 @@ export class Serving {
         }
       });
     }
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(o.port, o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const { port, url } = await listen(server, o.host, o.port, o.scheme ?? 'http');
     server.on('error', (err) => o.log.error('server error', { err: String(err) }));
-    const port = (server.address() as AddressInfo).port;
-    const host = o.host.includes(':') ? `[${o.host}]` : o.host;
-    return new Serving(server, port, `${o.scheme ?? 'http'}://${host}:${port}`);
+    return new Serving(server, port, url);
   }
 
   /** Graceful: stops accepting, ends streams, waits up to 10 s for requests, then cuts the rest. */
@@ -131,6 +123,19 @@ export class Serving {
     })();
     return this.stopped;
   }
+}
+
+/** Listens (failing on e.g. EADDRINUSE) and answers the port and the URL. */
+export async function listen(server: ServerLike, host: string, port: number, scheme: 'http' | 'https' = 'http'): Promise<{ port: number; url: string }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return { port: bound, url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound}` };
 }
 
 function sleep(ms: number): Promise<void> {

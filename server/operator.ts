@@ -3,8 +3,8 @@
 // without CORS headers (a web page cannot read it) and only to a Host that is an IP address,
 // `localhost` or the configured host name (a page cannot reach it through DNS rebinding either).
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
+import { listen } from './lifecycle.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -26,16 +26,8 @@ export async function startOperatorServer(o: { host: string; port: number; metri
     res.writeHead(status, { 'Content-Type': status === 200 ? 'text/plain; version=0.0.4; charset=utf-8' : 'text/plain', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const { url } = await listen(server, o.host, o.port);
   server.on('error', (err) => o.log.error('operator server error', { err: String(err) }));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   return {
     url,
     close: () =>
