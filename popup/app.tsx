@@ -1,7 +1,7 @@
 // The popup app: status decides the screen (onboarding, unlock, inbox); inside the inbox a small route
 // picks conversation, new conversation or settings. The inbox stays mounted underneath the other
 // screens, so coming back is instant and keeps its scroll position and tab.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import browser from '../src/browser.ts';
 import type { AppStatus } from '../src/views.ts';
 import { useStore, type Bg, type Inbox as InboxModel, type Session } from './state.ts';
@@ -14,6 +14,9 @@ import { Conversation } from './screens/Conversation.tsx';
 import { prefetchMessages } from './screens/useConversationMessages.ts';
 import { NewConversation } from './screens/NewConversation.tsx';
 import { Settings } from './screens/Settings.tsx';
+import { Accounts } from './screens/Accounts.tsx';
+import { Backup } from './screens/Backup.tsx';
+import { AccountSwitcher } from './components/AccountSwitcher.tsx';
 import { ErrorNote } from './components/ui.tsx';
 import { routeFromHash, type Route } from '../src/popup-route.ts';
 
@@ -37,8 +40,16 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
 
   const state = status?.state;
   const address = status?.address;
+  const shownFor = useRef(address);
   useEffect(() => {
+    const switched = shownFor.current !== undefined && shownFor.current !== address;
+    shownFor.current = address;
     if (state === 'unlocked') {
+      if (switched && inbox.store.get().conversations) {
+        // Another account: its inbox replaces this one's, and a conversation open belongs to the other.
+        inbox.clear();
+        setRoute((r) => (r.name === 'conversation' || r.name === 'new' ? { name: 'inbox' } : r));
+      }
       // usually already there: the first page was asked for before the first render
       if (!inbox.store.get().conversations) void inbox.load();
     } else if (state) {
@@ -48,6 +59,9 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
     }
     if (state === 'onboarding') void findPageWallet().then(setPageWallet);
   }, [state, address]);
+  useEffect(() => {
+    if (route.name === 'add-account') void findPageWallet().then(setPageWallet);
+  }, [route.name]);
 
   // Escape goes back to the inbox from any other screen (dialogs and pickers stop it first).
   const inner = state === 'unlocked' && route.name !== 'inbox';
@@ -73,7 +87,7 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
   if (status.state === 'locked') {
     return (
       <main class="app">
-        <Unlock bg={bg} status={status} onUnlocked={setStatus} />
+        <Unlock bg={bg} status={status} onUnlocked={setStatus} canStartOver />
       </main>
     );
   }
@@ -88,6 +102,10 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
     setRoute({ name: 'conversation', topic });
   };
   const lock = () => bg.call('account.lock').then(setStatus, setFatal);
+  const switchTo = (address: string) => bg.call('account.switch', { address }).then(setStatus, setFatal);
+  const current = status.accounts.find((a) => a.address === status.address);
+  const backupRoute = (address: string) => setRoute({ name: 'backup', address });
+  const backupAccount = route.name === 'backup' ? status.accounts.find((a) => a.address === route.address) : undefined;
 
   return (
     <main class="app">
@@ -102,8 +120,26 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
           onNew={() => setRoute({ name: 'new' })}
           onSettings={() => setRoute({ name: 'settings' })}
           onLock={lock}
+          account={<AccountSwitcher status={status} onSwitch={switchTo} onAdd={() => setRoute({ name: 'add-account' })} onManage={() => setRoute({ name: 'accounts' })} />}
+          notice={
+            current && current.backup !== 'none' && !current.backedUp ? (
+              <div class="banner warn" role="note">
+                <span>This wallet lives only in this browser. Back it up so you never lose it.</span>
+                <button type="button" class="btn small" onClick={() => backupRoute(current.address)}>
+                  Back up
+                </button>
+              </div>
+            ) : undefined
+          }
         />
       )}
+      {route.name === 'accounts' && (
+        <Accounts bg={bg} status={status} onBack={toInbox} onAdd={() => setRoute({ name: 'add-account' })} onBackup={backupRoute} onStatus={setStatus} />
+      )}
+      {route.name === 'add-account' && (
+        <Onboarding bg={bg} adding pageWallet={pageWallet} onCancel={toInbox} onDone={() => toInbox()} />
+      )}
+      {backupAccount && <Backup bg={bg} account={backupAccount} onBack={toInbox} />}
       {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} names={names} connection={connection} topic={route.topic} me={status.address} onBack={toInbox} prefetched={prefetched} />}
       {route.name === 'new' && (
         <NewConversation
@@ -117,7 +153,18 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
           }}
         />
       )}
-      {route.name === 'settings' && <Settings bg={bg} names={names} status={status} onBack={toInbox} onLock={lock} onStatus={setStatus} />}
+      {route.name === 'settings' && (
+        <Settings
+          bg={bg}
+          names={names}
+          status={status}
+          onBack={toInbox}
+          onLock={lock}
+          onStatus={setStatus}
+          onBackup={backupRoute}
+          onAccounts={() => setRoute({ name: 'accounts' })}
+        />
+      )}
       {fatal && (
         <div class="toast">
           <ErrorNote>{fatal}</ErrorNote>

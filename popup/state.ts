@@ -76,6 +76,8 @@ export class Inbox {
   private touched = new Set<string>();
   /** requests a person is waiting on (opening a conversation): loading the rest of the list waits */
   private waitedOn = new Set<Promise<unknown>>();
+  /** bumped by clear(): answers to requests made before it (another account's list) are dropped */
+  private generation = 0;
 
   constructor(private readonly bg: Bg) {
     bg.on('conversations', (d) => void this.refresh(d.topics));
@@ -98,11 +100,13 @@ export class Inbox {
   load(first?: Promise<ConversationView[]>, { quiet = false } = {}): Promise<void> {
     if (this.loading && !first) return this.loading;
     const touched = (this.touched = new Set());
+    const gen = this.generation;
     const p = (async () => {
       try {
         let got: ConversationView[] = [];
         if (first) {
           got = await first;
+          if (gen !== this.generation) return; // another account (or locked) since
           const partial = got.length === FIRST_PAGE;
           this.replace(got, !partial);
           if (!partial) return;
@@ -111,6 +115,7 @@ export class Inbox {
         for (;;) {
           await this.afterWaitedOn();
           const chunk = await this.bg.call('conversations.list', { offset: got.length, limit: REST_CHUNK });
+          if (gen !== this.generation) return;
           got = got.concat(chunk);
           if (chunk.length < REST_CHUNK) break;
         }
@@ -123,7 +128,7 @@ export class Inbox {
         }
         this.replace(got);
       } catch (e) {
-        if (!quiet) this.store.set({ ...this.store.get(), error: errorText(e) });
+        if (!quiet && gen === this.generation) this.store.set({ ...this.store.get(), error: errorText(e) });
       }
     })().finally(() => {
       if (this.loading === p) this.loading = null;
@@ -186,7 +191,9 @@ export class Inbox {
 
   async refresh(topics: string[]): Promise<void> {
     if (!this.store.get().conversations || topics.length === 0 || topics.length > 20) return this.load();
+    const gen = this.generation;
     const got = await Promise.all(topics.map((topic) => this.bg.call('conversations.get', { topic }).catch(() => null)));
+    if (gen !== this.generation) return;
     // one could not be read (not stored yet, worker restarting): read the whole list instead
     if (got.some((c) => !c)) return this.load();
     for (const c of got) {
@@ -198,6 +205,8 @@ export class Inbox {
   }
 
   clear(): void {
+    this.generation++;
+    this.loading = null;
     this.byTopic.clear();
     this.synced = false;
     this.view.tab = 'allowed';

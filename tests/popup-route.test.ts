@@ -7,14 +7,18 @@ test('popup routes survive the trip through a URL fragment, topics with slashes 
     { name: 'inbox' },
     { name: 'new' },
     { name: 'settings' },
+    { name: 'accounts' },
+    { name: 'add-account' },
+    { name: 'backup', address: '0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A' },
     { name: 'conversation', topic: '/xmtp/0/m-0a1b2c3d/proto' },
     { name: 'conversation', topic: '/xmtp/0/dm-0xAbC-0xDeF/proto' },
   ];
   for (const r of routes) assert.deepEqual(routeFromHash(hashOf(r)), r);
   // what a notification click opens lands on the conversation, not the inbox
-  assert.deepEqual(routeFromHash(new URL(`chrome-extension://x/popup.html${hashOf(routes[3]!)}`).hash), routes[3]);
+  const convo = routes.find((r) => r.name === 'conversation')!;
+  assert.deepEqual(routeFromHash(new URL(`chrome-extension://x/popup.html${hashOf(convo)}`).hash), convo);
 });
 
 test('anything else is the inbox', () => {
-  for (const h of ['', '#', '#/c/', '#/c/%E0%A4%A', '#/nope', '#/xmtp/0/m-1/proto']) assert.deepEqual(routeFromHash(h), { name: 'inbox' }, h);
+  for (const h of ['', '#', '#/c/', '#/c/%E0%A4%A', '#/nope', '#/xmtp/0/m-1/proto', '#/backup/0x12', '#/backup/']) assert.deepEqual(routeFromHash(h), { name: 'inbox' }, h);
 });

@@ -157,6 +157,47 @@ export function Field(
   );
 }
 
+/** A labelled multi-line text field, like Field. */
+export function TextField(props: {
+  label: string;
+  value: string;
+  onValue: (v: string) => void;
+  hint?: ComponentChildren;
+  error?: string | null;
+  disabled?: boolean;
+  textareaRef?: RefObject<HTMLTextAreaElement | null>;
+}) {
+  const id = useId();
+  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <textarea
+        id={id}
+        ref={props.textareaRef}
+        value={props.value}
+        spellcheck={false}
+        autocomplete="off"
+        autocapitalize="off"
+        disabled={props.disabled}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={describedBy}
+        onInput={(e) => props.onValue(e.currentTarget.value)}
+      />
+      {props.hint && (
+        <p id={`${id}-hint`} class="hint">
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p id={`${id}-error`} class="field-error" role="alert">
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** An error for a person; announced at once. */
 /** An error for a person; the technical words (`detail`) one click away, under "Details". */
 export function ErrorNote({ children, detail }: { children: ComponentChildren; detail?: string }) {

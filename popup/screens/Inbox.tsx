@@ -1,7 +1,7 @@
 // The inbox: conversations newest first, in three tabs by consent (Messages = allowed, Requests =
 // unknown, Blocked = denied), searchable by address or name, windowed so 1,000 conversations paint at
 // once. Names fill in as the background finds them; the list never waits for one.
-import type { TargetedKeyboardEvent } from 'preact';
+import type { ComponentChildren, TargetedKeyboardEvent } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ConversationView, NameView } from '../../src/views.ts';
 import type { Bg, Inbox as InboxModel } from '../state.ts';
@@ -33,6 +33,10 @@ export interface InboxProps {
   onSettings: () => void;
   onLock: () => void;
   connection: NodeConnection;
+  /** the header's account control (the current account; switching) */
+  account?: ComponentChildren;
+  /** a note above the list (e.g. "back up this wallet") */
+  notice?: ComponentChildren;
 }
 
 export function Inbox(props: InboxProps) {
@@ -98,9 +102,20 @@ export function Inbox(props: InboxProps) {
   return (
     <section ref={root} class="screen inbox" aria-labelledby="inbox-title">
       <header class="bar">
-        <img src="icons/icon-32.png" width={24} height={24} alt="" />
-        <h1 id="inbox-title">XMTP Inbox</h1>
-        <span class="grow" />
+        {props.account ? (
+          <>
+            <h1 id="inbox-title" class="sr-only">
+              XMTP Inbox
+            </h1>
+            {props.account}
+          </>
+        ) : (
+          <>
+            <img src="icons/icon-32.png" width={24} height={24} alt="" />
+            <h1 id="inbox-title">XMTP Inbox</h1>
+            <span class="grow" />
+          </>
+        )}
         {props.me && <MyAddress address={props.me} />}
         <IconButton icon="compose" label="New conversation" onClick={props.onNew} />
         <IconButton icon="settings" label="Settings" onClick={props.onSettings} />
@@ -139,6 +154,7 @@ export function Inbox(props: InboxProps) {
           </button>
         ))}
       </div>
+      {props.notice}
       <OfflineBanner connection={props.connection} syncProblem={offline} onRetry={() => void props.inbox.sync(true)} />
       <div class="panel" role="tabpanel" id="inbox-panel" aria-labelledby={`tab-${tab}`}>
         {error && !conversations ? (

@@ -1,14 +1,15 @@
-// Onboarding: create a wallet in the extension, import a private key (an existing XMTP identity is
-// restored automatically), or sign in with the wallet of a web page. Each is protected by a password.
-// Reused by the prompt window (popup/prompt.tsx) for sites that ask for XMTP before an identity exists:
-// pass its PortClient as `bg` and `pageWallet: { promptId, origin }`.
+// Onboarding: create a wallet in the extension (it gets a recovery phrase), import one from its
+// recovery phrase or private key (an existing XMTP identity is restored automatically), or sign in with
+// the wallet of a web page. The first account sets the password; "Add account" (`adding`) runs the same
+// steps on the unlocked extension, without one. Reused by the prompt window (popup/prompt.tsx) for sites
+// that ask for XMTP before an identity exists: pass its PortClient as `bg` and `pageWallet: { promptId, origin }`.
 import { NODE_URL_PATTERN } from '../../src/validate.ts';
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ImportCheck } from '../../src/messages.ts';
+import type { ImportCheck, WalletSecret } from '../../src/messages.ts';
 import type { Bg } from '../state.ts';
 import { errorText, shortAddress } from '../lib/format.ts';
-import { ErrorNote, Field, useFocusOnMount } from '../components/ui.tsx';
+import { ErrorNote, Field, TextField, useFocusOnMount } from '../components/ui.tsx';
 import { Icon } from '../components/Icon.tsx';
 
 export interface OnboardingResult {
@@ -37,16 +38,21 @@ export interface OnboardingProps {
   title?: string;
   /** offer to change the XMTP node before the identity is made (needs settings.get/update: popup only) */
   nodeSettings?: boolean;
+  /** another account for the unlocked extension: no password to choose; `onCancel` goes back */
+  adding?: boolean;
+  onCancel?: () => void;
 }
 
 export type Step = 'choose' | 'create' | 'import' | 'page';
 
 const PRIVATE_KEY_RE = /^(0x)?[0-9a-fA-F]{64}$/;
+/** BIP-32's highest unhardened index: the last account number of a phrase. */
+const MAX_ACCOUNT_INDEX = 2 ** 31 - 1;
 export const MIN_PASSWORD = 8;
 
 export function Onboarding(props: OnboardingProps) {
   const [step, setStep] = useState<Step>(props.initialStep ?? 'choose');
-  const back = props.initialStep && props.initialStep !== 'choose' ? undefined : () => setStep('choose');
+  const back = props.initialStep && props.initialStep !== 'choose' ? props.onCancel : () => setStep('choose');
   if (step === 'create') return <CreateStep {...props} onBack={back} />;
   if (step === 'import') return <ImportStep {...props} onBack={back} />;
   if (step === 'page' && props.pageWallet) return <PageWalletStep {...props} target={props.pageWallet} onBack={back} />;
@@ -60,16 +66,16 @@ function Choose(props: OnboardingProps & { onPick: (s: Step) => void }) {
       <div class="onb-hero">
         <img src="icons/icon-48.png" width={48} height={48} alt="" />
         <h1 id="onb-title" tabIndex={-1} ref={heading}>
-          {props.title ?? 'Welcome to XMTP Inbox'}
+          {props.title ?? (props.adding ? 'Add an account' : 'Welcome to XMTP Inbox')}
         </h1>
-        <p class="lead">Private, end-to-end encrypted messages between wallets.</p>
+        <p class="lead">{props.adding ? 'Another address, next to the ones you have. The same password unlocks it.' : 'Private, end-to-end encrypted messages between wallets.'}</p>
       </div>
       <div class="stack">
         <button type="button" class="btn primary block" onClick={() => props.onPick('create')}>
           <Icon name="key" /> Create new wallet
         </button>
         <button type="button" class="btn block" onClick={() => props.onPick('import')}>
-          <Icon name="inbox" /> Import private key
+          <Icon name="inbox" /> Import a wallet
         </button>
         {props.pageWallet && (
           <button type="button" class="btn block" onClick={() => props.onPick('page')}>
@@ -78,7 +84,14 @@ function Choose(props: OnboardingProps & { onPick: (s: Step) => void }) {
         )}
       </div>
       <SignatureExplainer />
-      {props.nodeSettings && <NodeChoice bg={props.bg} />}
+      {props.nodeSettings && !props.adding && <NodeChoice bg={props.bg} />}
+      {props.onCancel && (
+        <div class="pad">
+          <button type="button" class="btn block ghost" onClick={props.onCancel}>
+            Cancel
+          </button>
+        </div>
+      )}
     </section>
   );
 }
@@ -168,12 +181,14 @@ interface PasswordState {
   errors: { password?: string; confirm?: string };
 }
 
-function usePasswords() {
+/** The new password and its confirmation; nothing to choose (`needed` false) when an account is added. */
+function usePasswords(needed = true) {
   const [s, set] = useState<PasswordState>({ password: '', confirm: '', errors: {} });
   const passwordRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLInputElement>(null);
   /** Checks both fields; focuses the first bad one. */
   const validate = (): boolean => {
+    if (!needed) return true;
     const errors: PasswordState['errors'] = {};
     if (s.password.length < MIN_PASSWORD) errors.password = `Use at least ${MIN_PASSWORD} characters.`;
     else if (s.confirm !== s.password) errors.confirm = 'The passwords do not match.';
@@ -182,7 +197,8 @@ function usePasswords() {
     else if (errors.confirm) confirmRef.current?.focus();
     return !errors.password && !errors.confirm;
   };
-  const fields = (disabled: boolean) => (
+  const fields = (disabled: boolean) =>
+    needed && (
     <>
       <Field
         label="Password"
@@ -209,7 +225,9 @@ function usePasswords() {
       />
     </>
   );
-  return { password: s.password, validate, fields };
+  /** what account.create/import/connectPageWallet take */
+  const params = needed ? { password: s.password } : {};
+  return { params, validate, fields };
 }
 
 function StepFrame(props: {
@@ -259,7 +277,7 @@ function StepFrame(props: {
 }
 
 function CreateStep(props: OnboardingProps & { onBack?: () => void }) {
-  const pw = usePasswords();
+  const pw = usePasswords(!props.adding);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async () => {
@@ -267,7 +285,7 @@ function CreateStep(props: OnboardingProps & { onBack?: () => void }) {
     if (!pw.validate()) return;
     setBusy(true);
     try {
-      const r = await props.bg.call('account.create', { password: pw.password });
+      const r = await props.bg.call('account.create', pw.params);
       props.onDone({ address: r.address, restored: false });
     } catch (e) {
       setError(errorText(e));
@@ -276,58 +294,89 @@ function CreateStep(props: OnboardingProps & { onBack?: () => void }) {
   };
   return (
     <StepFrame title="Create a new wallet" onBack={props.onBack} onSubmit={submit} busy={busy} busyText="Creating your XMTP identity…" error={error} submit="Create">
-      <p>A new wallet key is created and kept encrypted in this extension. It signs XMTP's two identity messages for you; you never handle it.</p>
+      <p>
+        A new wallet is created and kept encrypted in this extension, with a recovery phrase you can write down later (Settings → Back up). It signs XMTP's
+        two identity messages for you.
+      </p>
       {pw.fields(busy)}
       <SignatureExplainer />
     </StepFrame>
   );
 }
 
+const wordsOf = (phrase: string) => phrase.trim().split(/[\s,]+/).filter((w) => w && !/^\d+[.)]?$/.test(w));
+const PHRASE_LENGTHS = [12, 15, 18, 21, 24];
+
 function ImportStep(props: OnboardingProps & { onBack?: () => void }) {
-  const pw = usePasswords();
+  const pw = usePasswords(!props.adding);
+  const [kind, setKind] = useState<'phrase' | 'privateKey'>('phrase');
   const [key, setKey] = useState('');
-  const [keyError, setKeyError] = useState<string | null>(null);
+  const [phrase, setPhrase] = useState('');
+  const [index, setIndex] = useState('0');
+  const [inputError, setInputError] = useState<string | null>(null);
   const [check, setCheck] = useState<ImportCheck | null>(null);
   const [checking, setChecking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const keyRef = useRef<HTMLInputElement>(null);
+  const phraseRef = useRef<HTMLTextAreaElement>(null);
   const trimmed = key.trim();
+  const accountIndex = /^\d{1,10}$/.test(index.trim()) ? Number(index.trim()) : NaN;
 
-  // Say which wallet this is and whether its XMTP identity will be restored, as soon as the key is whole.
+  /** The wallet as entered, once it is whole enough to ask about; else what is wrong with it. */
+  const secret = (): WalletSecret | string => {
+    if (kind === 'privateKey') return PRIVATE_KEY_RE.test(trimmed) ? { privateKey: trimmed } : 'A private key is 64 hexadecimal characters, with or without 0x.';
+    const n = wordsOf(phrase).length;
+    if (!PHRASE_LENGTHS.includes(n)) return `A recovery phrase has 12, 15, 18, 21 or 24 words; this one has ${n}.`;
+    if (!(accountIndex >= 0 && accountIndex <= MAX_ACCOUNT_INDEX)) return `The account number is a whole number from 0 to ${MAX_ACCOUNT_INDEX}.`;
+    const words = wordsOf(phrase).join(' '); // as typed or pasted, numbered or on several lines
+    return accountIndex ? { phrase: words, index: accountIndex } : { phrase: words };
+  };
+  const current = secret();
+  const checkKey = typeof current === 'string' ? '' : JSON.stringify(current);
+
+  // Say which wallet this is and whether its XMTP identity will be restored, as soon as it is whole; a
+  // phrase whose words are wrong says which.
   useEffect(() => {
     setCheck(null);
-    if (!PRIVATE_KEY_RE.test(trimmed)) return;
+    if (!checkKey) return;
     let live = true;
     setChecking(true);
     const t = setTimeout(() => {
-      props.bg.call('account.checkImport', { privateKey: trimmed }).then(
-        (r) => live && setCheck(r),
-        () => {},
-      ).finally(() => live && setChecking(false));
+      props.bg
+        .call('account.checkImport', JSON.parse(checkKey) as WalletSecret)
+        .then(
+          (r) => live && setCheck(r),
+          (e) => live && kind === 'phrase' && setInputError(errorText(e)),
+        )
+        .finally(() => live && setChecking(false));
     }, 250);
     return () => {
       live = false;
       clearTimeout(t);
     };
-  }, [trimmed]);
+  }, [checkKey]);
 
   const submit = async () => {
     setError(null);
-    if (!PRIVATE_KEY_RE.test(trimmed)) {
-      setKeyError('A private key is 64 hexadecimal characters, with or without 0x.');
-      keyRef.current?.focus();
+    if (typeof current === 'string') {
+      setInputError(current);
+      (kind === 'phrase' ? phraseRef : keyRef).current?.focus();
       return;
     }
     if (!pw.validate()) return;
     setBusy(true);
     try {
-      const r = await props.bg.call('account.import', { privateKey: trimmed, password: pw.password });
+      const r = await props.bg.call('account.import', { ...current, ...pw.params });
       props.onDone(r);
     } catch (e) {
       setError(errorText(e));
       setBusy(false);
     }
+  };
+  const edited = () => {
+    setInputError(null);
+    setError(null);
   };
   return (
     <StepFrame
@@ -339,30 +388,68 @@ function ImportStep(props: OnboardingProps & { onBack?: () => void }) {
       error={error}
       submit="Import"
     >
-      <Field
-        label="Private key"
-        type="password"
-        autocomplete="off"
-        spellcheck={false}
-        value={key}
-        onValue={(v) => {
-          setKey(v);
-          setKeyError(null);
-        }}
-        error={keyError}
-        inputRef={keyRef}
-        disabled={busy}
-        hint="The key stays in this extension, encrypted with your password."
-        required
-      />
+      <div class="segmented" role="radiogroup" aria-label="Import with">
+        {(
+          [
+            ['phrase', 'Recovery phrase'],
+            ['privateKey', 'Private key'],
+          ] as const
+        ).map(([k, label]) => (
+          <label key={k}>
+            <input
+              type="radio"
+              name="import-kind"
+              aria-label={`Import with a ${label.toLowerCase()}`}
+              checked={kind === k}
+              disabled={busy}
+              onChange={() => (setKind(k), edited())}
+            />
+            {label}
+          </label>
+        ))}
+      </div>
+      {kind === 'phrase' ? (
+        <>
+          <TextField
+            label="Recovery phrase"
+            value={phrase}
+            onValue={(v) => (setPhrase(v), edited())}
+            error={inputError}
+            textareaRef={phraseRef}
+            disabled={busy}
+            hint="The 12 to 24 words, in order, separated by spaces. They stay in this extension, encrypted with your password."
+          />
+          <Field
+            label="Account number"
+            type="text"
+            inputMode="numeric"
+            value={index}
+            onValue={(v) => (setIndex(v), edited())}
+            disabled={busy}
+            hint="0 for the first address of the phrase (derivation path m/44'/60'/0'/0/0); 1 for the second, and so on."
+          />
+        </>
+      ) : (
+        <Field
+          label="Private key"
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          value={key}
+          onValue={(v) => (setKey(v), edited())}
+          error={inputError}
+          inputRef={keyRef}
+          disabled={busy}
+          hint="The key stays in this extension, encrypted with your password."
+          required
+        />
+      )}
       <p class="import-check" role="status" aria-live="polite">
         {check ? (
           <>
             <span title={check.address}>Wallet {shortAddress(check.address)}</span>
             {' — '}
-            {check.hasIdentity
-              ? 'this wallet already has an XMTP identity — it will be restored.'
-              : 'a new XMTP identity will be created for it.'}
+            {check.hasIdentity ? 'this wallet already has an XMTP identity — it will be restored.' : 'a new XMTP identity will be created for it.'}
           </>
         ) : checking ? (
           'Checking the wallet…'
@@ -377,7 +464,7 @@ function ImportStep(props: OnboardingProps & { onBack?: () => void }) {
 }
 
 function PageWalletStep(props: OnboardingProps & { target: PageWalletTarget; onBack?: () => void }) {
-  const pw = usePasswords();
+  const pw = usePasswords(!props.adding);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async () => {
@@ -388,7 +475,7 @@ function PageWalletStep(props: OnboardingProps & { target: PageWalletTarget; onB
       const r = await props.bg.call('account.connectPageWallet', {
         ...(props.target.tabId !== undefined ? { tabId: props.target.tabId } : {}),
         ...(props.target.promptId !== undefined ? { promptId: props.target.promptId } : {}),
-        password: pw.password,
+        ...pw.params,
       });
       props.onDone(r);
     } catch (e) {

@@ -1,5 +1,6 @@
-// Settings: node URL, lock timeout, notifications, read receipts; names (NameSettings.tsx); connected
-// sites with Revoke; password change; about (version, address); Lock.
+// Settings: this account (back up, sign out, all accounts); node URL, lock timeout, notifications, read
+// receipts; names (NameSettings.tsx); connected sites with Revoke; password change; about (version,
+// address); Lock.
 import { NODE_URL_PATTERN } from '../../src/validate.ts';
 import { useEffect, useId, useState } from 'preact/hooks';
 import type { AppStatus, Settings as SettingsView, SiteGrantView } from '../../src/views.ts';
@@ -10,6 +11,7 @@ import { useSettingsForm } from './settings-form.ts';
 import { errorText, formatFull, peerLabel, shortAddress } from '../lib/format.ts';
 import { Avatar, CopyButton, ErrorNote, Field, IconButton, SaveRow, useFocusOnMount } from '../components/ui.tsx';
 import { MIN_PASSWORD } from './Onboarding.tsx';
+import { AccountSection } from './Accounts.tsx';
 
 const LOCK_CHOICES: [number, string][] = [
   [1, '1 minute'],
@@ -22,7 +24,18 @@ const LOCK_CHOICES: [number, string][] = [
   [0, 'Never'],
 ];
 
-export function Settings({ bg, names, status, onBack, onLock, onStatus }: { bg: Bg; names: NameBook; status: AppStatus; onBack: () => void; onLock: () => void; onStatus: (s: AppStatus) => void }) {
+export interface SettingsProps {
+  bg: Bg;
+  names: NameBook;
+  status: AppStatus;
+  onBack: () => void;
+  onLock: () => void;
+  onStatus: (s: AppStatus) => void;
+  onBackup: (address: string) => void;
+  onAccounts: () => void;
+}
+
+export function Settings({ bg, names, status, onBack, onLock, onStatus, onBackup, onAccounts }: SettingsProps) {
   const heading = useFocusOnMount<HTMLHeadingElement>();
   return (
     <section class="screen settings" aria-labelledby="settings-title">
@@ -33,6 +46,7 @@ export function Settings({ bg, names, status, onBack, onLock, onStatus }: { bg: 
         </h1>
       </header>
       <div class="scroll">
+        <AccountSection bg={bg} status={status} onStatus={onStatus} onBackup={onBackup} onAccounts={onAccounts} />
         <Preferences bg={bg} status={status} onStatus={onStatus} />
         <NameSettings bg={bg} />
         <ConnectedSites bg={bg} names={names} />

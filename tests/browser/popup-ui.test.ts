@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from './support/browsers.ts';
 import { axeViolations, launchHarness, type Harness } from '../popup/harness.ts';
-import { ALICE, SAMPLE_NAMES, bigSeed, ME, NOT_ON_XMTP, ERIN, PASSWORD, RESTORE_ADDRESS, RESTORE_KEY, sampleSeed, samplePhoto, TOPICS, NEWBIE } from '../popup/seed.ts';
+import { ALICE, SAMPLE_NAMES, bigSeed, ME, NOT_ON_XMTP, ERIN, PASSWORD, RESTORE_ADDRESS, RESTORE_KEY, SAMPLE_PHRASE, sampleSeed, samplePhoto, TOPICS, NEWBIE, WORK } from '../popup/seed.ts';
 import type { FakeSeed } from '../popup/fake-background.ts';
 import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
 import decodeQR from '@paulmillr/qr/decode.js';
@@ -36,6 +36,12 @@ const onboardingSeed = (): FakeSeed => {
 const lockedSeed = (): FakeSeed => {
   const s = sampleSeed();
   return { ...s, status: { ...s.status, state: 'locked' } };
+};
+/** Two accounts: the sample inbox's, and "Work" (not backed up, 4 unread). */
+const twoAccountSeed = (): FakeSeed => {
+  const s = sampleSeed();
+  const work = { address: WORK, label: 'Work', wallet: 'extension' as const, backup: 'key' as const, backedUp: false, unread: 4 };
+  return { ...s, status: { ...s.status, accounts: [...s.status.accounts, work] } };
 };
 const calls = (page: Page) => page.evaluate(() => (window as any).__fake.calls as { method: string; params: any }[]);
 const conversationsList = (page: Page) => page.getByRole('list', { name: /conversations$/ });
@@ -64,8 +70,9 @@ describe('onboarding', () => {
 
   test('import a key: an existing identity is announced and restored', async () => {
     const page = await h.open(onboardingSeed());
-    await page.getByRole('button', { name: 'Import private key' }).click();
-    await page.getByLabel('Private key').fill('0x' + RESTORE_KEY);
+    await page.getByRole('button', { name: 'Import a wallet' }).click();
+    await page.getByRole('radio', { name: 'Import with a private key' }).check();
+    await page.getByLabel('Private key', { exact: true }).fill('0x' + RESTORE_KEY);
     await page.getByText('this wallet already has an XMTP identity — it will be restored.').waitFor();
     await page.getByText(`Wallet ${RESTORE_ADDRESS.slice(0, 6)}…${RESTORE_ADDRESS.slice(-4)}`).waitFor();
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -79,8 +86,9 @@ describe('onboarding', () => {
 
   test('import refuses a malformed key before asking the background', async () => {
     const page = await h.open(onboardingSeed());
-    await page.getByRole('button', { name: 'Import private key' }).click();
-    await page.getByLabel('Private key').fill('0x1234');
+    await page.getByRole('button', { name: 'Import a wallet' }).click();
+    await page.getByRole('radio', { name: 'Import with a private key' }).check();
+    await page.getByLabel('Private key', { exact: true }).fill('0x1234');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Confirm password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -88,6 +96,126 @@ describe('onboarding', () => {
     assert.equal((await calls(page)).some((c) => c.method === 'account.import'), false);
     await page.getByRole('button', { name: 'Back' }).click();
     await page.getByRole('button', { name: 'Create new wallet' }).waitFor();
+    await page.close();
+  });
+});
+
+describe('accounts and backup', () => {
+  test('the header switches accounts in one click or from its menu; a wallet not backed up says so; adding asks for no password', async () => {
+    const page = await h.open(twoAccountSeed());
+    await conversationsList(page).waitFor();
+    assert.equal(await page.getByRole('note').filter({ hasText: 'lives only in this browser' }).count(), 0, 'Account 1 is backed up');
+    await page.getByRole('button', { name: 'Switch to Work, 4 unread' }).click();
+    await page.getByRole('button', { name: 'Work — switch account' }).waitFor();
+    assert.deepEqual((await calls(page)).filter((c) => c.method === 'account.switch').map((c) => c.params), [{ address: WORK }]);
+    await page.getByRole('note').filter({ hasText: 'This wallet lives only in this browser' }).getByRole('button', { name: 'Back up' }).click();
+    await page.getByRole('heading', { name: 'Back up Work' }).waitFor();
+    assert.equal(await page.getByRole('radio').count(), 0, 'a wallet imported from a key has no phrase to choose');
+    await page.getByRole('button', { name: 'Back' }).click();
+
+    // The menu: every account, the current one checked; arrows move; Escape closes.
+    await page.getByRole('button', { name: 'Work — switch account' }).click();
+    const menu = page.getByRole('menu', { name: 'Accounts' });
+    assert.equal(await menu.getByRole('menuitemradio', { name: /Work/ }).getAttribute('aria-checked'), 'true');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Escape');
+    assert.equal(await menu.count(), 0);
+    await page.getByRole('button', { name: 'Work — switch account' }).click();
+    await menu.getByRole('menuitemradio', { name: /Account 1/ }).click();
+    await page.getByRole('button', { name: 'Account 1 — switch account' }).waitFor();
+    await page.getByRole('button', { name: 'Account 1 — switch account' }).click();
+    await menu.getByRole('menuitem', { name: 'Add account' }).click();
+    await page.getByRole('heading', { name: 'Add an account' }).waitFor();
+    await page.getByRole('button', { name: 'Create new wallet' }).click();
+    assert.equal(await page.getByLabel('Password', { exact: true }).count(), 0, 'one password for every account');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('button', { name: 'Account 3 — switch account' }).waitFor();
+    assert.deepEqual((await calls(page)).find((c) => c.method === 'account.create')?.params, {});
+    await page.close();
+  });
+
+  test('import from a recovery phrase, with an account number; a phrase of the wrong length is refused before asking', async () => {
+    const page = await h.open(onboardingSeed());
+    await page.getByRole('button', { name: 'Import a wallet' }).click();
+    const words = SAMPLE_PHRASE.split(' ');
+    await page.getByLabel('Recovery phrase', { exact: true }).fill(words.slice(0, 11).join(' '));
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Confirm password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'this one has 11' }).waitFor();
+    assert.equal((await calls(page)).some((c) => c.method === 'account.import'), false);
+    await page.getByLabel('Recovery phrase', { exact: true }).fill(`1. ${words.slice(0, 6).join(' ')}\n7. ${words.slice(6).join(' ')}`);
+    await page.getByLabel('Account number').fill('2');
+    await page.getByText(/it will be restored/).waitFor();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('tab', { name: /Messages/ }).waitFor();
+    const c = (await calls(page)).find((x) => x.method === 'account.import');
+    assert.equal(c?.params.index, 2);
+    assert.equal(c?.params.password, PASSWORD);
+    assert.match(c?.params.phrase, /abandon/);
+    await page.close();
+  });
+
+  test('backup: the password is asked again; the phrase shows in order; a copy clears itself, and leaving clears it at once', async () => {
+    const page = await h.open(sampleSeed(), { hash: `#/backup/${ME}` });
+    // The harness page is not a secure context, so it has no clipboard: a stand-in records what is written.
+    await page.evaluate(`{
+      let text = 'something the user copied before';
+      Object.defineProperty(navigator, 'clipboard', { value: { writeText: async (t) => void (text = t), readText: async () => text } });
+    }`);
+    await page.getByRole('heading', { name: 'Back up Account 1' }).waitFor();
+    await page.getByText('Anyone who sees your recovery phrase').waitFor();
+    await page.getByLabel('Password').fill('not it');
+    await page.getByRole('button', { name: 'Show recovery phrase' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong password' }).waitFor();
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Show recovery phrase' }).click();
+    const words = page.getByRole('list', { name: 'Recovery phrase words, in order' }).getByRole('listitem');
+    assert.deepEqual(await words.allTextContents(), SAMPLE_PHRASE.split(' '));
+    const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+    await page.clock.install();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('status').filter({ hasText: 'The clipboard is cleared in 30 seconds' }).waitFor();
+    assert.equal(await clipboard(), SAMPLE_PHRASE);
+    await page.clock.runFor(31_000);
+    await page.getByRole('status').filter({ hasText: 'The clipboard was cleared' }).waitFor();
+    assert.equal(await clipboard(), '');
+    await page.getByRole('button', { name: 'Copy' }).click();
+    assert.equal(await clipboard(), SAMPLE_PHRASE);
+    await page.getByRole('button', { name: 'Back' }).click();
+    await conversationsList(page).waitFor();
+    assert.equal(await clipboard(), '', 'leaving the screen clears a pending copy');
+    await page.close();
+  });
+
+  test('accounts: rename; removing a wallet that is not backed up needs a confirmed backup', async () => {
+    const page = await h.open(twoAccountSeed(), { hash: '#/accounts' });
+    await page.getByRole('button', { name: 'Rename Account 1' }).click();
+    await page.getByLabel('New name for Account 1').fill('Main');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Rename Main' }).waitFor();
+    await page.getByRole('button', { name: 'Remove Work' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Remove Work?' });
+    await dialog.getByText('You have not backed up this wallet').waitFor();
+    const remove = dialog.getByRole('button', { name: 'Remove account' });
+    assert.equal(await remove.isDisabled(), true);
+    await dialog.getByLabel('I have saved its recovery phrase or private key').check();
+    await remove.click();
+    await page.getByRole('button', { name: 'Remove Work' }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Rename Main' }).waitFor();
+    assert.deepEqual((await calls(page)).filter((c) => c.method === 'account.remove').map((c) => c.params), [{ address: WORK }]);
+    await page.close();
+  });
+
+  test('a forgotten password: start over removes every account and onboarding begins', async () => {
+    const page = await h.open({ ...twoAccountSeed(), status: { ...twoAccountSeed().status, state: 'locked' } });
+    await page.getByRole('button', { name: 'Start over…' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Start over?' });
+    await dialog.getByText('all 2 accounts').waitFor();
+    await dialog.getByRole('checkbox').check();
+    await dialog.getByRole('button', { name: 'Remove everything' }).click();
+    await page.getByRole('heading', { name: 'Welcome to XMTP Inbox' }).waitFor();
+    assert.equal((await calls(page)).filter((c) => c.method === 'account.remove').length, 2);
     await page.close();
   });
 });
@@ -200,13 +328,13 @@ describe('inbox', () => {
   test('keyboard only: open a conversation, send, go back to the same row', async () => {
     const page = await h.open(sampleSeed());
     await conversationsList(page).waitFor();
-    // header buttons, search, the selected tab, then the first row
+    // the account, header buttons, search, the selected tab, then the first row
     const order: string[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
       order.push(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.getAttribute('role') ?? document.activeElement?.tagName ?? ''));
     }
-    assert.deepEqual(order.slice(0, 6), ['My address', 'New conversation', 'Settings', 'Lock', 'Search conversations', 'tab']);
+    assert.deepEqual(order.slice(0, 7), ['BUTTON', 'My address', 'New conversation', 'Settings', 'Lock', 'Search conversations', 'tab']); // the account first
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('title')), ALICE, 'Tab reaches the first conversation');
     assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'solid', 'focus is visible');
     await page.keyboard.press('ArrowDown');
@@ -614,8 +742,8 @@ describe('accessibility (axe-core) and screenshots, light and dark', () => {
       name: 'import',
       seed: onboardingSeed,
       prepare: async (p) => {
-        await p.getByRole('button', { name: 'Import private key' }).click();
-        await p.getByLabel('Private key').fill(RESTORE_KEY);
+        await p.getByRole('button', { name: 'Import a wallet' }).click();
+        await p.getByLabel('Recovery phrase', { exact: true }).fill(SAMPLE_PHRASE);
         await p.getByText(/it will be restored/).waitFor();
       },
     },
@@ -633,6 +761,25 @@ describe('accessibility (axe-core) and screenshots, light and dark', () => {
     { name: 'request', seed: () => sampleSeed(), hash: '#/c/' + encodeURIComponent(TOPICS.erin), prepare: (p) => p.getByRole('button', { name: 'Allow' }).waitFor() },
     { name: 'new-conversation', seed: () => sampleSeed(), hash: '#/new', prepare: (p) => p.getByLabel('Address').waitFor() },
     { name: 'settings', seed: () => sampleSeed(), hash: '#/settings', prepare: (p) => p.getByText('converse.xyz').waitFor() },
+    {
+      name: 'account-menu',
+      seed: twoAccountSeed,
+      prepare: async (p) => {
+        await p.getByRole('button', { name: 'Account 1 — switch account' }).click();
+        await p.getByRole('menu', { name: 'Accounts' }).waitFor();
+      },
+    },
+    { name: 'accounts', seed: twoAccountSeed, hash: '#/accounts', prepare: (p) => p.getByRole('button', { name: 'Switch to Work' }).waitFor() },
+    {
+      name: 'backup',
+      seed: () => sampleSeed(),
+      hash: `#/backup/${ME}`,
+      prepare: async (p) => {
+        await p.getByLabel('Password').fill(PASSWORD);
+        await p.getByRole('button', { name: 'Show recovery phrase' }).click();
+        await p.getByRole('list', { name: 'Recovery phrase words, in order' }).waitFor();
+      },
+    },
   ];
   for (const scheme of ['light', 'dark'] as const) {
     for (const s of screens) {

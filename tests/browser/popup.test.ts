@@ -243,12 +243,13 @@ describe('Firefox ESR', () => {
     await erinConvo.send('hello dave, from erin');
 
     const popup: PpPage = await ext.openPopup();
-    await popup.locator(aria('button', 'Import private key')).wait();
+    await popup.locator(aria('button', 'Import a wallet')).wait();
     await popup.locator('details.node-choice summary').click();
     await popup.locator(aria('textbox', 'Node URL')).fill(node.url);
     await popup.locator('details.node-choice button[type=submit]').click();
     await popup.waitForFunction(() => document.querySelector('details.node-choice [role=status]')?.textContent === 'Saved.', { timeout: 30_000 });
-    await popup.locator(aria('button', 'Import private key')).click();
+    await popup.locator(aria('button', 'Import a wallet')).click();
+    await popup.locator(aria('radio', 'Import with a private key')).click();
     await popup.locator(field('Private key')).fill(dave);
     await popup.waitForFunction(() => document.body.textContent?.includes('it will be restored'), { timeout: 30_000 });
     await popup.locator(field('Password')).fill(PASSWORD);
