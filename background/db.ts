@@ -4,6 +4,7 @@
 // side by side later.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { ConsentState, ConversationContextView, GrantScope, MessageView, NameView, Settings } from '../src/views.ts';
+import type { SyncPosition } from '../src/xmtp/storage/types.ts';
 
 export const DB_NAME = 'xmtp-inbox';
 
@@ -89,22 +90,20 @@ export interface MessageRecord extends MessageView {
   payload?: Uint8Array;
 }
 
-export interface CursorRecord {
+/** The client core's sync position in one topic (src/xmtp/sync/engine.ts), one record per topic. */
+export interface PositionRecord {
   account: string;
-  /** a topic or a sync job's name (the client core's cursors), or `position:<topic>` (sync.ts) */
+  /** the topic */
   key: string;
-  /** the newest envelope's sender time (ns) processed */
-  ns: bigint;
-  position?: SyncPosition;
+  position: SyncPosition;
 }
 
-/** Where the sync engine is in a topic, in the node's own paging order. */
-export interface SyncPosition {
-  /** newest envelope read: its timestamp and paging digest sha256(topic ‖ message) */
+/** How versions 1–3 kept them: `position:<topic>` records of the background's sync, and the core's own cursors. */
+interface CursorRecordV1 {
+  account: string;
+  key: string;
   ns: bigint;
-  digest: Uint8Array;
-  /** when we last read the topic to its end (ns, our clock) */
-  lookedAtNs: bigint;
+  position?: { ns: bigint; digest: Uint8Array; lookedAtNs: bigint };
 }
 
 export interface OutboxRecord {
@@ -166,7 +165,8 @@ export interface InboxDB extends DBSchema {
     value: MessageRecord;
     indexes: { byConversation: [string, string, number] };
   };
-  cursors: { key: [string, string]; value: CursorRecord };
+  /** sync positions (the store keeps its first name) */
+  cursors: { key: [string, string]; value: PositionRecord };
   outbox: { key: [string, string]; value: OutboxRecord; indexes: { byNextAttempt: [string, number] } };
   consent: { key: [string, string]; value: ConsentRecord };
   grants: { key: [string, string]; value: GrantRecord; indexes: { byOrigin: string } };
@@ -218,6 +218,19 @@ const UPGRADES: Upgrade[] = [
       };
       await cursor.update(next);
       cursor = await cursor.continue();
+    }
+  },
+  // v4: one sync position per topic, kept by the client core's sync engine. The background's
+  // `position:<topic>` records become the topic's position; the core's old cursors (per topic and per
+  // job) go, so those topics are read once more (what is stored is recognised, not stored again).
+  async (_db, tx) => {
+    const store = tx.objectStore('cursors');
+    const old = (await store.getAll()) as unknown as CursorRecordV1[];
+    await store.clear();
+    for (const r of old) {
+      if (!r.key.startsWith('position:') || !r.position) continue;
+      const position: SyncPosition = { ...r.position, requestBytes: 0, heldBack: false, refused: 0 };
+      await store.put({ account: r.account, key: r.key.slice('position:'.length), position });
     }
   },
 ];

@@ -2,7 +2,8 @@
 // account. Conversation secrets (V2 key material, V1 peer bundles) are sealed under the account's data
 // key; messages are stored as the JSON views the popup and pages read, plus the raw payload the core
 // needs, so nothing is decoded twice.
-import type { ConsentEntry, MessageQuery, StoredConversation, StoredMessage, XmtpStorage } from '../src/xmtp/storage/types.ts';
+import type { ConsentEntry, MessageQuery, StoredConversation, StoredMessage, SyncPosition, XmtpStorage } from '../src/xmtp/storage/types.ts';
+import type { XmtpErrorCode } from '../src/xmtp/errors.ts';
 import { ContentRegistry } from '../src/xmtp/content/registry.ts';
 import { contentTypeToString } from '../src/xmtp/content/content-type.ts';
 import { contentToJson } from '../src/xmtp/json-view.ts';
@@ -13,6 +14,7 @@ import { open, seal } from './keystore.ts';
 import * as inbox from './inbox-store.ts';
 
 const nsToMs = (ns: bigint) => Number(ns / 1_000_000n);
+const UNKNOWN_TYPE = 'unknown/unknown:0.0';
 
 interface ConversationSecrets {
   keyMaterial?: string;
@@ -20,15 +22,34 @@ interface ConversationSecrets {
   consentProof?: StoredConversation['consentProof'];
 }
 
+/** Why a message could not be shown, in words (the core's refusal codes). */
+const REFUSALS: Partial<Record<XmtpErrorCode, string>> = {
+  too_large: 'it is too large',
+  invalid_signature: 'its signature is not valid',
+  invalid_key_bundle: "its sender's keys are not valid",
+  decryption_failed: 'it could not be decrypted',
+  invalid_ciphertext: 'it could not be decrypted',
+  topic_mismatch: 'it belongs to another conversation',
+  invalid_protobuf: 'it is malformed',
+  invalid_message: 'it is malformed',
+  invalid_content: 'its content is malformed',
+};
+
 /** What a stored message looks like to the other contexts. */
 export async function messageView(registry: ContentRegistry, m: StoredMessage): Promise<MessageView> {
+  if (m.refused) {
+    return {
+      id: m.id, conversation: m.topic, senderAddress: m.senderAddress, sent: nsToMs(m.sentNs), contentType: UNKNOWN_TYPE, content: null,
+      status: 'sent', refused: REFUSALS[m.refused.code] ?? 'it is not a valid message',
+    };
+  }
   const decoded = await registry.decode(m.payload).catch(() => undefined);
   const view: MessageView = {
     id: m.id,
     conversation: m.topic,
     senderAddress: m.senderAddress,
     sent: nsToMs(m.sentNs),
-    contentType: decoded ? contentTypeToString(decoded.contentType) : 'unknown/unknown:0.0',
+    contentType: decoded ? contentTypeToString(decoded.contentType) : UNKNOWN_TYPE,
     content: decoded && decoded.content !== undefined ? contentToJson(decoded.contentType, decoded.content) : undefined,
     status: 'sent',
   };
@@ -114,18 +135,24 @@ export class IdbStorage implements XmtpStorage {
     return fresh.filter((c) => added.has(c.topic));
   }
 
-  async getCursor(key: string): Promise<bigint | undefined> {
-    return (await (await db()).get('cursors', [this.account, key]))?.ns;
+  async getPositions(topics: string[]): Promise<Array<SyncPosition | undefined>> {
+    const tx = (await db()).transaction('cursors');
+    const records = await Promise.all(topics.map((t) => tx.store.get([this.account, t])));
+    await tx.done;
+    return records.map((r) => r?.position);
   }
 
-  async setCursors(cursors: Array<[string, bigint]>): Promise<void> {
+  async setPositions(positions: Array<[string, SyncPosition]>): Promise<void> {
     const tx = (await db()).transaction('cursors', 'readwrite');
-    for (const [key, ns] of cursors) {
-      const prior = await tx.store.get([this.account, key]);
-      // Cursors only move forward: a slower concurrent sync must not rewind one.
-      if (!prior || prior.ns < ns) await tx.store.put({ account: this.account, key, ns });
-    }
+    await Promise.all(positions.map(([key, position]) => tx.store.put({ account: this.account, key, position })));
     await tx.done;
+  }
+
+  async knownMessageIds(ids: string[]): Promise<Set<string>> {
+    const tx = (await db()).transaction('messages');
+    const keys = await Promise.all(ids.map((id) => tx.store.getKey([this.account, id])));
+    await tx.done;
+    return new Set(ids.filter((_, i) => keys[i] !== undefined));
   }
 
   /** Sends the outbox is delivering, by `topic|sentNs`: their stored copy replaces the pending one. */
@@ -174,7 +201,7 @@ export class IdbStorage implements XmtpStorage {
     let cursor = await d.transaction('messages').store.index('byConversation').openCursor(range, q.direction === 'descending' ? 'prev' : 'next');
     while (cursor && (q.limit === undefined || out.length < q.limit)) {
       const r = cursor.value;
-      if (r.payload && r.sentNs !== undefined && r.version && (q.startNs === undefined || r.sentNs >= q.startNs) && (q.endNs === undefined || r.sentNs <= q.endNs)) {
+      if (r.payload && !r.refused && r.sentNs !== undefined && r.version && (q.startNs === undefined || r.sentNs >= q.startNs) && (q.endNs === undefined || r.sentNs <= q.endNs)) {
         const m: StoredMessage = { id: r.id, topic, version: r.version, senderAddress: r.senderAddress, sentNs: r.sentNs, payload: r.payload };
         if (r.recipientAddress) m.recipientAddress = r.recipientAddress;
         out.push(m);

@@ -12,6 +12,8 @@ import { toChecksumAddress } from '../src/xmtp/crypto/address.ts';
 const SILENT = new Set<string>([ContentTypes.readReceipt]);
 /** Content types that move a conversation up but are not "unread messages". */
 const NOT_UNREAD = new Set<string>([ContentTypes.readReceipt, ContentTypes.reaction]);
+/** Neither moves its conversation up nor counts as unread: receipts, and messages that could not be shown. */
+const silent = (m: { contentType: string; refused?: string }) => SILENT.has(m.contentType) || m.refused !== undefined;
 const PREVIEW_TEXT = 200;
 
 const lower = (a: string) => a.toLowerCase();
@@ -210,12 +212,12 @@ export async function putMessages(
     let convo = touched.get(m.conversation) ?? (await convos.get([account, m.conversation]));
     if (!convo) continue; // a message for a conversation we do not know (yet): kept, listed once it is
     touched.set(m.conversation, convo);
-    if (!SILENT.has(m.contentType) && (m.sent >= convo.updatedAt || convo.lastMessage?.id === m.id || convo.lastMessage?.id === local)) {
+    if (!silent(m) && (m.sent >= convo.updatedAt || convo.lastMessage?.id === m.id || convo.lastMessage?.id === local)) {
       convo = { ...convo, updatedAt: Math.max(convo.updatedAt, m.sent), lastMessage: previewOf(view) };
       touched.set(m.conversation, convo);
     }
     const fromPeer = lower(m.senderAddress) !== lower(account);
-    if (!existing && fromPeer && !NOT_UNREAD.has(m.contentType) && m.sent > convo.readUpTo) {
+    if (!existing && fromPeer && !silent(m) && !NOT_UNREAD.has(m.contentType) && m.sent > convo.readUpTo) {
       convo = { ...convo, unreadCount: convo.unreadCount + 1 };
       touched.set(m.conversation, convo);
     }
@@ -239,7 +241,7 @@ export async function deleteMessage(account: string, id: string): Promise<Messag
     if (convo?.lastMessage?.id === id) {
       const range = IDBKeyRange.bound([account, m.conversation, -Infinity], [account, m.conversation, Infinity]);
       let cursor = await tx.objectStore('messages').index('byConversation').openCursor(range, 'prev');
-      while (cursor && SILENT.has(cursor.value.contentType)) cursor = await cursor.continue();
+      while (cursor && silent(cursor.value)) cursor = await cursor.continue();
       const next = cursor ? toMessageView(cursor.value) : undefined;
       await tx.objectStore('conversations').put({
         ...convo,

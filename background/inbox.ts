@@ -174,6 +174,8 @@ export async function setConsent(account: string, peerAddress: string, state: Ex
     throw unreachableOr(e);
   }
   await updateBadge(account);
+  // An allowed peer's messages that were passed over (blocked, or beyond the request quota) come now.
+  if (state === 'allowed') void syncAll(a).catch(() => {});
 }
 
 /**

@@ -82,7 +82,7 @@ export async function announce(account: string, changed: Map<string, MessageView
   const to = accounts.length > 1 ? ` → ${accounts.find((a) => a.address === account)?.label ?? shortAddress(account)}` : '';
   let newest = since;
   for (const [topic, messages] of changed) {
-    const incoming = messages.filter((m) => !sameAddress(m.senderAddress, account) && !QUIET.has(m.contentType) && m.sent > since);
+    const incoming = messages.filter((m) => !sameAddress(m.senderAddress, account) && !QUIET.has(m.contentType) && m.refused === undefined && m.sent > since);
     if (!incoming.length) continue;
     const convo = await inbox.getConversationRecord(account, topic);
     if (convo?.consent !== 'allowed' || convo.readUpTo >= Math.max(...incoming.map((m) => m.sent))) continue;

@@ -78,6 +78,12 @@ export interface MessageView extends MessageJson {
    * delivery gives the message its final `id`, so a view can replace the pending bubble in place.
    */
   localId?: string;
+  /**
+   * The message could not be shown: why, in words ("it is too large", "its signature is not valid").
+   * Its envelope was refused (forged, corrupt, or content that inflates past the limit) and nothing of
+   * it was kept; `content` is null.
+   */
+  refused?: string;
 }
 
 /** What a context asks the background to send: the same JSON form messages are read in. */

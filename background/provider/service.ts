@@ -51,6 +51,8 @@ interface PortState {
 type MethodTable = { [M in ProviderMethod]: (st: PortState, params: ProviderParams<M>) => Promise<ProviderResult<M>> | ProviderResult<M> };
 
 const LIST_DEFAULT = 100;
+/** What pages see of a conversation: messages that were sent and could be read (not failed sends, not refused envelopes). */
+const forPages = (m: MessageView) => m.status !== 'failed' && m.refused === undefined;
 const MESSAGES_DEFAULT = 50;
 const DELIVERED_MEMORY = 1000;
 
@@ -296,7 +298,7 @@ export class ProviderService {
       after: params.after,
       direction: params.direction,
     });
-    return messages.filter((m) => m.status !== 'failed').map(toPageMessage);
+    return messages.filter(forPages).map(toPageMessage);
   }
 
   private async sendMessage(st: PortState, params: ProviderParams<'xmtp_sendMessage'>) {
@@ -404,7 +406,7 @@ export class ProviderService {
       if (!grant) continue;
       for (const m of messages) {
         // A read receipt is a signal between inboxes ("seen"), never a message a page should show.
-        if (m.status === 'pending' || m.status === 'failed' || m.contentType === ContentTypes.readReceipt) continue;
+        if (m.status === 'pending' || !forPages(m) || m.contentType === ContentTypes.readReceipt) continue;
         const c = await conv(m.conversation);
         if (!c || !inScope(grant.scope, st.site.host, c)) continue;
         let page: PageMessage | undefined;

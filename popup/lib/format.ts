@@ -160,7 +160,8 @@ export function fallbackText(m: { fallback?: string; contentType: string }): str
 }
 
 /** One line describing a message, for the conversation list and reply quotes. */
-export function previewOf(m: { contentType: string; content: unknown; fallback?: string }): string {
+export function previewOf(m: { contentType: string; content: unknown; fallback?: string; refused?: string }): string {
+  if (m.refused !== undefined) return 'A message that could not be shown';
   const text = asText(m);
   if (text !== undefined) return oneLine(text) || ' ';
   const reaction = asReaction(m);

@@ -71,7 +71,7 @@ export function MessageItem({ row, a }: { row: Extract<Row, { kind: 'message' }>
   const reactions = a.reactions.get(m.id);
   const who = own ? 'You' : shortAddress(m.senderAddress);
   const reply = asReply(m);
-  const canAct = m.status === 'sent';
+  const canAct = m.status === 'sent' && m.refused === undefined;
   return (
     <div
       class={`msg ${own ? 'own' : 'peer'} ${row.first ? 'first' : ''} ${row.last ? 'last' : ''} ${m.status}`}
@@ -189,6 +189,7 @@ function Quote({ reference, a }: { reference: string; a: MessageActions }) {
 }
 
 function Body({ a, m, contentType, content }: { a: MessageActions; m: MessageView; contentType: string; content: unknown }): ComponentChild {
+  if (m.refused !== undefined) return <p class="text fallback">This message could not be shown: {m.refused}.</p>;
   const bg = a.bg;
   const c = { contentType, content };
   const text = asText(c);

@@ -18,6 +18,8 @@ import { loadKeysFromNetwork, storeKeysOnNetwork } from './network-key-store.ts'
 import { MemoryStorage } from './storage/memory.ts';
 import type { XmtpStorage } from './storage/types.ts';
 import { Conversations } from './conversations/conversations.ts';
+import { SyncEngine } from './sync/engine.ts';
+import { RequestQuota } from './sync/messages.ts';
 import type { ClientContext } from './conversations/context.ts';
 
 export const ApiUrls = {
@@ -66,6 +68,8 @@ export class Client implements ClientContext {
   /** consent (allow/deny), as `client.contacts` in the SDK */
   readonly contacts: Contacts;
   readonly directory: ContactDirectory;
+  readonly sync: SyncEngine;
+  readonly quota: RequestQuota;
   readonly conversations: Conversations;
   readonly introducedPeers = new Set<string>();
   readonly now: () => number;
@@ -78,7 +82,9 @@ export class Client implements ClientContext {
     this.now = opts.now ?? Date.now;
     this.registry = new ContentRegistry([...defaultCodecs(), ...(opts.codecs ?? [])]);
     this.directory = new ContactDirectory(api);
-    this.contacts = new Contacts(api, keys, storage);
+    this.sync = new SyncEngine(api, storage, this.now);
+    this.contacts = new Contacts(api, keys, storage, this.sync);
+    this.quota = new RequestQuota(storage, this.contacts, this.sync);
     this.conversations = new Conversations(this);
     api.setAuth(new AuthCache(keys, this.now));
   }

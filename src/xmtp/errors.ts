@@ -14,6 +14,8 @@ export type XmtpErrorCode =
   | 'invalid_message'
   | 'unknown_content_type'
   | 'invalid_content'
+  /** an envelope, or content after decompression, larger than the protocol allows (limits.ts) */
+  | 'too_large'
   | 'not_on_network'
   | 'invalid_address'
   | 'api_error'

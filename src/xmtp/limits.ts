@@ -20,6 +20,12 @@ export const MAX_CONTENT_BYTES = Math.max(MAX_MESSAGE_BYTES, MAX_INLINE_ATTACHME
 /** Largest remote attachment file downloaded (encrypted payload bytes). */
 export const MAX_REMOTE_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 
+/**
+ * Largest answer to a query or batch query read at once (JSON, as it comes). A page of envelopes
+ * larger than this (a hundred envelopes of a megabyte) is asked for again in smaller pieces.
+ */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
 /** Base64 length of `n` bytes. */
 export const base64Length = (n: number): number => Math.ceil(n / 3) * 4;
 

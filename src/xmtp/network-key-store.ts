@@ -26,22 +26,40 @@ export async function storeKeysOnNetwork(api: ApiClient, signer: Signer, keys: P
   await api.publish([{ contentTopic: privateStoreTopic(address), timestampNs: BigInt(api.now()) * 1_000_000n, message }]);
 }
 
+type StoredBundle = { walletPreKey: Uint8Array; ciphertext: { hkdfSalt: Uint8Array; gcmNonce: Uint8Array; payload: Uint8Array } };
+
+/** An envelope of the key store topic as an encrypted bundle, or undefined when it is not one. */
+function storedBundle(message: Uint8Array): StoredBundle | undefined {
+  let v1: import('./proto.ts').xmtp.message_contents.EncryptedPrivateKeyBundleV1.$Properties | null | undefined;
+  try {
+    v1 = decode(mc.EncryptedPrivateKeyBundle, message).v1;
+    // legacy storage: a bare EncryptedPrivateKeyBundleV1
+    if (!v1?.walletPreKey?.length) v1 = decode(mc.EncryptedPrivateKeyBundleV1, message);
+  } catch {
+    return undefined;
+  }
+  const c = v1.ciphertext?.aes256GcmHkdfSha256;
+  if (!v1.walletPreKey?.length || !c) return undefined;
+  const ciphertext = { hkdfSalt: c.hkdfSalt!, gcmNonce: c.gcmNonce!, payload: c.payload! };
+  try {
+    checkCiphertext(ciphertext);
+  } catch {
+    return undefined;
+  }
+  return { walletPreKey: v1.walletPreKey, ciphertext };
+}
+
+/** Envelopes of the key store looked at, newest first: something else written there cannot hide the keys. */
+const KEY_STORE_CANDIDATES = 10;
+
 /** Loads and decrypts the newest stored bundle (one wallet signature), or undefined if none. */
 export async function loadKeysFromNetwork(api: ApiClient, signer: Signer): Promise<PrivateKeyBundle | undefined> {
   const address = toChecksumAddress(await signer.getAddress());
-  const [envelope] = await api.query(privateStoreTopic(address), { direction: 'descending', pageSize: 1, limit: 1 });
-  if (!envelope) return undefined;
-  let v1: import("./proto.ts").xmtp.message_contents.EncryptedPrivateKeyBundleV1.$Properties | null | undefined;
-  try {
-    v1 = decode(mc.EncryptedPrivateKeyBundle, envelope.message).v1;
-  } catch {
-    // legacy storage: a bare EncryptedPrivateKeyBundleV1
-  }
-  if (!v1?.walletPreKey?.length) v1 = decode(mc.EncryptedPrivateKeyBundleV1, envelope.message);
-  const c = v1.ciphertext?.aes256GcmHkdfSha256;
-  if (!v1.walletPreKey?.length || !c) throw new XmtpError('key_store', 'invalid stored key bundle');
-  const ciphertext = { hkdfSalt: c.hkdfSalt!, gcmNonce: c.gcmNonce!, payload: c.payload! };
-  checkCiphertext(ciphertext);
+  const envelopes = await api.query(privateStoreTopic(address), { direction: 'descending', pageSize: KEY_STORE_CANDIDATES, limit: KEY_STORE_CANDIDATES });
+  if (!envelopes.length) return undefined;
+  const v1 = envelopes.map((e) => storedBundle(e.message)).find((b) => b !== undefined);
+  if (!v1) throw new XmtpError('key_store', 'invalid stored key bundle');
+  const ciphertext = v1.ciphertext;
   const sig = hexToBytes(await signer.signMessage(enableIdentityText(v1.walletPreKey)));
   let plaintext: Uint8Array;
   try {

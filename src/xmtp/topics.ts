@@ -16,6 +16,15 @@ export function directMessageTopic(a: string, b: string): string {
   return topic(`dm-${x}-${y}`);
 }
 
+/**
+ * A V2 conversation topic as invitations may name one: `/xmtp/0/m-<id>/proto` with an unguessable id,
+ * either 64 hex digits (derived, spec 9.2) or 32 random bytes in the SDK's base64 form (9.2.1). Nothing
+ * else: an invitation naming a key store, invite, intro, V1 or ephemeral topic is refused.
+ */
+export function isV2ConversationTopic(t: string): boolean {
+  return /^\/xmtp\/0\/m-(?:[0-9a-f]{64}|[A-Za-z0-9+-]{43})\/proto$/.test(t);
+}
+
 export function ephemeralTopic(t: string): string {
   return t.replace('/xmtp/0/m-', '/xmtp/0/mE-').replace('/xmtp/0/dm-', '/xmtp/0/dmE-');
 }

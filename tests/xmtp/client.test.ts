@@ -26,7 +26,7 @@ function countingTransport(): Transport & { queries: QueryRequest[] } {
     queries,
     publish: (e, t) => http.publish(e, t),
     query: (r) => (queries.push(r), http.query(r)),
-    batchQuery: (r) => http.batchQuery(r),
+    batchQuery: (r) => (queries.push(...r), http.batchQuery(r)),
     openStream: (t: string[], cb: never) => http.openStream(t, cb),
   } as Transport & { queries: QueryRequest[] };
 }

@@ -5,7 +5,7 @@ import { sha256 } from '../crypto/hashes.ts';
 import { XmtpError } from '../errors.ts';
 import type { AuthCache } from '../auth/token.ts';
 import {
-  ApiError, GRPC_UNAUTHENTICATED, type Envelope, type QueryRequest, type QueryResponse, type SortDirection,
+  ApiError, GRPC_UNAUTHENTICATED, ResponseTooLarge, type Envelope, type QueryRequest, type QueryResponse, type SortDirection,
   type StreamConnection, type SubscribeTransport, type Transport,
 } from './types.ts';
 
@@ -72,6 +72,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /** Errors worth retrying: network failures, 5xx, 429. Client errors (4xx) are final. */
 function isRetryable(e: unknown): boolean {
+  if (e instanceof ResponseTooLarge) return false; // asking again gets the same answer
   if (e instanceof ApiError) return e.status === undefined || e.status >= 500 || e.status === 429;
   return !(e instanceof XmtpError);
 }

@@ -1,6 +1,7 @@
 // Message API v1 over HTTP/JSON with fetch (spec 7): unary POSTs and the newline-delimited JSON
 // subscribe stream. Works in Node 18+, service workers and pages.
-import { ApiError, type Envelope, type QueryRequest, type QueryResponse, type StreamConnection, type SubscribeTransport, type Transport } from './types.ts';
+import { MAX_RESPONSE_BYTES } from '../limits.ts';
+import { ApiError, ResponseTooLarge, type Envelope, type QueryRequest, type QueryResponse, type StreamConnection, type SubscribeTransport, type Transport } from './types.ts';
 import { envelopeFromJson, envelopeToJson, queryRequestToJson, queryResponseFromJson } from './json.ts';
 
 export const CLIENT_VERSION_HEADER = 'xmtp-js/13.0.4';
@@ -11,6 +12,35 @@ export interface HttpTransportOptions {
   /** X-App-Version header */
   appVersion?: string;
   fetch?: typeof fetch;
+  /** largest answer read (default MAX_RESPONSE_BYTES); larger ones fail with ResponseTooLarge */
+  maxResponseBytes?: number;
+}
+
+/** The body as JSON, read as it streams and abandoned as soon as it passes `limit` bytes. */
+async function readJson(res: Response, limit: number): Promise<unknown> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > limit) {
+    await res.body?.cancel().catch(() => {});
+    throw new ResponseTooLarge(limit);
+  }
+  if (!res.body) return res.json();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new ResponseTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const decoder = new TextDecoder();
+  let text = '';
+  for (const c of chunks) text += decoder.decode(c, { stream: true });
+  return JSON.parse(text + decoder.decode());
 }
 
 async function errorFromResponse(res: Response): Promise<ApiError> {
@@ -31,10 +61,12 @@ export class HttpTransport implements Transport, SubscribeTransport {
   private readonly base: string;
   private readonly fetchFn: typeof fetch;
   private readonly headers: Record<string, string>;
+  private readonly maxResponseBytes: number;
 
   constructor(opts: HttpTransportOptions) {
     this.base = opts.apiUrl.replace(/\/+$/, '');
     this.fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.maxResponseBytes = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES;
     this.headers = { 'X-Client-Version': CLIENT_VERSION_HEADER, 'Content-Type': 'application/json' };
     if (opts.appVersion) this.headers['X-App-Version'] = opts.appVersion;
   }
@@ -46,7 +78,7 @@ export class HttpTransport implements Transport, SubscribeTransport {
       body: JSON.stringify(body),
     });
     if (!res.ok) throw await errorFromResponse(res);
-    return res.json();
+    return readJson(res, this.maxResponseBytes);
   }
 
   async publish(envelopes: Envelope[], authToken: string): Promise<void> {

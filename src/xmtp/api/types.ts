@@ -75,3 +75,12 @@ export class ApiError extends XmtpError {
 }
 
 export const GRPC_UNAUTHENTICATED = 16;
+export const GRPC_RESOURCE_EXHAUSTED = 8;
+
+/** The node's answer was larger than this client reads at once (its memory bound): ask for less. */
+export class ResponseTooLarge extends ApiError {
+  constructor(readonly limit: number) {
+    super(`the node's answer is larger than ${limit} bytes`, GRPC_RESOURCE_EXHAUSTED);
+    this.name = 'ResponseTooLarge';
+  }
+}

@@ -6,13 +6,12 @@ import type { ApiClient } from '../api/api-client.ts';
 import type { PrivateKeyBundle } from '../keys/private-key-bundle.ts';
 import { consentProofText } from '../keys/signature-texts.ts';
 import type { ConsentEntry, XmtpStorage } from '../storage/types.ts';
+import type { Envelope } from '../api/types.ts';
+import type { SyncEngine } from '../sync/engine.ts';
 import { actionEntries, decryptPreferenceAction, encryptPreferenceAction, privatePreferencesTopic, type PreferenceAction } from './private-preferences.ts';
 
 export type ConsentState = 'allowed' | 'denied' | 'unknown';
 
-/** Envelope timestamps are client-chosen: re-read this much before the cursor. */
-export const CLOCK_SKEW_NS = 10_000n * 1_000_000n;
-const CURSOR_KEY = 'job:consent';
 const PROOF_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
 export class Contacts {
@@ -26,6 +25,7 @@ export class Contacts {
     private readonly api: ApiClient,
     private readonly keys: PrivateKeyBundle,
     private readonly storage: XmtpStorage,
+    private readonly sync: SyncEngine,
   ) {
     this.topic = privatePreferencesTopic(keys.identity.privateKey);
   }
@@ -51,28 +51,24 @@ export class Contacts {
 
   private async refresh(): Promise<void> {
     await this.loadLocal();
-    const cursor = await this.storage.getCursor(CURSOR_KEY);
-    const start = cursor && cursor > CLOCK_SKEW_NS ? cursor - CLOCK_SKEW_NS : undefined;
-    const envelopes = await this.api.query(this.topic, { startTimeNs: start, direction: 'ascending' });
-    const changed: ConsentEntry[] = [];
-    let newest = cursor ?? 0n;
+    await this.sync.run([{ topic: this.topic, take: (envelopes) => this.take(envelopes) }]);
+    this.fetchedOnce = true;
+  }
+
+  /** A page of preference actions, in timestamp order; undecryptable ones are skipped. */
+  private async take(envelopes: Envelope[]): Promise<void> {
     const actions = await Promise.all(
       envelopes.map(async (e) => {
         try {
           return { ns: e.timestampNs, action: await decryptPreferenceAction(this.keys, e.message) };
         } catch {
-          return null; // undecryptable actions are skipped
+          return null;
         }
       }),
     );
-    for (const a of actions) {
-      if (!a) continue;
-      if (a.ns > newest) newest = a.ns;
-      changed.push(...this.apply(a.action, a.ns));
-    }
+    const changed: ConsentEntry[] = [];
+    for (const a of actions) if (a) changed.push(...this.apply(a.action, a.ns));
     if (changed.length) await this.storage.putConsent(changed);
-    if (newest > (cursor ?? 0n)) await this.storage.setCursors([[CURSOR_KEY, newest]]);
-    this.fetchedOnce = true;
   }
 
   private apply(action: PreferenceAction, ns: bigint): ConsentEntry[] {

@@ -5,6 +5,8 @@ import type { ContactDirectory } from '../contacts.ts';
 import type { ContentRegistry } from '../content/registry.ts';
 import type { PrivateKeyBundle } from '../keys/private-key-bundle.ts';
 import type { XmtpStorage } from '../storage/types.ts';
+import type { SyncEngine } from '../sync/engine.ts';
+import type { RequestQuota } from '../sync/messages.ts';
 
 export interface ClientContext {
   /** EIP-55 */
@@ -15,6 +17,10 @@ export interface ClientContext {
   readonly registry: ContentRegistry;
   readonly contacts: Contacts;
   readonly directory: ContactDirectory;
+  /** the one sync engine of this client: every topic's position */
+  readonly sync: SyncEngine;
+  /** what requests and blocked peers may store */
+  readonly quota: RequestQuota;
   now(): number;
   /** V1 peers this client instance already sent an introduction to (spec 8.3) */
   readonly introducedPeers: Set<string>;

@@ -11,7 +11,9 @@ import { decodeV1Message, encodeV1Message } from '../messages/v1.ts';
 import type { StoredConversation, StoredMessage, ConversationVersion } from '../storage/types.ts';
 import { ephemeralTopic, introTopic } from '../topics.ts';
 import { Stream, serial } from '../stream.ts';
-import { CLOCK_SKEW_NS, type ConsentState } from '../consent/contacts.ts';
+import type { ConsentState } from '../consent/contacts.ts';
+import { MessageTask, type MessageTaskOptions } from '../sync/messages.ts';
+import { mapPool } from '../sync/pool.ts';
 import { DecodedMessage } from './decoded-message.ts';
 import type { ClientContext, OnMessageError } from './context.ts';
 
@@ -38,6 +40,7 @@ export interface StreamOptions {
 }
 
 const toMs = (t: Date | number) => (t instanceof Date ? t.getTime() : t);
+/** Envelopes decoded at once: enough to keep WebCrypto busy while signatures are checked on this thread. */
 const DECODE_CONCURRENCY = 64;
 
 export class Conversation {
@@ -46,7 +49,6 @@ export class Conversation {
   readonly peerAddress: string;
   readonly createdNs: bigint;
   readonly context?: { conversationId: string; metadata: Record<string, string> };
-  private syncing: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -86,8 +88,7 @@ export class Conversation {
   // ---- decoding ----
 
   /** Verifies and decrypts one envelope of this conversation; throws XmtpError when invalid. */
-  async decodeEnvelope(envelope: Envelope): Promise<StoredMessage> {
-    const id = bytesToHex(sha256(envelope.message));
+  async decodeEnvelope(envelope: Envelope, id = bytesToHex(sha256(envelope.message))): Promise<StoredMessage> {
     if (this.version === 'v2') {
       const d = await decodeV2Message(envelope.message, { topic: this.topic, keyMaterial: this.record.keyMaterial! }, id);
       return { id, topic: this.topic, version: 'v2', senderAddress: d.senderAddress, sentNs: d.sentNs, payload: d.payload };
@@ -109,57 +110,40 @@ export class Conversation {
 
   /** Decodes envelopes, reporting each rejected one to onError; returns the valid ones in order. */
   async decodeEnvelopes(envelopes: Envelope[], onError?: OnMessageError): Promise<StoredMessage[]> {
-    const results: Array<StoredMessage | null> = new Array(envelopes.length).fill(null);
-    // A bounded number in flight: enough to keep WebCrypto busy while signatures are checked on
-    // this thread, without queueing every decryption (and its garbage) up front.
-    let next = 0;
-    const worker = async () => {
-      while (next < envelopes.length) {
-        const i = next++;
-        const envelope = envelopes[i]!;
-        try {
-          results[i] = await this.decodeEnvelope(envelope);
-        } catch (e) {
-          onError?.({ error: asXmtpError(e), envelope });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, envelopes.length) }, worker));
+    const results = await mapPool(envelopes, DECODE_CONCURRENCY, (envelope) =>
+      this.decodeEnvelope(envelope).catch((e) => {
+        onError?.({ error: asXmtpError(e), envelope });
+        return null;
+      }),
+    );
     return results.filter((m): m is StoredMessage => m !== null);
+  }
+
+  /** The sync engine's task for this conversation (tasks hold no state between runs). */
+  syncTask(opts: MessageTaskOptions = {}): MessageTask {
+    return new MessageTask(this, this.ctx, opts);
+  }
+
+  /**
+   * A live envelope through the sync engine (checks, consent, quota): the message to deliver, if it
+   * is now stored, or was already; undefined when it was refused or passed over.
+   */
+  async receive(envelope: Envelope, onError?: OnMessageError): Promise<StoredMessage | undefined> {
+    const id = bytesToHex(sha256(envelope.message));
+    let got: StoredMessage | undefined;
+    const task = this.syncTask({ onError, onStored: (ms) => (got = ms.find((m) => m.id === id)) });
+    await this.ctx.sync.ingest(task, [envelope]);
+    if (!got && (await this.ctx.storage.knownMessageIds([id])).has(id)) got = await task.decode(envelope, id); // stored meanwhile by another consumer
+    return got?.refused ? undefined : got;
   }
 
   // ---- listing ----
 
-  /** Fetches envelopes newer than the stored cursor (minus clock-skew margin) and stores them. */
-  async sync(onError?: OnMessageError): Promise<StoredMessage[]> {
-    let added: StoredMessage[] = [];
-    const run = async () => {
-      const storage = this.ctx.storage;
-      const cursor = await storage.getCursor(this.topic);
-      const start = cursor && cursor > CLOCK_SKEW_NS ? cursor - CLOCK_SKEW_NS : undefined;
-      // Skip what we already have (the skew margin re-reads a few recent envelopes).
-      const known =
-        start !== undefined ? new Set((await storage.getMessages(this.topic, { startNs: start - CLOCK_SKEW_NS })).map((m) => m.id)) : undefined;
-      // Decode each page while the next one is being fetched.
-      const decoding: Array<Promise<StoredMessage[]>> = [];
-      let newest = cursor ?? 0n;
-      for await (const page of this.ctx.api.queryPages(this.topic, { startTimeNs: start, direction: 'ascending' })) {
-        for (const e of page) if (e.timestampNs > newest) newest = e.timestampNs;
-        const fresh = known ? page.filter((e) => !known.has(bytesToHex(sha256(e.message)))) : page;
-        const p = this.decodeEnvelopes(fresh, onError);
-        p.catch(() => {});
-        decoding.push(p);
-      }
-      added = (await Promise.all(decoding)).flat();
-      if (added.length) await storage.putMessages(added);
-      if (newest === (cursor ?? 0n)) return;
-      await storage.setCursors([[this.topic, newest]]);
-    };
-    // One sync per conversation at a time.
-    while (this.syncing) await this.syncing.catch(() => {});
-    this.syncing = run().finally(() => (this.syncing = null));
-    await this.syncing;
-    return added;
+  /** Reads new envelopes from the stored position and stores them; returns how many messages were stored. */
+  async sync(onError?: OnMessageError): Promise<number> {
+    const task = this.syncTask({ onError });
+    await this.ctx.sync.run([task]);
+    return task.stored;
   }
 
   async messages(opts: ListMessagesOptions = {}): Promise<DecodedMessage[]> {
@@ -226,16 +210,11 @@ export class Conversation {
 
   private streamTopic(topic: string, store: boolean, opts: StreamOptions): Stream<DecodedMessage> {
     const stream = new Stream<DecodedMessage>();
+    // Stored topics go through the engine (the same checks, consent and quota as a sync); the
+    // ephemeral one is only decoded.
     const handle = serial(async (envelope: Envelope) => {
-      let m: StoredMessage;
-      try {
-        m = await this.decodeEnvelope(envelope);
-      } catch (e) {
-        opts.onError?.({ error: asXmtpError(e), envelope });
-        return;
-      }
-      if (store) await this.ctx.storage.putMessages([m]);
-      stream.push(await this.toDecodedMessage(m));
+      const m = store ? await this.receive(envelope, opts.onError) : (await this.decodeEnvelopes([envelope], opts.onError))[0];
+      if (m) stream.push(await this.toDecodedMessage(m));
     });
     const sub = this.ctx.api.subscribe([topic], handle, { onConnectionLost: opts.onConnectionLost });
     stream.setOnClose(() => sub.close());

@@ -1,21 +1,31 @@
 // The conversation list (spec 10): V2 conversations from invitations, V1 conversations from
 // introductions, new conversations, and streams of conversations and of all messages.
+//
+// An invitation is bound to the conversation it creates: its topic must be a fresh V2 topic (never a
+// key store, invite, intro or V1 topic), the first record of a topic is kept for good, and a record is
+// only ever used as what it is (its version, its peer). A conversation found for a peer is one that
+// peer created with us, or we with them.
+//
+// Consent (spec 13.3) changes here only implicitly, and never over a decision: starting a conversation
+// allows a peer we never decided about, like the SDK; a valid XIP-43 proof in an invitation allows
+// its sender the same way. A blocked peer stays blocked until the user (or an approved request)
+// unblocks them.
 import { mc, encode, toNumber, u64, type InvitationV1, type SignedPublicKeyBundle } from '../proto.ts';
-import { bytesToHex } from '../crypto/bytes.ts';
-import { sha256 } from '../crypto/hashes.ts';
 import { toChecksumAddress, isAddress } from '../crypto/address.ts';
 import { XmtpError, asXmtpError } from '../errors.ts';
 import type { Envelope } from '../api/types.ts';
 import { legacyToSignedBundle, signedToLegacyBundle } from '../keys/bundles.ts';
 import { deriveV2Conversation, openInvitation, sealInvitation, type OpenedInvitation } from '../messages/invitation.ts';
 import { decodeV1Message } from '../messages/v1.ts';
-import type { StoredConversation, StoredMessage } from '../storage/types.ts';
-import { directMessageTopic, introTopic, inviteTopic, isValidTopic } from '../topics.ts';
-import { Stream, serial } from '../stream.ts';
-import { CLOCK_SKEW_NS } from '../consent/contacts.ts';
+import type { StoredConversation } from '../storage/types.ts';
+import { directMessageTopic, introTopic, inviteTopic, isV2ConversationTopic } from '../topics.ts';
+import type { SyncTask } from '../sync/engine.ts';
+import { mapPool } from '../sync/pool.ts';
+import type { Stream } from '../stream.ts';
 import { Conversation, type StreamOptions } from './conversation.ts';
 import type { DecodedMessage } from './decoded-message.ts';
 import type { ClientContext, OnMessageError } from './context.ts';
+import { streamAllMessages, streamConversations } from './streams.ts';
 
 export interface InvitationContextInput {
   conversationId: string;
@@ -28,21 +38,32 @@ export interface ConsentProofInput {
   timestampMs: number;
 }
 
-const INVITES_CURSOR = 'job:v2';
-const INTROS_CURSOR = 'job:v1';
+/** Invitations opened at once (each is three ECDHs and a decryption). */
+const OPEN_CONCURRENCY = 16;
 
 export class Conversations {
   private readonly cache = new Map<string, Conversation>();
   private creating: Promise<unknown> = Promise.resolve();
-  private syncingInvites: Promise<StoredConversation[]> | null = null;
-  private syncingIntros: Promise<StoredConversation[]> | null = null;
+  private listing: Promise<void> | null = null;
 
-  constructor(private readonly ctx: ClientContext) {}
+  constructor(readonly ctx: ClientContext) {}
 
-  private wrap(record: StoredConversation): Conversation {
+  /** A record as a Conversation, if it is what it claims: a V2 record on a V2 topic, a V1 record on its peer's DM topic. */
+  wrap(record: StoredConversation): Conversation | undefined {
     let c = this.cache.get(record.topic);
-    if (!c) this.cache.set(record.topic, (c = new Conversation(this.ctx, record)));
+    if (c) return c;
+    const sound =
+      record.version === 'v2'
+        ? isV2ConversationTopic(record.topic) && !!record.keyMaterial
+        : isAddress(record.peerAddress) && record.topic === directMessageTopic(this.ctx.address, record.peerAddress);
+    if (!sound) return undefined;
+    this.cache.set(record.topic, (c = new Conversation(this.ctx, record)));
     return c;
+  }
+
+  private wrapAll(records: StoredConversation[]): Conversation[] {
+    records.sort((a, b) => (a.createdNs < b.createdNs ? -1 : a.createdNs > b.createdNs ? 1 : 0));
+    return records.map((r) => this.wrap(r)).filter((c): c is Conversation => !!c);
   }
 
   // ---- invitations (V2) ----
@@ -62,15 +83,13 @@ export class Conversations {
     return r;
   }
 
-  /** Opens invite envelopes; first invitation per topic wins (storage keeps the first). */
-  private async saveInvites(envelopes: Envelope[], onError?: OnMessageError): Promise<StoredConversation[]> {
-    const opened = await Promise.all(
-      envelopes.map((envelope) =>
-        openInvitation(this.ctx.keys, envelope.timestampNs, envelope.message).catch((e) => {
-          onError?.({ error: asXmtpError(e, 'invalid_invitation'), envelope });
-          return null;
-        }),
-      ),
+  /** Opens invite envelopes; the first invitation of a topic is kept (storage keeps the first). Returns what was added. */
+  async saveInvites(envelopes: Envelope[], onError?: OnMessageError): Promise<StoredConversation[]> {
+    const opened = await mapPool(envelopes, OPEN_CONCURRENCY, (envelope) =>
+      openInvitation(this.ctx.keys, envelope.timestampNs, envelope.message).catch((e) => {
+        onError?.({ error: asXmtpError(e, 'invalid_invitation'), envelope });
+        return null;
+      }),
     );
     const records = opened.filter((x): x is OpenedInvitation => x !== null).map((x) => this.recordFromInvite(x));
     const added = await this.ctx.storage.addConversations(records);
@@ -78,7 +97,7 @@ export class Conversations {
     return added;
   }
 
-  /** XIP-43: an invitation carrying our valid consent proof allows its sender. */
+  /** XIP-43: an invitation carrying our valid consent proof allows its sender, unless we decided about them. */
   private async applyConsentProofs(records: StoredConversation[]): Promise<void> {
     if (!records.some((r) => r.consentProof)) return;
     // Decide against the current network state: a proof must not override an explicit deny.
@@ -90,28 +109,20 @@ export class Conversations {
     if (allow.length) await this.ctx.contacts.allow([...new Set(allow)]).catch(() => {});
   }
 
-  private syncInvites(onError?: OnMessageError): Promise<StoredConversation[]> {
-    this.syncingInvites ??= this.syncJob(INVITES_CURSOR, inviteTopic(this.ctx.address), (envs) => this.saveInvites(envs, onError)).finally(
-      () => (this.syncingInvites = null),
-    );
-    return this.syncingInvites;
-  }
-
   // ---- introductions (V1) ----
 
-  private async saveIntros(envelopes: Envelope[], onError?: OnMessageError): Promise<StoredConversation[]> {
-    const decoded = await Promise.all(
-      envelopes.map((envelope) =>
-        decodeV1Message(envelope.message, this.ctx.keys).catch((e) => {
-          onError?.({ error: asXmtpError(e), envelope });
-          return null;
-        }),
-      ),
+  /** Opens intro envelopes (V1 messages to or from us); the DM topic is always the one of the two addresses. */
+  async saveIntros(envelopes: Envelope[], onError?: OnMessageError): Promise<StoredConversation[]> {
+    const decoded = await mapPool(envelopes, OPEN_CONCURRENCY, (envelope) =>
+      decodeV1Message(envelope.message, this.ctx.keys).catch((e) => {
+        onError?.({ error: asXmtpError(e), envelope });
+        return null;
+      }),
     );
     const records: StoredConversation[] = [];
     const seen = new Set<string>();
     for (const d of decoded) {
-      if (!d || seen.has(d.topic) || !isValidTopic(d.topic)) continue;
+      if (!d || seen.has(d.topic) || d.topic !== directMessageTopic(this.ctx.address, d.peer.walletAddress)) continue;
       seen.add(d.topic);
       records.push({
         topic: d.topic, version: 'v1', peerAddress: d.peer.walletAddress, createdNs: BigInt(d.sentMs) * 1_000_000n,
@@ -121,80 +132,81 @@ export class Conversations {
     return this.ctx.storage.addConversations(records);
   }
 
-  private syncIntros(onError?: OnMessageError): Promise<StoredConversation[]> {
-    this.syncingIntros ??= this.syncJob(INTROS_CURSOR, introTopic(this.ctx.address), (envs) => this.saveIntros(envs, onError)).finally(
-      () => (this.syncingIntros = null),
-    );
-    return this.syncingIntros;
+  /** The sync engine's tasks for our invite and intro topics. */
+  private listTasks(onError?: OnMessageError): SyncTask[] {
+    return [
+      { topic: inviteTopic(this.ctx.address), take: async (envs) => void (await this.saveInvites(envs, onError)) },
+      { topic: introTopic(this.ctx.address), take: async (envs) => void (await this.saveIntros(envs, onError)) },
+    ];
   }
 
-  private async syncJob(
-    cursorKey: string,
-    topic: string,
-    save: (envelopes: Envelope[]) => Promise<StoredConversation[]>,
-  ): Promise<StoredConversation[]> {
-    const cursor = await this.ctx.storage.getCursor(cursorKey);
-    const start = cursor && cursor > CLOCK_SKEW_NS ? cursor - CLOCK_SKEW_NS : undefined;
-    const envelopes = await this.ctx.api.query(topic, { startTimeNs: start, direction: 'ascending' });
-    const added = await save(envelopes);
-    let newest = cursor ?? 0n;
-    for (const e of envelopes) if (e.timestampNs > newest) newest = e.timestampNs;
-    if (newest > (cursor ?? 0n)) await this.ctx.storage.setCursors([[cursorKey, newest]]);
-    return added;
+  /** New invitations and introductions, one listing at a time. */
+  private refresh(onError?: OnMessageError): Promise<void> {
+    this.listing ??= this.ctx.sync
+      .run(this.listTasks(onError))
+      .then((r) => {
+        if (r.failed.length) throw r.failed[0]!.error;
+      })
+      .finally(() => (this.listing = null));
+    return this.listing;
   }
 
   // ---- public API ----
 
   /** V1 and V2 conversations, oldest first (no de-duplication across versions, as in the SDK). */
   async list(opts: { onError?: OnMessageError } = {}): Promise<Conversation[]> {
-    await Promise.all([this.syncInvites(opts.onError), this.syncIntros(opts.onError)]);
-    const all = await this.ctx.storage.listConversations();
-    all.sort((a, b) => (a.createdNs < b.createdNs ? -1 : a.createdNs > b.createdNs ? 1 : 0));
-    return all.map((r) => this.wrap(r));
+    await this.refresh(opts.onError);
+    return this.listLocal();
   }
 
   /** Conversations already known locally (no network). */
   async listLocal(): Promise<Conversation[]> {
-    const all = await this.ctx.storage.listConversations();
-    all.sort((a, b) => (a.createdNs < b.createdNs ? -1 : a.createdNs > b.createdNs ? 1 : 0));
-    return all.map((r) => this.wrap(r));
+    return this.wrapAll(await this.ctx.storage.listConversations());
   }
 
   async getByTopic(topic: string): Promise<Conversation | undefined> {
     const hit = this.cache.get(topic);
     if (hit) return hit;
     const r = (await this.ctx.storage.listConversations()).find((c) => c.topic === topic);
-    return r ? this.wrap(r) : undefined;
+    return r && this.wrap(r);
+  }
+
+  /** Our conversation with this peer: of this version, with this peer, on this topic (never a record that only shares the topic). */
+  private async ownedBy(peer: string, version: 'v1' | 'v2', topic: string): Promise<Conversation | undefined> {
+    const c = await this.getByTopic(topic);
+    return c && c.version === version && c.peerAddress === peer ? c : undefined;
   }
 
   private async findV2(peer: string, conversationId: string | undefined): Promise<Conversation | undefined> {
-    const p = peer.toLowerCase();
     const r = (await this.ctx.storage.listConversations()).find(
-      (c) => c.version === 'v2' && c.peerAddress.toLowerCase() === p && c.context?.conversationId === conversationId,
+      (c) => c.version === 'v2' && c.peerAddress === peer && c.context?.conversationId === conversationId,
     );
-    return r ? this.wrap(r) : undefined;
+    return r && this.wrap(r);
   }
 
-  /** Spec 10.1: reuse, V1 for legacy-only peers, otherwise a new V2 invitation. */
+  /**
+   * Spec 10.1: reuse, V1 for legacy-only peers, otherwise a new V2 invitation. A peer we never decided
+   * about is allowed, as the SDK does; a blocked one stays blocked.
+   */
   async newConversation(peerAddress: string, context?: InvitationContextInput, consentProof?: ConsentProofInput): Promise<Conversation> {
     if (!isAddress(peerAddress)) throw new XmtpError('invalid_address', `invalid address ${peerAddress}`);
     const peer = toChecksumAddress(peerAddress);
+    if (peer === this.ctx.address) throw new XmtpError('invalid_address', 'cannot start a conversation with yourself');
     const conversationId = context?.conversationId;
     const existing = await this.findV2(peer, conversationId);
     if (existing) return existing;
-    if (peer === this.ctx.address) throw new XmtpError('invalid_address', 'cannot start a conversation with yourself');
     const contact = await this.ctx.directory.get(peer);
     if (!contact) throw new XmtpError('not_on_network', `recipient ${peer} is not on the XMTP network`);
 
     if (!conversationId) {
       if (contact.version === 'v1') return this.v1Conversation(peer, contact.bundle);
-      await this.syncIntros();
-      const v1 = (await this.ctx.storage.listConversations()).find((c) => c.version === 'v1' && c.peerAddress === peer);
-      if (v1) return this.wrap(v1);
+      await this.refresh();
+      const v1 = await this.ownedBy(peer, 'v1', directMessageTopic(this.ctx.address, peer));
+      if (v1) return v1;
     }
 
     const run = this.creating.then(async () => {
-      await this.syncInvites();
+      await this.refresh();
       const appeared = await this.findV2(peer, conversationId);
       if (appeared) return appeared;
       const peerBundle: SignedPublicKeyBundle = contact.version === 'v2' ? contact.bundle : legacyToSignedBundle(contact.bundle);
@@ -212,24 +224,34 @@ export class Conversations {
       ]);
       const record: StoredConversation = { topic, version: 'v2', peerAddress: peer, createdNs, keyMaterial };
       if (context) record.context = { conversationId: context.conversationId, metadata: context.metadata ?? {} };
-      const [added] = await this.ctx.storage.addConversations([record]);
-      await this.ctx.contacts.allow([peer]).catch(() => {});
-      // If an invitation for this topic was stored meanwhile, the first one wins.
-      return added ? this.wrap(added) : ((await this.getByTopic(topic)) ?? this.wrap(record));
+      await this.ctx.storage.addConversations([record]);
+      await this.allowIfUndecided(peer);
+      // If an invitation for this topic was stored meanwhile, the first one is kept: it must be this peer's.
+      const c = await this.ownedBy(peer, 'v2', topic);
+      if (!c) throw new XmtpError('invalid_invitation', `the topic of the conversation with ${peer} belongs to another conversation`);
+      return c;
     });
     this.creating = run.catch(() => {});
     return run;
   }
 
+  /** Spec 9.3 ends with allowing the peer; only when we never decided about them (a deny stands). */
+  private async allowIfUndecided(peer: string): Promise<void> {
+    await this.ctx.contacts.ensureFresh().catch(() => {});
+    if (this.ctx.contacts.consentState(peer) === 'unknown') await this.ctx.contacts.allow([peer]).catch(() => {});
+  }
+
   private async v1Conversation(peer: string, bundle: import('../proto.ts').PublicKeyBundle): Promise<Conversation> {
     const topic = directMessageTopic(this.ctx.address, peer);
-    const existing = await this.getByTopic(topic);
+    const existing = await this.ownedBy(peer, 'v1', topic);
     if (existing) return existing;
     const record: StoredConversation = {
       topic, version: 'v1', peerAddress: peer, createdNs: BigInt(this.ctx.now()) * 1_000_000n, peerBundle: encode(mc.PublicKeyBundle, bundle),
     };
-    const [added] = await this.ctx.storage.addConversations([record]);
-    return added ? this.wrap(added) : ((await this.getByTopic(topic)) ?? this.wrap(record));
+    await this.ctx.storage.addConversations([record]);
+    const c = await this.ownedBy(peer, 'v1', topic);
+    if (!c) throw new XmtpError('invalid_invitation', `the V1 topic with ${peer} holds another conversation`);
+    return c;
   }
 
   /** A V1 conversation with a peer whose newest contact is V2 but convertible (reading old DMs). */
@@ -243,31 +265,7 @@ export class Conversations {
 
   /** New conversations as they arrive (invitations and introductions to us). */
   stream(opts: StreamOptions = {}): Stream<Conversation> {
-    const stream = new Stream<Conversation>();
-    const yielded = new Set<string>();
-    const invites = inviteTopic(this.ctx.address);
-    const intros = introTopic(this.ctx.address);
-    const handle = serial(async (envelope: Envelope) => {
-      const added =
-        envelope.contentTopic === invites ? await this.saveInvites([envelope], opts.onError) : await this.saveIntros([envelope], opts.onError);
-      let records = added;
-      if (!records.length) {
-        // Already stored (e.g. by list()): still report it once per stream.
-        const conv = envelope.contentTopic === invites
-          ? await openInvitation(this.ctx.keys, envelope.timestampNs, envelope.message).then((i) => this.getByTopic(i.topic)).catch(() => undefined)
-          : await decodeV1Message(envelope.message, this.ctx.keys).then((d) => this.getByTopic(d.topic)).catch(() => undefined);
-        records = conv ? [conv.record] : [];
-      }
-      for (const r of records) {
-        if (yielded.has(r.topic)) continue;
-        yielded.add(r.topic);
-        stream.push(this.wrap(r));
-      }
-    });
-    const sub = this.ctx.api.subscribe([invites, intros], handle, { onConnectionLost: opts.onConnectionLost });
-    stream.setOnClose(() => sub.close());
-    stream.ready = sub.ready;
-    return stream;
+    return streamConversations(this, opts);
   }
 
   /**
@@ -275,84 +273,6 @@ export class Conversations {
    * (their existing messages are delivered too, as the SDK does). Each message once.
    */
   streamAllMessages(opts: StreamOptions = {}): Stream<DecodedMessage> {
-    const stream = new Stream<DecodedMessage>();
-    const invites = inviteTopic(this.ctx.address);
-    const intros = introTopic(this.ctx.address);
-    const delivered = new Set<string>();
-    const emit = async (conv: Conversation, m: StoredMessage) => {
-      if (delivered.has(m.id)) return;
-      delivered.add(m.id);
-      if (delivered.size > 50_000) delivered.clear();
-      stream.push(await conv.toDecodedMessage(m));
-    };
-    let sub: ReturnType<ClientContext['api']['subscribe']> | undefined;
-    const topics = new Set<string>([invites, intros]);
-    const addTopic = async (topic: string) => {
-      if (topics.has(topic)) return;
-      topics.add(topic);
-      await sub?.updateTopics(topics);
-    };
-    const handle = serial(async (envelope: Envelope) => {
-      if (stream.closed) return;
-      try {
-        if (envelope.contentTopic === invites) {
-          const inv = await openInvitation(this.ctx.keys, envelope.timestampNs, envelope.message);
-          await this.saveInvites([envelope], opts.onError);
-          const conv = await this.getByTopic(inv.topic);
-          if (!conv || topics.has(conv.topic)) return;
-          await addTopic(conv.topic);
-          for (const m of await conv.messages({ onError: opts.onError })) {
-            if (!delivered.has(m.id)) {
-              delivered.add(m.id);
-              stream.push(m);
-            }
-          }
-          return;
-        }
-        if (envelope.contentTopic === intros) {
-          const d = await decodeV1Message(envelope.message, this.ctx.keys);
-          await this.saveIntros([envelope], opts.onError);
-          const conv = await this.getByTopic(d.topic);
-          if (!conv) return;
-          await addTopic(conv.topic);
-          await emit(conv, {
-            id: d.id, topic: conv.topic, version: 'v1', senderAddress: d.senderAddress, recipientAddress: d.recipientAddress,
-            sentNs: BigInt(d.sentMs) * 1_000_000n, payload: d.payload,
-          });
-          return;
-        }
-        const conv = await this.getByTopic(envelope.contentTopic);
-        if (!conv) return;
-        const id = bytesToHex(sha256(envelope.message));
-        if (delivered.has(id)) return;
-        const m = await conv.decodeEnvelope(envelope);
-        await this.ctx.storage.putMessages([m]);
-        await emit(conv, m);
-      } catch (e) {
-        opts.onError?.({ error: asXmtpError(e), envelope });
-      }
-    });
-    let closed = false;
-    stream.setOnClose(() => {
-      closed = true;
-      sub?.close();
-    });
-    stream.ready = (async () => {
-      // Retry the initial listing until it works or the stream is closed.
-      for (let attempt = 0; !closed; attempt++) {
-        try {
-          for (const c of await this.list({ onError: opts.onError })) topics.add(c.topic);
-          break;
-        } catch (e) {
-          opts.onConnectionLost?.(e);
-          await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 30_000)));
-        }
-      }
-      if (closed) return;
-      sub = this.ctx.api.subscribe(topics, handle, { onConnectionLost: opts.onConnectionLost });
-      await sub.ready;
-    })();
-    stream.ready.catch(() => {});
-    return stream;
+    return streamAllMessages(this, opts);
   }
 }

@@ -7,7 +7,7 @@ import { decryptAesGcmHkdf, encryptAesGcmHkdf, checkCiphertext } from '../crypto
 import { XmtpError } from '../errors.ts';
 import { signedKeyEquals, unsignedKeyInfo, verifySignedBundleCached, type VerifiedBundle } from '../keys/bundles.ts';
 import type { PrivateKeyBundle } from '../keys/private-key-bundle.ts';
-import { conversationTopic, isValidTopic } from '../topics.ts';
+import { conversationTopic, isV2ConversationTopic } from '../topics.ts';
 
 const INVITATION_SALT = utf8('__XMTP__INVITATION__SALT__XMTP__');
 
@@ -82,7 +82,7 @@ export async function openInvitation(keys: PrivateKeyBundle, envelopeTimestampNs
   const inv = decode(mc.InvitationV1, plaintext);
   const keyMaterial = inv.aes256GcmHkdfSha256?.keyMaterial;
   if (!inv.topic || !keyMaterial?.length) throw new XmtpError('invalid_invitation', 'invitation without topic or key');
-  if (!isValidTopic(inv.topic)) throw new XmtpError('invalid_invitation', 'invalid conversation topic');
+  if (!isV2ConversationTopic(inv.topic)) throw new XmtpError('invalid_invitation', `the invitation names ${inv.topic.slice(0, 80)}, which is not a V2 conversation topic`);
   const out: OpenedInvitation = { topic: inv.topic, keyMaterial, createdNs, peerAddress: peer.walletAddress, peerBundle, sentByMe };
   if (inv.context) out.context = { conversationId: inv.context.conversationId ?? '', metadata: { ...(inv.context.metadata ?? {}) } };
   if (inv.consentProof) out.consentProof = inv.consentProof;

@@ -1,12 +1,13 @@
 // In-memory XmtpStorage: the default, and the reference for other implementations.
-import type { ConsentEntry, MessageQuery, StoredConversation, StoredMessage, XmtpStorage } from './types.ts';
+import type { ConsentEntry, MessageQuery, StoredConversation, StoredMessage, SyncPosition, XmtpStorage } from './types.ts';
 
 const byTimeThenId = (a: StoredMessage, b: StoredMessage) => (a.sentNs < b.sentNs ? -1 : a.sentNs > b.sentNs ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export class MemoryStorage implements XmtpStorage {
   private keys: Uint8Array | undefined;
   private readonly conversations = new Map<string, StoredConversation>();
-  private readonly cursors = new Map<string, bigint>();
+  private readonly positions = new Map<string, SyncPosition>();
+  private readonly ids = new Set<string>();
   private readonly messages = new Map<string, Map<string, StoredMessage>>();
   private readonly consent = new Map<string, ConsentEntry>();
 
@@ -30,11 +31,11 @@ export class MemoryStorage implements XmtpStorage {
     return added;
   }
 
-  async getCursor(key: string) {
-    return this.cursors.get(key);
+  async getPositions(topics: string[]) {
+    return topics.map((t) => this.positions.get(t));
   }
-  async setCursors(cursors: Array<[string, bigint]>) {
-    for (const [k, v] of cursors) this.cursors.set(k, v);
+  async setPositions(positions: Array<[string, SyncPosition]>) {
+    for (const [t, p] of positions) this.positions.set(t, p);
   }
 
   async putMessages(messages: StoredMessage[]) {
@@ -42,11 +43,15 @@ export class MemoryStorage implements XmtpStorage {
       let topic = this.messages.get(m.topic);
       if (!topic) this.messages.set(m.topic, (topic = new Map()));
       if (!topic.has(m.id)) topic.set(m.id, m);
+      this.ids.add(m.id);
     }
+  }
+  async knownMessageIds(ids: string[]) {
+    return new Set(ids.filter((id) => this.ids.has(id)));
   }
   async getMessages(topic: string, q: MessageQuery = {}) {
     let list = [...(this.messages.get(topic)?.values() ?? [])]
-      .filter((m) => (q.startNs === undefined || m.sentNs >= q.startNs) && (q.endNs === undefined || m.sentNs <= q.endNs))
+      .filter((m) => !m.refused && (q.startNs === undefined || m.sentNs >= q.startNs) && (q.endNs === undefined || m.sentNs <= q.endNs))
       .sort(byTimeThenId);
     if (q.direction === 'descending') list.reverse();
     if (q.limit !== undefined) list = list.slice(0, q.limit);
