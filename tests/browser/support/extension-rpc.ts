@@ -98,3 +98,34 @@ export async function waitFor<T>(fn: () => Promise<T>, what: string, timeoutMs =
   }
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
 }
+
+/**
+ * Everything the extension keeps where its pages can read it, as lower-case text: every record and key
+ * of every IndexedDB store (bytes as hex), storage.session and storage.local. For "no record of X" checks.
+ */
+export async function everythingStored(page: Evaluator): Promise<string> {
+  return (await page.evaluate(
+    inPage(async () => {
+      const api = (globalThis as any).browser ?? (globalThis as any).chrome;
+      const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+      const text = (v: unknown) =>
+        JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Uint8Array ? hex(x) : x instanceof ArrayBuffer ? hex(new Uint8Array(x)) : x));
+      const db: IDBDatabase = await new Promise((resolve, reject) => {
+        const r = indexedDB.open('xmtp-inbox');
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const out: string[] = [];
+      for (const name of Array.from(db.objectStoreNames)) {
+        const store = db.transaction(name).objectStore(name);
+        const [keys, values] = await Promise.all(
+          [store.getAllKeys(), store.getAll()].map((req) => new Promise<unknown>((resolve) => (req.onsuccess = () => resolve(req.result)))),
+        );
+        out.push(name, text(keys), text(values));
+      }
+      db.close();
+      out.push(text(await api.storage.session.get(null)), text(await api.storage.local.get(null)));
+      return out.join('\n').toLowerCase();
+    }),
+  )) as string;
+}

@@ -1,0 +1,150 @@
+// Several accounts in the built extension against a real node, each talking to a user of the official
+// SDK: each account sees only its own inbox, the header switches in one click, the badge counts every
+// account, sites' grants follow the account (accountsChanged), and removing an account leaves no record
+// of it anywhere the extension stores data. The main flow also runs in Firefox ESR.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { launchChromium, launchFirefox, type ChromiumExt, type FirefoxExt } from './support/browsers.ts';
+import { badgeText, everythingStored, fireTickAlarm, rpc, waitFor } from './support/extension-rpc.ts';
+import { testNode } from './support/test-node.ts';
+import { startPageServer, type PageServer } from '../support/page-server.ts';
+import { call, clickClosing, dappHtml, events, nextPrompt, noPrompt, start, until } from './support/dapp.ts';
+import { createSdkClient } from '../support/sdk.ts';
+import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
+
+const key = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
+const PASSWORD = 'correct horse battery';
+const node = testNode('accounts-e2e-');
+
+/** Two accounts (the second, "Work", is current), each with an SDK user who wrote to it. */
+async function twoAccounts(probe: { evaluate(e: string): Promise<unknown> }, keys: [number, number, number, number]) {
+  await rpc(probe, 'settings.update', { nodeUrl: node.url });
+  const { address: a } = await rpc<{ address: string }>(probe, 'account.import', { privateKey: key(keys[0]), password: PASSWORD });
+  const { address: b } = await rpc<{ address: string }>(probe, 'account.import', { privateKey: key(keys[1]), label: 'Work' });
+  const alice = await createSdkClient(privateKeySigner(key(keys[2])), node.url);
+  const bob = await createSdkClient(privateKeySigner(key(keys[3])), node.url);
+  const toA = await alice.conversations.newConversation(a);
+  await toA.send('hello Account 1, from alice');
+  const toB = await bob.conversations.newConversation(b);
+  await toB.send('hello Work, from bob');
+  return { a, b, alice, bob, toA, toB };
+}
+
+describe('Chromium', () => {
+  let ext: ChromiumExt;
+  let pages: PageServer;
+  let probe: Page;
+  let s: Awaited<ReturnType<typeof twoAccounts>>;
+
+  before(async () => {
+    pages = await startPageServer();
+    pages.set('/', await dappHtml());
+    ext = await launchChromium();
+    probe = await ext.openPopup('prompt.html');
+    s = await twoAccounts(probe, [0xc1, 0xc2, 0xc3, 0xc4]);
+  });
+  after(async () => {
+    await ext?.close();
+    await pages?.close();
+  });
+
+  test('each account sees only its own inbox; the header switches in one click; the badge counts both', async () => {
+    await fireTickAlarm(probe); // the minute alarm catches every unlocked account up
+    await waitFor(async () => (await badgeText(probe)) === '2' && 'two', 'the badge to count one unread conversation in each account', 30_000);
+
+    const popup = await ext.openPopup();
+    await popup.getByRole('button', { name: 'Work — switch account' }).waitFor();
+    // A first message from a stranger is a request.
+    const requests = () => popup.getByRole('tab', { name: /Requests/ }).click();
+    const row = (address: string) => popup.getByRole('list', { name: /conversations$/ }).locator(`[title="${address}"]`);
+    await requests();
+    await row(s.bob.address).waitFor({ timeout: 30_000 });
+    assert.equal(await row(s.alice.address).count(), 0, "Work does not see Account 1's conversation");
+
+    await popup.getByRole('button', { name: 'Switch to Account 1, 1 unread' }).click();
+    await popup.getByRole('button', { name: 'Account 1 — switch account' }).waitFor();
+    await requests();
+    await row(s.alice.address).waitFor({ timeout: 30_000 });
+    assert.equal(await row(s.bob.address).count(), 0, "Account 1 does not see Work's conversation");
+    await row(s.alice.address).click();
+    await popup.getByText('hello Account 1, from alice').waitFor();
+    await popup.close();
+  });
+
+  test("grants follow the account: a site granted by one account sees nothing of the other, and hears accountsChanged", async () => {
+    await rpc(probe, 'account.switch', { address: s.a });
+    await probe.close(); // it is a prompt.html page too: out of the way of the real prompt
+    const page = await ext.context.newPage();
+    await page.goto(pages.url + '/');
+    await page.waitForFunction(() => !!(window as unknown as { xmtp?: unknown }).xmtp);
+    const r = await start(page, 'xmtp_connect');
+    await clickClosing((await nextPrompt(ext.context, ext.base)).getByRole('button', { name: 'Allow' }));
+    assert.deepEqual((await r.settled()).ok, { address: s.a, scope: 'app' });
+    await noPrompt(ext.context, ext.base);
+    probe = await ext.openPopup('prompt.html');
+
+    await rpc(probe, 'account.switch', { address: s.b });
+    await until(async () => (await events(page, 'accountsChanged')).some((x) => Array.isArray(x) && x.length === 0), 'accountsChanged [] after the switch');
+    assert.deepEqual((await call(page, 'xmtp_accounts')).ok, []);
+    assert.equal((await call(page, 'xmtp_listConversations')).code, 4100, 'Work never granted this site');
+
+    await rpc(probe, 'account.switch', { address: s.a });
+    await until(async () => JSON.stringify((await events(page, 'accountsChanged')).at(-1)) === JSON.stringify([s.a]), 'accountsChanged [Account 1] after switching back');
+    assert.deepEqual((await call(page, 'xmtp_accounts')).ok, [s.a]);
+    await page.close();
+  });
+
+  test('removing an account (with its backup reminder) leaves no record of it', async () => {
+    await rpc(probe, 'account.switch', { address: s.b });
+    const before = await everythingStored(probe);
+    const bHex = s.b.slice(2).toLowerCase();
+    assert.ok(before.includes(bHex) && before.includes(s.toB.topic.toLowerCase()), 'the check below can fail: Work is stored now');
+    assert.equal(await badgeText(probe), '1', "Work's request is unread (Account 1's was read)");
+
+    const popup = await ext.openPopup('popup.html#/accounts');
+    await popup.getByRole('button', { name: 'Remove Work' }).click();
+    const dialog = popup.getByRole('alertdialog', { name: 'Remove Work?' });
+    await dialog.getByText('You have not backed up this wallet').waitFor();
+    await dialog.getByRole('checkbox', { name: 'I have saved its recovery phrase or private key' }).check();
+    await dialog.getByRole('button', { name: 'Remove account' }).click();
+    await popup.getByRole('button', { name: 'Remove Work' }).waitFor({ state: 'detached' });
+    await popup.close();
+
+    const after = await everythingStored(probe);
+    assert.ok(!after.includes(bHex), 'no record names the removed account');
+    assert.ok(!after.includes(s.toB.topic.toLowerCase()), 'no record holds its conversation');
+    assert.ok(!after.includes('hello work, from bob'), 'no record holds its messages');
+    assert.ok(after.includes(s.a.slice(2).toLowerCase()), 'the other account stays');
+    assert.equal(await badgeText(probe), '', 'the badge no longer counts the removed account');
+  });
+});
+
+describe('Firefox ESR', () => {
+  let ext: FirefoxExt;
+
+  before(async () => {
+    ext = await launchFirefox();
+  });
+  after(async () => {
+    await ext?.close();
+  });
+
+  test('two accounts, each with its own inbox; switching in the popup header', async () => {
+    const probe = await ext.openPopup('prompt.html');
+    const s = await twoAccounts(probe, [0xc5, 0xc6, 0xc7, 0xc8]);
+    await fireTickAlarm(probe);
+    await waitFor(async () => (await badgeText(probe)) === '2' && 'two', 'the badge to count both accounts', 30_000);
+    const popup = await ext.openPopup();
+    const aria = (role: string, name: string) => `::-p-aria([name="${name}"][role="${role}"])`;
+    const has = (text: string) => popup.evaluate((t: string) => document.body.textContent?.includes(t) ?? false, text);
+    await popup.locator('#tab-unknown').click(); // a first message from a stranger is a request
+    await popup.waitForFunction((t: string) => document.body.textContent?.includes(t), { timeout: 30_000 }, 'hello Work, from bob');
+    assert.equal(await has('hello Account 1, from alice'), false);
+    await popup.locator(aria('button', 'Switch to Account 1, 1 unread')).click();
+    await popup.locator(aria('button', 'Account 1 — switch account')).wait();
+    await popup.locator('#tab-unknown').click();
+    await popup.waitForFunction((t: string) => document.body.textContent?.includes(t), { timeout: 30_000 }, 'hello Account 1, from alice');
+    assert.equal(await has('hello Work, from bob'), false);
+  });
+});
