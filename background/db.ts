@@ -2,6 +2,7 @@
 // are versioned upgrades (add a step to UPGRADES, never edit a shipped one). Every record that belongs
 // to an identity carries `account` (its wallet address) first in its key, so several accounts can live
 // side by side later.
+import { termsOf, type TermRecord } from './search-index.ts';
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { ConsentState, ConversationContextView, GrantScope, MessageView, NameView, Settings } from '../src/views.ts';
 import type { SyncPosition } from '../src/xmtp/storage/types.ts';
@@ -171,6 +172,8 @@ export interface InboxDB extends DBSchema {
   consent: { key: [string, string]; value: ConsentRecord };
   grants: { key: [string, string]; value: GrantRecord; indexes: { byOrigin: string } };
   names: { key: string; value: NameRecord; indexes: { byChecked: number } };
+  /** the message-text search index (search-index.ts): one record per word of a message */
+  terms: { key: [string, string, number, string]; value: TermRecord };
 }
 
 export type Db = IDBPDatabase<InboxDB>;
@@ -231,6 +234,16 @@ const UPGRADES: Upgrade[] = [
       if (!r.key.startsWith('position:') || !r.position) continue;
       const position: SyncPosition = { ...r.position, requestBytes: 0, heldBack: false, refused: 0 };
       await store.put({ account: r.account, key: r.key.slice('position:'.length), position });
+    }
+  },
+  // v5: the message-text search index, filled from the messages already cached
+  async (db, tx) => {
+    db.createObjectStore('terms', { keyPath: ['account', 'term', 'sent', 'message'] });
+    const terms = tx.objectStore('terms');
+    let cursor = await tx.objectStore('messages').openCursor();
+    while (cursor) {
+      for (const t of termsOf(cursor.value.account, cursor.value)) await terms.put(t);
+      cursor = await cursor.continue();
     }
   },
 ];

@@ -9,6 +9,7 @@ import { names } from './names/index.ts';
 import { currentAccount } from './account-store.ts';
 import { connection } from './connection.ts';
 import { getDraft, setDraft } from './drafts.ts';
+import * as store from './inbox-store.ts';
 import { pageWalletSigner } from './provider/page-wallet.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 
@@ -74,6 +75,7 @@ export const appHandlers: AppHandlers = {
 
   'names.lookup': ({ addresses }) => names().lookup(addresses),
   'names.resolve': ({ name }) => names().resolve(name),
+  'messages.search': async ({ query, limit }) => store.searchMessages(await inbox.unlockedAccount(), query, limit),
   'drafts.get': async ({ topic }) => getDraft(await inbox.unlockedAccount(), topic),
   'drafts.set': async ({ topic, text }) => {
     await setDraft(await inbox.unlockedAccount(), topic, text);

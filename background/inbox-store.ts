@@ -5,6 +5,7 @@
 import type { ConsentState, ConversationView, MessageView } from '../src/views.ts';
 import { ContentTypes } from '../src/views.ts';
 import type { IDBPIndex } from 'idb';
+import { termOf, termsOf, words } from './search-index.ts';
 import { db, type ConsentRecord, type ConversationRecord, type InboxDB, type MessageRecord } from './db.ts';
 import { toChecksumAddress } from '../src/xmtp/crypto/address.ts';
 
@@ -198,9 +199,10 @@ export async function putMessages(
   const changed = new Map<string, MessageView[]>();
   if (!messages.length) return changed;
   const d = await db();
-  const tx = d.transaction(['messages', 'conversations'], 'readwrite');
+  const tx = d.transaction(['messages', 'conversations', 'terms'], 'readwrite');
   const msgs = tx.objectStore('messages');
   const convos = tx.objectStore('conversations');
+  const terms = tx.objectStore('terms');
   const touched = new Map<string, ConversationRecord>();
   for (const m of messages) {
     const existing = await msgs.get([account, m.id]);
@@ -208,6 +210,7 @@ export async function putMessages(
     if (existing && existing.status === m.status && existing.error === m.error && existing.localId === m.localId && !local) continue;
     if (local && local !== m.id) await msgs.delete([account, local]);
     await msgs.put({ ...m, account });
+    if (!existing) for (const t of termsOf(account, m)) await terms.put(t);
     const view = toMessageView({ ...m, account }); // what other contexts may see: never the payload or internal fields
     let convo = touched.get(m.conversation) ?? (await convos.get([account, m.conversation]));
     if (!convo) continue; // a message for a conversation we do not know (yet): kept, listed once it is
@@ -316,4 +319,30 @@ export async function unreadConversations(account: string): Promise<number> {
   const d = await db();
   const all = await d.getAll('conversations', IDBKeyRange.bound([account, ''], [account, '\uffff']));
   return all.filter((c) => c.unreadCount > 0 && c.consent !== 'denied').length;
+}
+
+/**
+ * Messages whose text has every word of `query` (whole words, any case), newest first: walks the index
+ * records of the query's longest word from the newest, checks its other words per hit, and stops at
+ * `limit`, so a common word costs no more than a rare one.
+ */
+export async function searchMessages(account: string, query: string, limit = 50): Promise<MessageView[]> {
+  const wanted = words(query);
+  if (!wanted.length) return [];
+  const [first, ...rest] = [...wanted].sort((a, b) => b.length - a.length).map((w) => termOf(account, w));
+  const d = await db();
+  const tx = d.transaction(['terms', 'messages'], 'readonly');
+  const terms = tx.objectStore('terms');
+  const messages = tx.objectStore('messages');
+  const hits: MessageView[] = [];
+  let cursor = await terms.openKeyCursor(IDBKeyRange.bound([account, first!, -Infinity, ''], [account, first!, Infinity, '\uffff']), 'prev');
+  while (cursor && hits.length < limit) {
+    const [, , sent, id] = cursor.key;
+    const all = (await Promise.all(rest.map((t) => terms.count([account, t, sent, id])))).every((n) => n > 0);
+    const m = all ? await messages.get([account, id]) : undefined;
+    if (m) hits.push(toMessageView(m)); // a delivered send's pending record is gone: its words stay behind, harmlessly
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+  return hits;
 }

@@ -74,6 +74,7 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'sync.now': none,
   'names.lookup': obj({ addresses: arrayOf(address, { max: 1000 }) }),
   'names.resolve': obj({ name: str({ min: 1, max: 255 }) }),
+  'messages.search': obj({ query: str({ min: 1, max: 200 }), limit: optional(int({ min: 1, max: 200 })) }),
   'drafts.get': obj({ topic }),
   'drafts.set': obj({ topic, text: str({ max: MAX_DRAFT_CHARS }) }),
   'connection.get': none,

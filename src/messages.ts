@@ -105,6 +105,8 @@ export interface Catalogue {
   'consent.set': { params: { peerAddress: string; state: 'allowed' | 'denied' }; result: true };
   /** Newest first; `before` is a sent time (ms) to page back from. */
   'messages.list': { params: { topic: string; limit?: number; before?: number }; result: MessageView[] };
+  /** Messages whose text has every word of `query` (whole words), newest first, from the cache's index. */
+  'messages.search': { params: { query: string; limit?: number }; result: MessageView[] };
   /** Queued in the outbox and returned as pending at once; delivery continues in the background. */
   'messages.send': { params: { topic: string } & OutgoingContent; result: MessageView };
   'outbox.retry': { params: { id: string }; result: MessageView };
@@ -168,6 +170,7 @@ export const CALLERS: { [M in keyof Catalogue]: readonly Caller[] } = {
   'consent.set': ['popup'],
   'messages.list': ['popup'],
   'messages.send': ['popup'],
+  'messages.search': ['popup'],
   'outbox.retry': ['popup'],
   'outbox.discard': ['popup'],
   'attachments.loadRemote': ['popup'],

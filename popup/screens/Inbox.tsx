@@ -14,6 +14,7 @@ import { Avatar, ErrorNote, IconButton } from '../components/ui.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { OfflineBanner } from '../components/OfflineBanner.tsx';
 import { MyAddress } from '../components/MyAddress.tsx';
+import { MessageResults } from '../components/MessageResults.tsx';
 import type { NodeConnection } from '../connection.ts';
 
 const TABS: { id: Tab; label: string }[] = [
@@ -126,7 +127,7 @@ export function Inbox(props: InboxProps) {
         <input
           type="search"
           aria-label="Search conversations"
-          placeholder="Search by name or address"
+          placeholder="Search names, addresses and messages"
           value={query}
           spellcheck={false}
           autocomplete="off"
@@ -156,6 +157,14 @@ export function Inbox(props: InboxProps) {
       </div>
       {props.notice}
       <OfflineBanner connection={props.connection} syncProblem={offline} onRetry={() => void props.inbox.sync(true)} />
+      <MessageResults
+        bg={props.bg}
+        query={query}
+        me={props.me}
+        peerOf={(topic) => props.inbox.get(topic)?.peerAddress}
+        nameOf={(a) => names.get(a.toLowerCase()) ?? undefined}
+        onOpen={props.onOpen}
+      />
       <div class="panel" role="tabpanel" id="inbox-panel" aria-labelledby={`tab-${tab}`}>
         {error && !conversations ? (
           <div class="pad">

@@ -2,7 +2,7 @@ import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { resetDbHandle } from '../../background/db.ts';
+import { db, resetDbHandle } from '../../background/db.ts';
 import * as store from '../../background/inbox-store.ts';
 import type { MessageView } from '../../src/views.ts';
 
@@ -196,4 +196,22 @@ test('a list preview keeps what the list shows and drops what is heavy: attachme
   const reply = store.previewOf(msg('p', 1, { contentType: 'xmtp.org/reply:1.0', content: { reference: 'a', contentType: 'xmtp.org/attachment:1.0', content: { filename: 'b.pdf', mimeType: 'application/pdf', data: 'AAAA' } } }));
   assert.deepEqual(reply.content, { reference: 'a', contentType: 'xmtp.org/attachment:1.0', content: { filename: 'b.pdf', mimeType: 'application/pdf' } });
   assert.ok((store.previewOf(msg('t', 1, { content: 'x'.repeat(5000) })).content as string).length < 500);
+});
+
+test('search: every word of the query, whole words in any case, newest first, one account only; the index holds no words', async () => {
+  await seed();
+  await store.putMessages(ME, [
+    msg('s1', 10, { content: 'The multisig needs one more signer' }),
+    msg('s2', 20, { content: 'Signer found! Multisig done.' }),
+    msg('s3', 30, { contentType: 'xmtp.org/reply:1.0', content: { reference: 's1', contentType: 'xmtp.org/text:1.0', content: 'which multisig?' } }),
+    msg('s4', 40, { content: 'nothing here' }),
+  ]);
+  await store.putMessages('0x0000000000000000000000000000000000000002', [msg('other', 50, { content: 'multisig of someone else' })]);
+  assert.deepEqual((await store.searchMessages(ME, 'MULTISIG')).map((m) => m.id), ['s3', 's2', 's1']);
+  assert.deepEqual((await store.searchMessages(ME, 'multisig signer')).map((m) => m.id), ['s2', 's1']);
+  assert.deepEqual((await store.searchMessages(ME, 'multi')).map((m) => m.id), [], 'whole words only');
+  assert.deepEqual(await store.searchMessages(ME, '  '), []);
+  const terms = await (await db()).getAll('terms');
+  assert.ok(terms.length > 10);
+  assert.ok(!JSON.stringify(terms).includes('multisig'), 'no word in the index');
 });

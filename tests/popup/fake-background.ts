@@ -271,6 +271,16 @@ export function fakeBackground(seed: FakeSeed): void {
       return { conversations: state.conversations.length, newMessages: 0, ms: 1 };
     },
     'connection.get': () => seed.connection ?? { online: true, since: 0 },
+    // whole words, every one of them (what the background's index answers)
+    'messages.search': (p) => {
+      const words = p.query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 1);
+      const has = (t: string) => words.every((w) => t.toLowerCase().split(/[^\p{L}\p{N}]+/u).includes(w));
+      return Object.values(state.messages)
+        .flat()
+        .filter((m) => typeof m.content === 'string' && has(m.content))
+        .sort((a, b) => b.sent - a.sent)
+        .slice(0, p.limit ?? 50);
+    },
     'sites.list': () => state.sites,
     'sites.revoke': (p) => {
       state.sites = state.sites.filter((s) => s.origin !== p.origin);
