@@ -60,13 +60,20 @@ export function checkOwnership(envelopes: Envelope[], wallet: string, privileged
  * Stores (durably) what is not ephemeral, then fans out what is new plus the ephemeral envelopes.
  * Resolves with those (new and ephemeral, in request order): what the network must hear of.
  */
-export async function publish(deps: ApiDeps, envelopes: Envelope[]): Promise<StoredEnvelope[]> {
+export function publish(deps: ApiDeps, envelopes: Envelope[]): Promise<StoredEnvelope[]> {
+  return storeAndFanOut(
+    deps,
+    envelopes.map((e) => ({ topic: e.contentTopic, ts: e.timestampNs, message: e.message, digest: digestOf(e.contentTopic, e.message) })),
+  );
+}
+
+/** publish() for envelopes whose digest is known (those that came from other nodes). */
+export async function storeAndFanOut(deps: ApiDeps, envelopes: StoredEnvelope[]): Promise<StoredEnvelope[]> {
   const stored: StoredEnvelope[] = [];
   const ephemeral: BusEnvelope[] = [];
   const order: Array<{ eph: boolean; e: StoredEnvelope }> = [];
-  for (const e of envelopes) {
-    const s: StoredEnvelope = { topic: e.contentTopic, ts: e.timestampNs, message: e.message, digest: digestOf(e.contentTopic, e.message) };
-    const eph = isEphemeral(e.contentTopic);
+  for (const s of envelopes) {
+    const eph = isEphemeral(s.topic);
     (eph ? ephemeral : stored).push(s);
     order.push({ eph, e: s });
   }

@@ -47,7 +47,8 @@ Options:
   --p2p-key FILE         the node's libp2p identity key (default <sqlite file>.p2p-key, or ./data/p2p-key
                          with PostgreSQL; created on first start)
   --repair-interval S    seconds between repair rounds with each peer (default 30)
-  --peer-rate N          envelopes per second one peer may relay to this node (default 3000; bursts of 3 s)
+  --peer-rate N          envelopes per second one peer may relay to this node (default 20000, about what a
+                         node can store; bursts of 5 s); a peer above it is refused and scored down
   -h, --help
 
 Limits (defaults and reasons: server/README.md, "Limits and exposure"):
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
   if (v.peer?.length && !v['p2p-listen']?.length) fail('--peer needs --p2p-listen (the node joins the network only with it)');
   const repairSeconds = Number(v['repair-interval'] ?? 30);
   if (!(repairSeconds >= 1)) fail(`invalid --repair-interval ${v['repair-interval']}`);
-  const peerRate = Number(v['peer-rate'] ?? 3000);
+  const peerRate = Number(v['peer-rate'] ?? 20_000);
   if (!(peerRate >= 1)) fail(`invalid --peer-rate ${v['peer-rate']}`);
   const limits: Partial<NodeLimits> = {};
   for (const [key, flag] of Object.entries(FLAGS) as Array<[keyof NodeLimits, string]>) {
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
           // Envelopes younger than this are left to the relay (in flight); at most 10 s.
           settleMs: Math.min(10_000, repairSeconds * 500),
           relayPerMinute: peerRate * 60,
-          relayBurst: peerRate * 3,
+          relayBurst: peerRate * 5,
         }
       : undefined,
   });

@@ -2,7 +2,7 @@
 // (repair.ts), and the watch over its peers — static peers are redialled, and a peer whose gossipsub
 // score falls under the graylist threshold is disconnected and banned for a while.
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { publish, type ApiDeps } from '../api.ts';
+import { storeAndFanOut, type ApiDeps } from '../api.ts';
 import type { ProvenEnvelope, StoredEnvelope } from '../store/types.ts';
 import { Bans, createHost, GRAYLIST_THRESHOLD, Penalties, type Host } from './host.ts';
 import { loadOrCreateKey } from './identity.ts';
@@ -21,7 +21,10 @@ export interface NetworkOptions {
   /** Repair round interval (default 30 s) and the recent window left to the relay (default 10 s). */
   repairIntervalMs?: number;
   settleMs?: number;
-  /** Per-peer relay rate limit (default burst 9,000, 180,000/min = 3,000/s). */
+  /**
+   * Per-peer relay rate limit (default 20,000/s, about what a node's store takes durably, in bursts
+   * of 100,000): an honest node relays its clients' publishes as fast as it stores them.
+   */
   relayBurst?: number;
   relayPerMinute?: number;
   /** How long a peer disconnected for its score stays refused (default 10 min). */
@@ -63,11 +66,11 @@ export async function startNetwork(o: NetworkOptions, deps: ApiDeps): Promise<Ne
     deps.store.saveProofs(envs.flatMap((e) => (e.meta ? [{ ts: e.ts, digest: e.digest, meta: e.meta }] : [])));
   const ingest = async (envs: ProvenEnvelope[]): Promise<number> => {
     await saveProofs(envs);
-    return (await publish(deps, envs.map((e) => ({ contentTopic: e.topic, timestampNs: e.ts, message: e.message })))).length;
+    return (await storeAndFanOut(deps, envs.map(({ meta: _, ...e }) => e))).length;
   };
   const host: Host = await createHost({ privateKey: await loadOrCreateKey(o.keyFile), listen: o.listen, penalties, bans, maxMessageBytes: 1_100_000 });
   const trust = new Trust({ acl: deps.acl });
-  const relay = new Relay({ host, trust, penalties, metrics, log, ingest, burst: o.relayBurst ?? 9_000, perMinute: o.relayPerMinute ?? 180_000 });
+  const relay = new Relay({ host, trust, penalties, metrics, log, ingest, burst: o.relayBurst ?? 100_000, perMinute: o.relayPerMinute ?? 1_200_000 });
   const repair = new Repair({
     host, store: deps.store, trust, penalties, metrics, log, ingest,
     intervalMs: o.repairIntervalMs ?? 30_000, settleMs: o.settleMs ?? 10_000,

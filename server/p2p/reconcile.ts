@@ -14,18 +14,20 @@ export interface RangeSource {
   ids(range: Range, limit: number): Promise<Id[]>;
   /** The envelopes of a prefix of `ids` (the peer caps an answer's bytes); `done` = how many ids it covered. */
   fetch(ids: Id[]): Promise<{ messages: WakuMessage[]; done: number }>;
+  /** A page of a whole range after `after`; `next` = where to go on, null when the range is done. */
+  pull(range: Range, after: Id | null): Promise<{ messages: WakuMessage[]; next: Id | null }>;
 }
 
 export const LIMITS = {
   /** Ranges per fingerprint request. */
   maxRanges: 256,
   /** A range is compared id by id once neither side holds more than this. */
-  leaf: 512,
+  leaf: 2048,
   /** Ids per ids answer (and per fetch request). */
   maxIds: 2048,
   /** Sub-ranges a differing range is split into. */
   fanout: 16,
-  /** Leaves compared at once. */
+  /** Leaves compared (or ranges pulled) at once. */
   concurrency: 4,
 };
 
@@ -78,6 +80,8 @@ export async function reconcile(
   const result: ReconcileResult = { ranges: 0, fetched: 0, accepted: 0 };
   let queue = ranges;
   const leaves: TsRange[] = [];
+  // Ranges where we hold nothing (typically: the time we were down) are pulled whole, unsplit.
+  const pulls: TsRange[] = [];
   while (queue.length) {
     const batch = queue.slice(0, limits.maxRanges);
     queue = queue.slice(limits.maxRanges);
@@ -88,32 +92,47 @@ export async function reconcile(
       const m = mine[i]!;
       const t = theirs[i]!;
       if (t.count === 0n || same(m, t)) return;
-      if ((m.count <= BigInt(limits.leaf) && t.count <= BigInt(limits.leaf)) || r.lo === r.hi) leaves.push(r);
+      if (m.count === 0n) pulls.push(r);
+      else if ((m.count <= BigInt(limits.leaf) && t.count <= BigInt(limits.leaf)) || r.lo === r.hi) leaves.push(r);
       else queue.push(...split(r, limits.fanout));
     });
   }
-  // Compare the leaves id by id, a few at a time.
+  const add = async (messages: WakuMessage[]) => {
+    result.fetched += messages.length;
+    // (not `+= await`: that would add to a value read before other workers' updates)
+    const accepted = messages.length ? await accept(messages) : 0;
+    result.accepted += accepted;
+  };
+  // Pull each range page by page; a page is stored while the next one travels.
+  const pull = async (r: TsRange) => {
+    let after: Id | null = null;
+    let storing: Promise<void> = Promise.resolve();
+    do {
+      const page: { messages: WakuMessage[]; next: Id | null } = await remote.pull(r, after);
+      await storing;
+      storing = add(page.messages);
+      after = page.next;
+    } while (after);
+    await storing;
+  };
+  // A leaf: compare ids, fetch what we lack.
+  const compareLeaf = async (r: TsRange) => {
+    const [mine, theirs] = await Promise.all([local.rangeIds(r, limits.maxIds), remote.ids(r, limits.maxIds)]);
+    const have = new Set(mine.map(idKey));
+    const missing = theirs.filter((i) => !have.has(idKey(i)));
+    // The peer may answer a prefix (it caps an answer's bytes): ask again for the rest.
+    while (missing.length) {
+      const { messages, done } = await remote.fetch(missing);
+      if (done <= 0) break;
+      missing.splice(0, done);
+      await add(messages);
+    }
+  };
+  // Pulls and leaves, a few at a time.
+  const work = [...pulls.map((r) => () => pull(r)), ...leaves.map((r) => () => compareLeaf(r))];
   let next = 0;
   const worker = async () => {
-    while (next < leaves.length) {
-      const r = leaves[next++]!;
-      const [mine, theirs] = await Promise.all([local.rangeIds(r, limits.maxIds), remote.ids(r, limits.maxIds)]);
-      const have = new Set(mine.map(idKey));
-      const missing = theirs.filter((i) => !have.has(idKey(i)));
-      while (missing.length) {
-        const chunk = missing.splice(0, limits.maxIds);
-        // The peer may answer a prefix (it caps an answer's bytes): ask again for the rest.
-        while (chunk.length) {
-          const { messages, done } = await remote.fetch(chunk);
-          if (done <= 0) break;
-          chunk.splice(0, done);
-          result.fetched += messages.length;
-          // (not `+= await`: that would add to a value read before other leaves' updates)
-          const accepted = messages.length ? await accept(messages) : 0;
-          result.accepted += accepted;
-        }
-      }
-    }
+    while (next < work.length) await work[next++]!();
   };
   await Promise.all(Array.from({ length: limits.concurrency }, worker));
   return result;

@@ -70,8 +70,7 @@ export class Relay {
     }
     const v = this.o.trust.check(m, true);
     if (!v.ok) return this.refuse(key, v.reason);
-    const message = Buffer.from(m.payload);
-    this.queue({ topic: m.contentTopic, ts: m.timestamp, message, digest: createHash('sha256').update(m.contentTopic).update(message).digest(), meta: m.meta ? Buffer.from(m.meta) : undefined });
+    this.queue({ topic: m.contentTopic, ts: m.timestamp, message: m.payload, digest: createHash('sha256').update(m.contentTopic).update(m.payload).digest(), meta: m.meta });
     this.o.metrics.relay.inc({ direction: 'in', outcome: 'accepted' });
     return TopicValidatorResult.Accept;
   }

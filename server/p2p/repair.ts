@@ -58,10 +58,33 @@ export async function answer(store: Store, req: RepairRequest): Promise<Partial<
       // `ids` echoes the prefix of the request this answer covers.
       return { messages, ids: req.ids.slice(0, done) };
     }
+    case 'pull': {
+      if (!validRange(req.range)) return { error: 'invalid range' };
+      const rows = await store.rangeEnvelopes(req.range, req.after, LIMITS.maxIds);
+      const messages: WakuMessage[] = [];
+      let bytes = 0;
+      for (const e of rows) {
+        const size = e.message.length + (e.meta?.length ?? 0) + e.topic.length;
+        if (messages.length > 0 && bytes + size > MAX_ANSWER_BYTES) break;
+        messages.push({ payload: e.message, contentTopic: e.topic, timestamp: e.ts, meta: e.meta });
+        bytes += size;
+      }
+      // `ids` holds the cursor to ask after when the range may hold more; empty when it is exhausted.
+      const last = rows[messages.length - 1];
+      return { messages, ids: messages.length < rows.length || rows.length === LIMITS.maxIds ? [{ ts: last!.ts, digest: last!.digest }] : [] };
+    }
   }
 }
 
 const idKey = (i: { ts: bigint; digest: Buffer }) => `${i.ts}:${i.digest.toString('hex')}`;
+// A received envelope's digest is needed to check the answer and again to store it: computed once.
+const digests = new WeakMap<WakuMessage, Buffer>();
+function digestOf(m: WakuMessage): Buffer {
+  let d = digests.get(m);
+  if (!d) digests.set(m, (d = createHash('sha256').update(m.contentTopic).update(m.payload).digest()));
+  return d;
+}
+const compareIds = (x: Id, y: Id) => (x.ts !== y.ts ? (x.ts < y.ts ? -1 : 1) : Buffer.compare(x.digest, y.digest));
 
 export interface RepairOptions {
   host: Host;
@@ -155,8 +178,7 @@ export class Repair {
         this.o.log.warn('refused a repaired envelope', { peer: peer.toString(), topic: m.contentTopic.slice(0, 80), reason: v.reason });
         continue;
       }
-      const message = Buffer.from(m.payload);
-      ok.push({ topic: m.contentTopic, ts: m.timestamp, message, digest: createHash('sha256').update(m.contentTopic).update(message).digest(), meta: m.meta ? Buffer.from(m.meta) : undefined });
+      ok.push({ topic: m.contentTopic, ts: m.timestamp, message: m.payload, digest: digestOf(m), meta: m.meta });
     }
     return ok.length ? this.o.ingest(ok) : 0;
   }
@@ -199,10 +221,21 @@ export class Repair {
         const asked = new Set(ids.slice(0, r.ids.length).map(idKey));
         if (r.ids.length > ids.length || r.ids.some((i, n) => idKey(i) !== idKey(ids[n]!))) misbehaved('answer does not cover a prefix of the request');
         for (const m of r.messages) {
-          const digest = createHash('sha256').update(m.contentTopic).update(m.payload).digest();
-          if (!asked.has(idKey({ ts: m.timestamp, digest }))) misbehaved('an envelope that was not asked for');
+          if (!asked.has(idKey({ ts: m.timestamp, digest: digestOf(m) }))) misbehaved('an envelope that was not asked for');
         }
         return { messages: r.messages, done: r.ids.length };
+      },
+      pull: async (range, after) => {
+        const r = await call({ kind: 'pull', range, after });
+        let prev = after;
+        for (const m of r.messages) {
+          const id = { ts: m.timestamp, digest: digestOf(m) };
+          if (id.ts < range.lo || id.ts > range.hi || (prev && compareIds(id, prev) <= 0)) misbehaved('pulled envelopes out of the range or order');
+          prev = id;
+        }
+        const next = r.ids[0] ?? null;
+        if (next && (!prev || compareIds(next, prev) !== 0)) misbehaved('a pull cursor that is not the last envelope');
+        return { messages: r.messages, next };
       },
     };
   }

@@ -10,6 +10,7 @@ import { validateEnvelopes } from '../api.ts';
 import { TOKEN_MAX_AGE_NS, TokenCache } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { isEphemeral, topicOwner } from '../topics.ts';
+import { PROOF_TOPIC_PREFIX } from '../store/types.ts';
 import { decodeContactBundle } from '../../src/xmtp/contacts.ts';
 import type { WakuMessage } from './wire.ts';
 
@@ -38,7 +39,7 @@ export class Trust {
    */
   check(m: WakuMessage, live: boolean): Verdict {
     try {
-      validateEnvelopes([{ contentTopic: m.contentTopic, timestampNs: m.timestamp, message: Buffer.from(m.payload) }]);
+      validateEnvelopes([{ contentTopic: m.contentTopic, timestampNs: m.timestamp, message: m.payload }]);
     } catch (err) {
       return refuse(err);
     }
@@ -62,7 +63,7 @@ export class Trust {
 
   private checkKeyStore(m: WakuMessage, owner: string, live: boolean): Verdict {
     if (!m.meta?.length) return { ok: false, reason: 'key store write without its publisher\'s auth token' };
-    const header = `Bearer ${Buffer.from(m.meta).toString('base64')}`;
+    const header = `Bearer ${m.meta.toString('base64')}`;
     try {
       // The token was at most an hour old when the envelope was stamped…
       const tsMs = Number((m.timestamp + SKEW_NS) / 1_000_000n);
@@ -85,6 +86,6 @@ function refuse(err: unknown): Verdict {
 
 /** The proof a local publish hands to the network with an envelope, if its topic needs one. */
 export function proofFor(topic: string, authorization: string | undefined): Buffer | undefined {
-  if (!topic.startsWith('/xmtp/0/privatestore-') || !authorization?.startsWith('Bearer ')) return undefined;
+  if (!topic.startsWith(PROOF_TOPIC_PREFIX) || !authorization?.startsWith('Bearer ')) return undefined;
   return Buffer.from(authorization.slice(7), 'base64');
 }

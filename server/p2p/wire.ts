@@ -30,10 +30,13 @@ message RepairRequest {
     Fingerprints fingerprints = 1;
     Ids ids = 2;
     Fetch fetch = 3;
+    Pull pull = 4;
   }
   message Fingerprints { repeated Range ranges = 1; }
   message Ids { Range range = 1; uint32 limit = 2; }
   message Fetch { repeated Id ids = 1; }
+  // A whole range in (ts, digest) order, after the id "after" (absent: from the start).
+  message Pull { Range range = 1; Id after = 2; }
 }
 
 message RepairResponse {
@@ -58,11 +61,11 @@ export const PUBSUB_TOPIC = '/waku/2/default-waku/proto';
 export const RELAY_PROTOCOL = '/vac/waku/relay/2.0.0';
 
 export interface WakuMessage {
-  payload: Uint8Array;
+  payload: Buffer;
   contentTopic: string;
   /** ns since the epoch; XMTP's envelope timestampNs. */
   timestamp: bigint;
-  meta?: Uint8Array;
+  meta?: Buffer;
 }
 
 /** A decoded message as a plain object: 64-bit integers as bigint, bytes as Buffer, absent fields absent. */
@@ -138,7 +141,8 @@ export interface Id {
 export type RepairRequest =
   | { kind: 'fingerprints'; ranges: Range[] }
   | { kind: 'ids'; range: Range; limit: number }
-  | { kind: 'fetch'; ids: Id[] };
+  | { kind: 'fetch'; ids: Id[] }
+  | { kind: 'pull'; range: Range; after: Id | null };
 
 export interface RepairResponse {
   fingerprints: Fingerprint[];
@@ -161,14 +165,16 @@ export function encodeRequest(r: RepairRequest): Uint8Array {
       ? { fingerprints: sub('Fingerprints', { ranges: r.ranges.map(range) }) }
       : r.kind === 'ids'
         ? { ids: sub('Ids', { range: range(r.range), limit: r.limit }) }
-        : { fetch: sub('Fetch', { ids: r.ids.map(id) }) };
+        : r.kind === 'fetch'
+          ? { fetch: sub('Fetch', { ids: r.ids.map(id) }) }
+          : { pull: sub('Pull', { range: range(r.range), ...(r.after ? { after: id(r.after) } : {}) }) };
   return RequestType.encode(RequestType.create(plain)).finish();
 }
 
 export function decodeRequest(data: Uint8Array): RepairRequest {
   const o = toPlain(RequestType, RequestType.decode(data));
   const inner = (k: string): Plain => (o[k] && typeof o[k] === 'object' ? (o[k] as Plain) : {});
-  switch (['fingerprints', 'ids', 'fetch'].find((k) => k in o)) {
+  switch (['fingerprints', 'ids', 'fetch', 'pull'].find((k) => k in o)) {
     case 'fingerprints':
       return { kind: 'fingerprints', ranges: list(inner('fingerprints').ranges).map(rangeFromPlain) };
     case 'ids': {
@@ -177,6 +183,12 @@ export function decodeRequest(data: Uint8Array): RepairRequest {
     }
     case 'fetch':
       return { kind: 'fetch', ids: list(inner('fetch').ids).map(idFromPlain) };
+    case 'pull': {
+      const p = inner('pull');
+      const obj = (v: unknown): Plain | null => (v && typeof v === 'object' ? (v as Plain) : null);
+      const after = obj(p.after);
+      return { kind: 'pull', range: rangeFromPlain(obj(p.range) ?? {}), after: after ? idFromPlain(after) : null };
+    }
   }
   throw new Error('empty repair request');
 }

@@ -285,6 +285,16 @@ export class PgStore implements Store {
     return res.rows.map((r) => ({ ts: BigInt(r.ts), digest: r.digest }));
   }
 
+  async rangeEnvelopes(range: TsRange, after: EnvelopeId | null, limit: number): Promise<ProvenEnvelope[]> {
+    const res = await this.pool.query<{ topic: string; ts: string; digest: Buffer; message: Buffer; meta: Buffer | null }>({
+      name: after ? 'xmtp_range_envelopes_after' : 'xmtp_range_envelopes',
+      text: `SELECT e.topic, e.ts, e.digest, e.message, p.meta FROM envelopes e LEFT JOIN proofs p ON p.ts = e.ts AND p.digest = e.digest
+        WHERE e.ts >= $1 AND e.ts <= $2 ${after ? 'AND (e.ts, e.digest) > ($4::bigint, $5::bytea)' : ''} ORDER BY e.ts, e.digest LIMIT $3`,
+      values: [range.lo.toString(), range.hi.toString(), limit, ...(after ? [after.ts.toString(), after.digest] : [])],
+    });
+    return res.rows.map((r) => ({ topic: r.topic, ts: BigInt(r.ts), digest: r.digest, message: r.message, meta: r.meta ?? undefined }));
+  }
+
   async getByIds(ids: EnvelopeId[]): Promise<ProvenEnvelope[]> {
     if (!ids.length) return [];
     const res = await this.pool.query<{ topic: string; ts: string; digest: Buffer; message: Buffer; meta: Buffer | null }>({

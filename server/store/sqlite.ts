@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
 import type { AclEntry, EnvelopeId, EnvelopeKey, ListedEnvelope, ProvenEnvelope, QuerySpec, RangeFingerprint, Store, StoredEnvelope, TsRange } from './types.ts';
-import { clampI64, compareRows, cursorMode } from './types.ts';
+import { clampI64, compareRows, cursorMode, PROOF_TOPIC_PREFIX } from './types.ts';
 
 interface Pending {
   envelopes: StoredEnvelope[];
@@ -269,6 +269,23 @@ export class SqliteStore implements Store {
 
   async rangeIds(range: TsRange, limit: number): Promise<EnvelopeId[]> {
     return this.stmt('SELECT ts, digest FROM envelopes WHERE ts >= ? AND ts <= ? ORDER BY ts, digest LIMIT ?').all(range.lo, range.hi, limit) as EnvelopeId[];
+  }
+
+  async rangeEnvelopes(range: TsRange, after: EnvelopeId | null, limit: number): Promise<ProvenEnvelope[]> {
+    const cols = 'SELECT topic, ts, digest, message FROM envelopes';
+    const rows = (
+      after
+        ? this.stmt(`${cols} WHERE ts >= ? AND ts <= ? AND (ts, digest) > (?, ?) ORDER BY ts, digest LIMIT ?`).all(range.lo, range.hi, after.ts, after.digest, limit)
+        : this.stmt(`${cols} WHERE ts >= ? AND ts <= ? ORDER BY ts, digest LIMIT ?`).all(range.lo, range.hi, limit)
+    ) as ProvenEnvelope[];
+    // Proofs exist for key store writes only: looked up for those rows alone.
+    const proof = this.stmt('SELECT meta FROM proofs WHERE ts = ? AND digest = ?');
+    for (const r of rows) {
+      if (!r.topic.startsWith(PROOF_TOPIC_PREFIX)) continue;
+      const p = proof.get(r.ts, r.digest) as { meta: Buffer } | undefined;
+      if (p) r.meta = p.meta;
+    }
+    return rows;
   }
 
   async getByIds(ids: EnvelopeId[]): Promise<ProvenEnvelope[]> {

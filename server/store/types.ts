@@ -38,6 +38,9 @@ export interface EnvelopeId {
   digest: Buffer;
 }
 
+/** Only envelopes of these topics carry a publisher's proof on the network (see server/p2p/trust.ts). */
+export const PROOF_TOPIC_PREFIX = '/xmtp/0/privatestore-';
+
 /** An envelope with the publisher's proof that the network needs to accept it (see server/p2p/trust.ts). */
 export interface ProvenEnvelope extends StoredEnvelope {
   meta?: Buffer;
@@ -86,6 +89,8 @@ export interface Store {
   fingerprints(ranges: TsRange[]): Promise<RangeFingerprint[]>;
   /** Identities of the envelopes in a range, ascending by (ts, digest), at most `limit`. */
   rangeIds(range: TsRange, limit: number): Promise<EnvelopeId[]>;
+  /** Envelopes of a range (with their proofs) ascending by (ts, digest), after `after` if given, at most `limit`. */
+  rangeEnvelopes(range: TsRange, after: EnvelopeId | null, limit: number): Promise<ProvenEnvelope[]>;
   /** The stored envelopes among `ids` (with their proofs), in no particular order. */
   getByIds(ids: EnvelopeId[]): Promise<ProvenEnvelope[]>;
   /** Keeps publishers' proofs (idempotent); written before their envelopes. */

@@ -5,7 +5,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -13,6 +12,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { Bans, createHost, Penalties } from '../../server/p2p/host.ts';
 import { encodeWakuMessage, PUBSUB_TOPIC } from '../../server/p2p/wire.ts';
 import { startPostgres, type PgCluster } from '../support/postgres.ts';
+import { tcpPortOf, TcpLink } from '../support/tcp-link.ts';
 import { createSdkClient } from '../support/sdk.ts';
 import { post, sleep, spawnNode, type ChildNode } from './helpers.ts';
 import { wallet } from './sdk-suite.ts';
@@ -45,42 +45,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
   }
 }
 
-/** A TCP relay for the A–B link: cut() drops its connections and refuses new ones until heal(). */
-class Link {
-  private server: Server;
-  private sockets = new Set<Socket>();
-  private up = true;
-  port = 0;
-  constructor(private targetPort: number) {
-    this.server = createServer((client) => {
-      if (!this.up) return client.destroy();
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {});
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-  }
-  listen(): Promise<void> {
-    return new Promise((r) => this.server.listen(0, '127.0.0.1', () => ((this.port = (this.server.address() as { port: number }).port), r())));
-  }
-  cut(): void {
-    this.up = false;
-    for (const s of this.sockets) s.destroy();
-  }
-  heal(): void {
-    this.up = true;
-  }
-  close(): void {
-    this.cut();
-    this.server.close();
-  }
-}
-
 const countOf = async (n: ChildNode, topics: string[]) =>
   (await post(n.url, '/message/v1/batch-query', { requests: topics.map((t) => ({ contentTopics: [t], pagingInfo: { limit: 100 } })) })).json.responses.reduce(
     (s: number, r: { envelopes: unknown[] }) => s + r.envelopes.length,
@@ -98,10 +62,9 @@ test('three node processes in a line: SDK users on A and C, SIGKILL of B, a cut 
   const c = await start(await cluster.createDatabase('xmtp_net'), ['--bus', 'none']);
   const a = await start(join(dir, 'a.sqlite'));
   const [ha, hc] = await Promise.all([health(a), health(c)]);
-  const link = new Link(Number(/\/tcp\/(\d+)\//.exec(ha.p2p.addrs[0]!)![1]));
-  await link.listen();
-  const viaLink = `/ip4/127.0.0.1/tcp/${link.port}/p2p/${ha.p2p.peerId}`;
-  // B takes at most 500 envelopes/s from one peer (bursts of 1,500): the flood below exceeds it.
+  const link = new TcpLink(tcpPortOf(ha.p2p.addrs[0]!));
+  const viaLink = `${await link.listen()}/p2p/${ha.p2p.peerId}`;
+  // B takes at most 500 envelopes/s from one peer (bursts of 2,500): the flood below exceeds it.
   const bArgs = ['--peer', viaLink, '--peer', hc.p2p.addrs[0]!, '--peer-rate', '500'];
   let b = await start(join(dir, 'b.sqlite'), bArgs);
   const bId = (await health(b)).p2p.peerId;
@@ -164,7 +127,7 @@ test('three node processes in a line: SDK users on A and C, SIGKILL of B, a cut 
     await hostile.dial(multiaddr((await health(b)).p2p.addrs[0]!));
     await until('hostile peer meshed with B', async () => hostile.services.pubsub.getMeshPeers(PUBSUB_TOPIC).length > 0);
     const send = (contentTopic: string, payload: Uint8Array, i = 0) =>
-      hostile.services.pubsub.publish(PUBSUB_TOPIC, encodeWakuMessage({ contentTopic, payload, timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(i) }));
+      hostile.services.pubsub.publish(PUBSUB_TOPIC, encodeWakuMessage({ contentTopic, payload: Buffer.from(payload), timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(i) }));
     const contactTopic = `/xmtp/0/contact-${carolWallet.address}/proto`;
     const contact = (await post(c.url, '/message/v1/query', { contentTopics: [contactTopic] })).json.envelopes[0].message;
     await send(`/xmtp/0/contact-${aliceWallet.address}/proto`, Buffer.from(contact, 'base64')); // Carol's bundle as Alice's

@@ -28,7 +28,7 @@ async function trust(deny: string[] = []) {
   return new Trust({ acl });
 }
 
-const msg = (contentTopic: string, payload: Uint8Array, meta?: Uint8Array, timestamp = BigInt(Date.now()) * 1_000_000n): WakuMessage => ({ contentTopic, payload, timestamp, meta });
+const msg = (contentTopic: string, payload: Uint8Array, meta?: Uint8Array, timestamp = BigInt(Date.now()) * 1_000_000n): WakuMessage => ({ contentTopic, payload: Buffer.from(payload), timestamp, meta: meta && Buffer.from(meta) });
 const tokenBytes = (id = alice, o: Parameters<typeof mintToken>[1] = {}) => Buffer.from(mintToken(id, o), 'base64');
 
 test('WakuMessage framing round-trips (14/WAKU2-MESSAGE field numbers)', () => {
@@ -104,6 +104,11 @@ function sourceOf(store: SqliteStore, calls: { n: number }): RangeSource {
       const r = await answer(store, { kind: 'fetch', ids });
       return { messages: r.messages!, done: r.ids!.length };
     },
+    pull: async (range, after) => {
+      calls.n++;
+      const r = await answer(store, { kind: 'pull', range, after });
+      return { messages: r.messages!, next: r.ids![0] ?? null };
+    },
   };
 }
 
@@ -137,8 +142,13 @@ test('range reconciliation fetches exactly what is missing, both ways, and an id
   const idle = { n: 0 };
   const again = await reconcile(a, sourceOf(b, idle), roundRanges(BigInt(Date.now()) * 1_000_000n, 10_000_000_000n), toStore(a));
   assert.deepEqual([again.fetched, idle.n], [0, 1]);
-  await a.close();
-  await b.close();
+  // A node that holds nothing pulls whole ranges page by page (2,048 per page) without comparing ids.
+  const empty = new SqliteStore(':memory:');
+  const calls = { n: 0 };
+  const re = await reconcile(empty, sourceOf(a, calls), ranges, toStore(empty));
+  assert.equal(re.accepted, await a.count());
+  assert.ok(calls.n <= 1 + Math.ceil(re.accepted / LIMITS.maxIds) + 1, `${calls.n} requests`);
+  await Promise.all([a.close(), b.close(), empty.close()]);
 });
 
 test('split() covers a range exactly; repair answers stay within their bounds', async () => {

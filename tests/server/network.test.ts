@@ -115,7 +115,7 @@ test('a hostile peer relaying a forged contact bundle, an unauthenticated key st
     const now = BigInt(Date.now()) * 1_000_000n;
     const keys = await PrivateKeyBundle.generate(privateKeySigner(alice.walletPriv));
     const victim = identity(9, 9).wallet;
-    await send({ contentTopic: `/xmtp/0/contact-${victim}/proto`, payload: encode(mc.ContactBundle, { v1: { keyBundle: keys.publicBundle } }), timestamp: now });
+    await send({ contentTopic: `/xmtp/0/contact-${victim}/proto`, payload: Buffer.from(encode(mc.ContactBundle, { v1: { keyBundle: keys.publicBundle } })), timestamp: now });
     await send({ contentTopic: `/xmtp/0/privatestore-${victim}/key_bundle/proto`, payload: Buffer.from('overwritten keys'), timestamp: now + 1n });
     // The flood: far beyond the peer's relay budget.
     for (let i = 0; i < 3000; i++) await send({ contentTopic: '/xmtp/0/m-flood/proto', payload: Buffer.from(`junk ${i}`), timestamp: now + BigInt(i) });
