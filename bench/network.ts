@@ -31,13 +31,13 @@ const fmt = (n: number, d = 1) => n.toFixed(d);
 const dir = mkdtempSync(join(tmpdir(), 'xmtp-bench-net-'));
 const nodes: ChildNode[] = [];
 async function start(name: string, extra: string[], p2pPort = 0): Promise<ChildNode> {
-  const n = await spawnNode(['--port', '0', '--db', join(dir, `${name}.sqlite`), '--no-rate-limit', '--log-level', 'warn', '--p2p-listen', `/ip4/127.0.0.1/tcp/${p2pPort}`, ...extra]);
+  const n = await spawnNode(['--port', '0', '--db', join(dir, `${name}.sqlite`), '--no-rate-limit', '--log-level', 'warn', '--metrics-port', '0', '--p2p-listen', `/ip4/127.0.0.1/tcp/${p2pPort}`, ...extra]);
   nodes.push(n);
   return n;
 }
 const health = async (n: ChildNode) => (await (await fetch(n.url + '/healthz')).json()) as { p2p: { peerId: string; addrs: string[]; peers: number } };
 async function metric(n: ChildNode, name: string): Promise<number> {
-  const text = await (await fetch(n.url + '/metrics')).text();
+  const text = await (await fetch(n.metricsUrl + '/metrics')).text();
   let sum = 0;
   for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const delays: Record<'A' | 'B' | 'C', number[]> = { A: [], B: [], C: [] };
   const subs = await Promise.all(
     (['A', 'B', 'C'] as const).map((k, i) =>
-      openSubscribers([a, b, c][i]!.url, TOPIC, 1, (e, at) => {
+      openSubscribers([a, b, c][i]!.url, TOPIC, 1, 10 + i, (e, at) => {
         const id = Buffer.from(e.message, 'base64').toString().split('.')[0]!;
         const t = sent.get(id);
         if (t !== undefined) delays[k].push(at - t);

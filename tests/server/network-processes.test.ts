@@ -134,7 +134,7 @@ test('three node processes in a line: SDK users on A and C, SIGKILL of B, a cut 
     await send(`/xmtp/0/privatestore-${aliceWallet.address}/key_bundle/proto`, Buffer.from('not her keys'));
     // 2,000 envelopes/s (in bursts of 100, so its own gossipsub queue keeps up), redialling when the
     // connection drops, as an attacker would, until B bans it.
-    const banned = async () => /xmtp_p2p_peers_banned_total [1-9]/.test(await (await fetch(b.url + '/metrics')).text());
+    const banned = async () => /xmtp_p2p_peers_banned_total [1-9]/.test(await (await fetch(b.metricsUrl + '/metrics')).text());
     const bAddr = multiaddr((await health(b)).p2p.addrs[0]!);
     const end = Date.now() + 60_000;
     for (let i = 0; !(i % 1000 === 0 && (await banned())); i++) {
