@@ -127,7 +127,7 @@ export function Inbox(props: InboxProps) {
         <input
           type="search"
           aria-label="Search conversations"
-          placeholder="Search names, addresses and messages"
+          placeholder="Search people and messages"
           value={query}
           spellcheck={false}
           autocomplete="off"

@@ -6,6 +6,7 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -20,7 +21,11 @@ const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
 let shotDir: string;
 let h: Harness;
 
+/** Without a colour emoji font, reactions draw as boxes: fine for the tests, not for the docs. */
+const EMOJI_FONT = '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf';
+
 before(async () => {
+  if (UPDATE && !existsSync(EMOJI_FONT)) throw new Error('UPDATE_SCREENSHOTS needs the emoji font: apt-get install -y fonts-noto-color-emoji');
   h = await launchHarness();
   shotDir = UPDATE ? path.join(ROOT, 'docs/screenshots') : await mkdtemp(path.join(os.tmpdir(), 'popup-shots-'));
   await mkdir(shotDir, { recursive: true });
@@ -767,6 +772,46 @@ describe('accessibility (axe-core) and screenshots, light and dark', () => {
       prepare: async (p) => {
         await p.getByRole('button', { name: 'Account 1 — switch account' }).click();
         await p.getByRole('menu', { name: 'Accounts' }).waitFor();
+      },
+    },
+    {
+      name: 'my-address',
+      seed: () => sampleSeed(),
+      prepare: async (p) => {
+        await p.getByRole('button', { name: 'My address' }).click();
+        await p.getByRole('img', { name: /QR code of your address/ }).waitFor();
+      },
+    },
+    {
+      name: 'offline',
+      seed: () => {
+        const seed = sampleSeed({ connection: { online: false, since: Date.now() - 60_000, detail: 'websocket closed (1006)' } });
+        const bob = seed.conversations.find((c) => c.id === TOPICS.bob)!;
+        bob.lastMessage = { id: 'p1', conversation: TOPICS.bob, senderAddress: ME, sent: bob.updatedAt, contentType: 'xmtp.org/text:1.0', content: 'Signed, sending now', status: 'pending' };
+        return seed;
+      },
+      prepare: (p) => p.getByRole('alert').filter({ hasText: 'Offline' }).waitFor(),
+    },
+    {
+      name: 'search',
+      seed: () => sampleSeed(),
+      prepare: async (p) => {
+        await p.getByRole('searchbox', { name: 'Search conversations' }).fill('meetup');
+        await p.getByRole('region', { name: /Messages with/ }).getByRole('button').first().waitFor();
+      },
+    },
+    { name: 'unread', seed: () => sampleSeed(), hash: '#/c/' + encodeURIComponent(TOPICS.bob), prepare: (p) => p.getByText('2 unread messages').waitFor() },
+    {
+      name: 'link-warning',
+      seed: () => {
+        const seed = sampleSeed();
+        seed.messages[TOPICS.erin]![0]!.content = 'Hi, I found your address on the hackathon list. Our repo: https://github.example/erin/zk-team';
+        return seed;
+      },
+      hash: '#/c/' + encodeURIComponent(TOPICS.erin),
+      prepare: async (p) => {
+        await p.getByRole('link', { name: /github\.example/ }).click();
+        await p.getByRole('alertdialog', { name: 'Open this link?' }).waitFor();
       },
     },
     { name: 'accounts', seed: twoAccountSeed, hash: '#/accounts', prepare: (p) => p.getByRole('button', { name: 'Switch to Work' }).waitFor() },
