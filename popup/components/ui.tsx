@@ -272,3 +272,20 @@ export function useFocusOnMount<T extends HTMLElement>(enabled = true): RefObjec
   }, []);
   return ref;
 }
+
+/** A question before something that matters: Cancel (focused first) or the action. */
+export function Confirm(props: { title: string; describe: string; action: string; danger?: boolean; onCancel: () => void; onConfirm: () => void; children: ComponentChildren }) {
+  return (
+    <Dialog title={props.title} role="alertdialog" onClose={props.onCancel} describe={props.describe}>
+      {props.children}
+      <div class="dialog-actions">
+        <button type="button" class="btn" data-autofocus onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="button" class={`btn ${props.danger ? 'danger' : 'primary'}`} onClick={props.onConfirm}>
+          {props.action}
+        </button>
+      </div>
+    </Dialog>
+  );
+}

@@ -7,7 +7,7 @@ import type { Bg, Inbox } from '../state.ts';
 import { useStore } from '../state.ts';
 import { useName, type NameBook } from '../names.ts';
 import { bytesToBase64, peerLabel, problemOf, shortAddress } from '../lib/format.ts';
-import { Avatar, CopyButton, Dialog, ErrorNote, IconButton } from '../components/ui.tsx';
+import { Avatar, Confirm, CopyButton, ErrorNote, IconButton } from '../components/ui.tsx';
 import { Composer } from './Composer.tsx';
 import { ConsentBanner } from './ConsentBanner.tsx';
 import { OfflineBanner } from '../components/OfflineBanner.tsx';
@@ -167,47 +167,36 @@ export function Conversation(props: ConversationProps) {
         />
       )}
       {link && (
-        <Dialog title="Open this link?" role="alertdialog" onClose={() => setLink(null)} describe="link-desc">
+        <Confirm
+          title="Open this link?"
+          describe="link-desc"
+          action="Open link"
+          onCancel={() => setLink(null)}
+          onConfirm={() => {
+            openLink(link);
+            setLink(null);
+          }}
+        >
           <div id="link-desc">
             <p>{who} is not in your contacts. Links from people you do not know can lead to scams and fake sign-in pages.</p>
             <p class="link-url">{link}</p>
           </div>
-          <div class="dialog-actions">
-            <button type="button" class="btn" data-autofocus onClick={() => setLink(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              class="btn primary"
-              onClick={() => {
-                openLink(link);
-                setLink(null);
-              }}
-            >
-              Open link
-            </button>
-          </div>
-        </Dialog>
+        </Confirm>
       )}
       {confirmBlock && (
-        <Dialog title={`Block ${who}?`} role="alertdialog" onClose={() => setConfirmBlock(false)} describe="block-desc">
+        <Confirm
+          title={`Block ${who}?`}
+          describe="block-desc"
+          action="Block"
+          danger
+          onCancel={() => setConfirmBlock(false)}
+          onConfirm={() => {
+            setConfirmBlock(false);
+            void setConsent('denied');
+          }}
+        >
           <p id="block-desc">The conversation moves to Blocked and this address can no longer reach your inbox or notify you. You can allow it again later.</p>
-          <div class="dialog-actions">
-            <button type="button" class="btn" data-autofocus onClick={() => setConfirmBlock(false)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              class="btn danger"
-              onClick={() => {
-                setConfirmBlock(false);
-                void setConsent('denied');
-              }}
-            >
-              Block
-            </button>
-          </div>
-        </Dialog>
+        </Confirm>
       )}
     </section>
   );
