@@ -92,7 +92,8 @@ export async function reconcile(
       const m = mine[i]!;
       const t = theirs[i]!;
       if (t.count === 0n || same(m, t)) return;
-      if (m.count === 0n) pulls.push(r);
+      // A large range we hold nothing of is pulled in a few parts at once (pages of one part are sequential).
+      if (m.count === 0n) pulls.push(...(t.count > BigInt(limits.maxIds * limits.concurrency) && r.lo < r.hi ? split(r, limits.concurrency) : [r]));
       else if ((m.count <= BigInt(limits.leaf) && t.count <= BigInt(limits.leaf)) || r.lo === r.hi) leaves.push(r);
       else queue.push(...split(r, limits.fanout));
     });
