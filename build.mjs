@@ -128,8 +128,9 @@ async function writeStatic(target) {
 // Chrome service worker cannot load code later (import() and late importScripts() are refused), so it
 // is raised to 140. Recovery phrases (@scure/bip39 with its 2,048-word English list, @scure/bip32 and
 // its base58) add 15.6 KB, measured by building with and without them: 160. Raise a budget only with a
-// measured reason in the commit that does.
-export const BUDGET_GZIP_KB = { background: 160, popup: 50 };
+// measured reason in the commit that does. Sealing the cache (src/cache: rows, reads, keys in the
+// session; background/reseal.ts) adds 2.8 KB over main's 158.4 KB: 165.
+export const BUDGET_GZIP_KB = { background: 165, popup: 50 };
 
 function sizeRows(results) {
   const rows = [];

@@ -11,24 +11,30 @@ import { privateStoreTopic } from '../src/xmtp/topics.ts';
 import { toChecksumAddress } from '../src/xmtp/crypto/address.ts';
 import { bytesToHex, hexToBytes } from '../src/xmtp/crypto/bytes.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
-import type { AccountView, AppStatus } from '../src/views.ts';
+import type { AppStatus } from '../src/views.ts';
 import type { ImportCheck, NewAccountOptions, WalletSecret } from '../src/messages.ts';
 import type { StoreNames } from 'idb';
 import { db, type AccountRecord, type InboxDB, type VaultRecord } from './db.ts';
 import {
+  cacheKeysOf,
   createAccountRecord,
   createVault,
   deriveVaultKey,
   openSecrets,
-  rewrapAccounts,
+  rotateDataKey,
+  sealSecrets,
   unwrapAccountKeys,
   wrongPassword,
   type KeystoreSecrets,
 } from './keystore.ts';
+import type { CacheKeys } from '../src/cache/seal.ts';
+import { resealInBackground } from './reseal.ts';
 import { currentAccount, getAccount, getVault, listAccounts } from './account-store.ts';
 import { keyFromPhrase, newPhrase } from './recovery-phrase.ts';
 import { deleteSettings, getSettings, writeSettings } from './settings.ts';
-import { unreadCounts, updateBadge } from './notify.ts';
+import { updateBadge } from './notify.ts';
+import { unreadConversations } from './inbox-store.ts';
+import { statusOf } from '../src/cache/status.ts';
 import { anonymousApi, dropClient, getSession, lockedError, onboardingError } from './xmtp-session.ts';
 
 const statusListeners: ((s: AppStatus) => void)[] = [];
@@ -37,22 +43,10 @@ export function onStatus(fn: (s: AppStatus) => void): void {
   statusListeners.push(fn);
 }
 
-function accountView(a: AccountRecord, unread: Map<string, number>): AccountView {
-  return { address: a.address, label: a.label, wallet: a.wallet, backup: a.backup, backedUp: a.backedUp, unread: unread.get(a.address) ?? 0 };
-}
-
 export async function status(): Promise<AppStatus> {
   const [current, accounts, unlocked, settings] = await Promise.all([currentAccount(), listAccounts(), getSession().current(), getSettings()]);
-  const s: AppStatus = {
-    version: __VERSION__,
-    target: __TARGET__,
-    state: !accounts.length ? 'onboarding' : unlocked ? 'unlocked' : 'locked',
-    nodeUrl: settings.nodeUrl,
-    accounts: accounts.map((a) => accountView(a, unlocked ? unreadCounts() : new Map())),
-  };
-  const address = accounts.find((a) => a.address === current)?.address ?? accounts[0]?.address;
-  if (address) s.address = address;
-  return s;
+  const unread = new Map(await Promise.all(accounts.map(async (a) => [a.address, unlocked ? await unreadConversations(a.address) : 0] as const)));
+  return statusOf({ accounts, current, unlocked: !!unlocked, nodeUrl: settings.nodeUrl, unread });
 }
 
 /** Tells every listener (ports, provider, badge) the new status. */
@@ -158,7 +152,7 @@ function onboard(w: OnboardWallet, opts: NewAccountOptions): Promise<{ address: 
       throw new RpcError(ErrorCode.internal, `Could not set up XMTP for ${address}: ${e instanceof Error ? e.message : String(e)}`, { reason: 'onboarding-failed' });
     }
     const accounts = await listAccounts();
-    const { record, dataKey } = await createAccountRecord(
+    const { record, cache } = await createAccountRecord(
       vaultKey,
       address,
       { keyBundle: client.exportKeyBundle(), walletKey: w.walletKey, mnemonic: w.mnemonic },
@@ -171,9 +165,8 @@ function onboard(w: OnboardWallet, opts: NewAccountOptions): Promise<{ address: 
     await tx.objectStore('meta').put(address, 'currentAccount');
     await tx.done;
     await writeSettings(address, settings);
-    const keys = new Map([[record.keys[0]!.id, dataKey]]);
-    if (created) await getSession().unlock(vaultKey, new Map([[address, keys]]));
-    else await getSession().setAccount(address, keys);
+    if (created) await getSession().unlock(vaultKey, new Map([[address, cache]]));
+    else await getSession().setAccount(cache);
     await announce();
     return { address, restored };
   });
@@ -204,32 +197,55 @@ export function connectExternalWallet(signer: Signer, opts: NewAccountOptions): 
   return onboard({ signer, wallet: 'external' }, opts);
 }
 
+interface OpenedAccount {
+  record: AccountRecord;
+  secrets: KeystoreSecrets;
+  cache: CacheKeys;
+}
+
+/** An account's keys under the vault key; an account from before cache sealing gets its index key now. */
+async function openAccount(vaultKey: Uint8Array, a: AccountRecord): Promise<OpenedAccount> {
+  const keys = await unwrapAccountKeys(vaultKey, a);
+  const current = keys.get(a.keys[0]!.id)!;
+  let secrets = await openSecrets(a, current);
+  let record = a;
+  if (!secrets.indexKey) {
+    secrets = { ...secrets, indexKey: crypto.getRandomValues(new Uint8Array(32)) };
+    record = { ...a, secrets: await sealSecrets(current, a.address, secrets) };
+    await (await db()).put('accounts', record);
+  }
+  return { record, secrets, cache: await cacheKeysOf(record, keys, secrets.indexKey!) };
+}
+
 /**
  * The vault key for a password: derived once (the slow step), then every account's data keys open
  * with it. A password that opens no account is wrong.
  */
-async function openAll(password: string): Promise<{ vaultKey: Uint8Array; keys: Map<string, Map<number, CryptoKey>>; accounts: AccountRecord[] }> {
+async function openAll(password: string): Promise<{ vaultKey: Uint8Array; opened: OpenedAccount[] }> {
   const [vault, accounts] = await Promise.all([getVault(), listAccounts()]);
   if (!vault || !accounts.length) throw onboardingError();
   const vaultKey = await deriveVaultKey(password, vault.kdf);
-  const keys = new Map<string, Map<number, CryptoKey>>();
+  const opened: OpenedAccount[] = [];
   const failed: string[] = [];
   for (const a of accounts) {
     try {
-      keys.set(a.address, await unwrapAccountKeys(vaultKey, a));
+      opened.push(await openAccount(vaultKey, a));
     } catch {
       failed.push(a.address);
     }
   }
   // Under the right password every account opens; one that does not while others do is damaged.
-  if (keys.size && failed.length) console.warn(`[xmtp-inbox] the keys of ${failed.join(', ')} do not open; those accounts stay locked`);
-  if (!keys.size) throw wrongPassword();
-  return { vaultKey, keys, accounts };
+  if (opened.length && failed.length) console.warn(`[xmtp-inbox] the keys of ${failed.join(', ')} do not open; those accounts stay locked`);
+  if (!opened.length) throw wrongPassword();
+  return { vaultKey, opened };
 }
 
+const cachesOf = (opened: OpenedAccount[]) => new Map(opened.map((o) => [o.record.address, o.cache]));
+
 export async function unlock(password: string): Promise<AppStatus> {
-  const { vaultKey, keys } = await openAll(password);
-  await getSession().unlock(vaultKey, keys);
+  const { vaultKey, opened } = await openAll(password);
+  await getSession().unlock(vaultKey, cachesOf(opened));
+  for (const o of opened) resealInBackground(o.record.address);
   return announce();
 }
 
@@ -240,20 +256,30 @@ export async function lock(): Promise<AppStatus> {
   return announce();
 }
 
-/** A new password for every account: each data key is sealed again under the new password's key. */
+/**
+ * A new password for every account, and a new data key for each: the account's secrets are sealed
+ * under it at once, its cache in the background (reseal.ts), resuming after an interruption; the old
+ * key is kept, sealed under the new password, until nothing needs it.
+ */
 export function changePassword(oldPassword: string, newPassword: string): Promise<true> {
   return exclusive(async () => {
     if (!(await getSession().current())) throw lockedError();
     if (oldPassword === newPassword) throw new RpcError(ErrorCode.invalidParams, 'The new password is the same as the old one');
-    const { vaultKey, keys, accounts } = await openAll(oldPassword);
+    const { opened } = await openAll(oldPassword);
     const { vault, vaultKey: newKey } = await createVault(newPassword);
-    const rewrapped = await rewrapAccounts(accounts.filter((a) => keys.has(a.address)), vaultKey, newKey);
+    const rotated = await Promise.all(
+      opened.map(async (o) => {
+        const { record, keys } = await rotateDataKey(newKey, o.record, new Map(o.cache.keys), o.secrets);
+        return { record, secrets: o.secrets, cache: { ...o.cache, current: record.keys[0]!.id, keys } };
+      }),
+    );
     const d = await db();
     const tx = d.transaction(['accounts', 'meta'], 'readwrite');
     await tx.objectStore('meta').put(vault, 'vault');
-    for (const a of rewrapped) await tx.objectStore('accounts').put(a);
+    for (const r of rotated) await tx.objectStore('accounts').put(r.record);
     await tx.done;
-    await getSession().unlock(newKey, keys);
+    await getSession().unlock(newKey, cachesOf(rotated));
+    for (const r of rotated) resealInBackground(r.record.address);
     return true as const;
   });
 }

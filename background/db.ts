@@ -1,56 +1,17 @@
 // The extension's IndexedDB: everything the background needs to resume after a restart. Schema changes
-// are versioned upgrades (add a step to UPGRADES, never edit a shipped one). Every record that belongs
-// to an identity carries `account` (its wallet address) first in its key, so several accounts can live
-// side by side later.
-import { termsOf, type TermRecord } from './search-index.ts';
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { ConsentState, ConversationContextView, GrantScope, MessageView, NameView, Settings } from '../src/views.ts';
+// are versioned upgrades (add a step to UPGRADES, never edit a shipped one, and raise DB_VERSION in
+// src/cache/schema.ts with it). The background is the only writer; it alone opens with a version.
+import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { Settings } from '../src/views.ts';
 import type { SyncPosition } from '../src/xmtp/storage/types.ts';
+import { DB_NAME, DB_VERSION, type AccountRecord, type InboxDB, type KdfParams, type LegacyMessage, type SealedBox, type VaultRecord } from '../src/cache/schema.ts';
+import { bytesToHex, utf8 } from '../src/xmtp/crypto/bytes.ts';
+import { sha256 } from '../src/xmtp/crypto/hashes.ts';
+import { searchableText, words } from './search-index.ts';
 
-export const DB_NAME = 'xmtp-inbox';
-
-/** AES-GCM ciphertext (see keystore.ts). */
-export interface SealedBox {
-  iv: Uint8Array;
-  ciphertext: Uint8Array;
-}
-
-export interface KdfParams {
-  name: 'PBKDF2-SHA256';
-  iterations: number;
-  salt: Uint8Array;
-}
-
-/** The extension's one password (meta 'vault'): every account's data keys are sealed under its key. */
-export interface VaultRecord {
-  kdf: KdfParams;
-}
-
-/** A data key sealed under the password's key. Key 1 of an account is its first; a new password makes the next. */
-export interface WrappedKey {
-  id: number;
-  box: SealedBox;
-}
-
-/** What an account's secrets can show the user as a backup. */
-export type BackupKind = 'phrase' | 'key' | 'none';
-
-export interface AccountRecord {
-  address: string;
-  createdAt: number;
-  /** 'extension': the wallet key lives (encrypted) in this extension; 'external': a page wallet signed */
-  wallet: 'extension' | 'external';
-  /** the name the user knows it by */
-  label: string;
-  /** the account's random data keys, sealed under the vault's password key; `keys[0]` seals everything new */
-  keys: WrappedKey[];
-  /** `KeystoreSecrets` (keystore.ts), sealed under `keys[0]` */
-  secrets: SealedBox;
-  /** a recovery phrase (created here, or imported from one), the wallet's private key, or nothing (page wallet) */
-  backup: BackupKind;
-  /** the phrase or key was shown to the user at least once */
-  backedUp: boolean;
-}
+// The schema lives in src/ (the popup reads it too); here are its upgrades.
+export type * from '../src/cache/schema.ts';
+export { DB_NAME };
 
 /** An account as versions 1 and 2 stored it: its own password salt, one data key. */
 interface AccountRecordV1 {
@@ -62,41 +23,12 @@ interface AccountRecordV1 {
   secrets: SealedBox;
 }
 
-export interface ConversationRecord {
-  account: string;
-  topic: string;
-  peerAddress: string;
-  createdAt: number;
-  /** exact creation time as the protocol carries it */
-  createdNs: bigint;
-  version: 'v1' | 'v2';
-  context?: ConversationContextView;
-  /** the conversation's secrets for the client core (V2 key material, V1 peer bundle, consent proof), sealed under the data key */
-  sealed?: SealedBox;
-  /** denormalised for a list that paints without reading messages */
-  consent: ConsentState;
-  updatedAt: number;
-  lastMessage?: MessageView;
-  /** sent time (ms) of the newest message the user has seen */
-  readUpTo: number;
-  unreadCount: number;
-}
-
-export interface MessageRecord extends MessageView {
-  account: string;
-  /** delivered messages: what the client core stored (exact time, signed EncodedContent bytes) */
-  sentNs?: bigint;
-  version?: 'v1' | 'v2';
-  recipientAddress?: string;
-  payload?: Uint8Array;
-}
-
-/** The client core's sync position in one topic (src/xmtp/sync/engine.ts), one record per topic. */
-export interface PositionRecord {
-  account: string;
-  /** the topic */
-  key: string;
-  position: SyncPosition;
+/** Version 5's search terms: an unkeyed hash of account and word. */
+function v5TermsOf(account: string, m: LegacyMessage) {
+  const text = searchableText(m);
+  return text
+    ? words(text).map((w) => ({ account, term: bytesToHex(sha256(utf8(`${account.toLowerCase()}\u0000${w}`))).slice(0, 24), sent: m.sent, message: m.id }))
+    : [];
 }
 
 /** How versions 1–3 kept them: `position:<topic>` records of the background's sync, and the core's own cursors. */
@@ -105,75 +37,6 @@ interface CursorRecordV1 {
   key: string;
   ns: bigint;
   position?: { ns: bigint; digest: Uint8Array; lookedAtNs: bigint };
-}
-
-export interface OutboxRecord {
-  account: string;
-  /** the message id shown while pending (the real id is known once encoded) */
-  localId: string;
-  topic: string;
-  contentType: string;
-  content: unknown;
-  createdAt: number;
-  attempts: number;
-  nextAttemptAt: number;
-  state: 'pending' | 'failed';
-  /** why it failed for good, for a person */
-  error?: string;
-  /** what the node or browser said, shown on request */
-  errorDetail?: string;
-  /** timestamps (ns) of attempts whose outcome is unknown: checked on the node before trying again */
-  ambiguousNs: bigint[];
-}
-
-/** One consent entry as the protocol keeps them: `address-<EIP55>`, `groupId-…`, `inboxId-…`. */
-export interface ConsentRecord {
-  account: string;
-  key: string;
-  value: 'allowed' | 'denied';
-  /** time of the action that set it (ns): later actions win */
-  updatedNs: bigint;
-}
-
-export interface GrantRecord {
-  account: string;
-  origin: string;
-  scope: GrantScope;
-  grantedAt: number;
-}
-
-/** An address's name as last looked up (names/cache.ts): public chain data, shared by every account. */
-export interface NameRecord {
-  /** lower-case 0x address */
-  address: string;
-  /** null: looked up, and the address has no verified name */
-  name: NameView | null;
-  /** ms; the record is looked up again after its TTL */
-  checkedAt: number;
-}
-
-export interface InboxDB extends DBSchema {
-  accounts: { key: string; value: AccountRecord };
-  /** small key/value records: 'currentAccount', 'vault', 'settings', 'settings:<account>', 'notifiedUpTo:<account>' */
-  meta: { key: string; value: unknown };
-  conversations: {
-    key: [string, string];
-    value: ConversationRecord;
-    indexes: { byUpdated: [string, number]; byPeer: [string, string] };
-  };
-  messages: {
-    key: [string, string];
-    value: MessageRecord;
-    indexes: { byConversation: [string, string, number] };
-  };
-  /** sync positions (the store keeps its first name) */
-  cursors: { key: [string, string]; value: PositionRecord };
-  outbox: { key: [string, string]; value: OutboxRecord; indexes: { byNextAttempt: [string, number] } };
-  consent: { key: [string, string]; value: ConsentRecord };
-  grants: { key: [string, string]; value: GrantRecord; indexes: { byOrigin: string } };
-  names: { key: string; value: NameRecord; indexes: { byChecked: number } };
-  /** the message-text search index (search-index.ts): one record per word of a message */
-  terms: { key: [string, string, number, string]; value: TermRecord };
 }
 
 export type Db = IDBPDatabase<InboxDB>;
@@ -187,6 +50,7 @@ const UPGRADES: Upgrade[] = [
     db.createObjectStore('meta');
     const conversations = db.createObjectStore('conversations', { keyPath: ['account', 'topic'] });
     conversations.createIndex('byUpdated', ['account', 'updatedAt']);
+    // @ts-expect-error the schema had this index until version 5
     conversations.createIndex('byPeer', ['account', 'peerAddress']);
     const messages = db.createObjectStore('messages', { keyPath: ['account', 'id'] });
     messages.createIndex('byConversation', ['account', 'conversation', 'sent']);
@@ -242,12 +106,38 @@ const UPGRADES: Upgrade[] = [
     const terms = tx.objectStore('terms');
     let cursor = await tx.objectStore('messages').openCursor();
     while (cursor) {
-      for (const t of termsOf(cursor.value.account, cursor.value)) await terms.put(t);
+      const m = cursor.value as unknown as LegacyMessage;
+      for (const t of v5TermsOf(m.account, m)) await terms.put(t);
       cursor = await cursor.continue();
     }
   },
+  // v6: privacy at rest. Conversations, messages, the outbox and consent become rows sealed under the
+  // account's data key, keyed by topic ids (src/cache/schema.ts). Sealing needs the keys, so the plain
+  // rows move to legacy stores that the next unlock seals (background/reseal.ts); consent and sync
+  // positions start over (both are read again from the network), and so does the search index (its
+  // words were hashed without a key; they come back keyed as the messages are sealed).
+  async (db, tx) => {
+    const rename = (from: 'conversations' | 'messages' | 'outbox', to: string) => {
+      const store = tx.objectStore(from);
+      for (const index of [...store.indexNames]) store.deleteIndex(index);
+      store.name = to;
+    };
+    rename('conversations', 'legacyConversations');
+    rename('messages', 'legacyMessages');
+    rename('outbox', 'legacyOutbox');
+    const conversations = db.createObjectStore('conversations', { keyPath: ['account', 'tid'] });
+    conversations.createIndex('byUpdated', ['account', 'updatedAt']);
+    conversations.createIndex('byUnread', ['account', 'unread']);
+    db.createObjectStore('messages', { keyPath: ['account', 'id'] }).createIndex('byConversation', ['account', 'tid', 'sent']);
+    db.createObjectStore('outbox', { keyPath: ['account', 'localId'] }).createIndex('byNextAttempt', ['account', 'nextAttemptAt']);
+    db.deleteObjectStore('consent');
+    db.createObjectStore('consent', { keyPath: ['account', 'hkey'] });
+    await tx.objectStore('cursors').clear();
+    await tx.objectStore('terms').clear();
+  },
 ];
-export const DB_VERSION = UPGRADES.length;
+if (UPGRADES.length !== DB_VERSION) throw new Error(`background/db.ts has ${UPGRADES.length} upgrades; src/cache/schema.ts says version ${DB_VERSION}`);
+export { DB_VERSION };
 
 let opening: Promise<Db> | undefined;
 

@@ -1,26 +1,21 @@
 // The client core's storage (src/xmtp/storage/types.ts) on the extension's IndexedDB, for one unlocked
-// account. Conversation secrets (V2 key material, V1 peer bundles) are sealed under the account's data
-// key; messages are stored as the JSON views the popup and pages read, plus the raw payload the core
-// needs, so nothing is decoded twice.
+// account. Everything is sealed under the account's data key (inbox-store.ts, src/cache/); messages are
+// stored as the JSON views the popup and pages read, plus the raw payload the core needs, so nothing is
+// decoded twice. Sync positions are keyed by topic id, like every row.
 import type { ConsentEntry, MessageQuery, StoredConversation, StoredMessage, SyncPosition, XmtpStorage } from '../src/xmtp/storage/types.ts';
 import type { XmtpErrorCode } from '../src/xmtp/errors.ts';
 import { ContentRegistry } from '../src/xmtp/content/registry.ts';
 import { contentTypeToString } from '../src/xmtp/content/content-type.ts';
 import { contentToJson } from '../src/xmtp/json-view.ts';
-import { bytesToHex, hexToBytes } from '../src/xmtp/crypto/bytes.ts';
 import type { MessageView } from '../src/views.ts';
+import { topicId } from '../src/cache/records.ts';
+import { readMessageRecords } from '../src/cache/read.ts';
 import { db, type ConversationRecord, type MessageRecord } from './db.ts';
-import { open, seal } from './keystore.ts';
+import { cacheKeys } from './session.ts';
 import * as inbox from './inbox-store.ts';
 
 const nsToMs = (ns: bigint) => Number(ns / 1_000_000n);
 const UNKNOWN_TYPE = 'unknown/unknown:0.0';
-
-interface ConversationSecrets {
-  keyMaterial?: string;
-  peerBundle?: string;
-  consentProof?: StoredConversation['consentProof'];
-}
 
 /** Why a message could not be shown, in words (the core's refusal codes). */
 const REFUSALS: Partial<Record<XmtpErrorCode, string>> = {
@@ -67,7 +62,6 @@ export class IdbStorage implements XmtpStorage {
 
   constructor(
     readonly account: string,
-    private readonly dataKey: CryptoKey,
     readonly registry: ContentRegistry = new ContentRegistry(),
     keys?: Uint8Array,
   ) {
@@ -82,26 +76,18 @@ export class IdbStorage implements XmtpStorage {
     this.keys = bundle;
   }
 
-  private aad(topic: string) {
-    return `xmtp-inbox/conversation/v1/${this.account}/${topic}`;
-  }
-
-  private async unseal(r: ConversationRecord): Promise<StoredConversation> {
+  private static stored(r: ConversationRecord): StoredConversation {
     const c: StoredConversation = { topic: r.topic, version: r.version, peerAddress: r.peerAddress, createdNs: r.createdNs };
     if (r.context) c.context = r.context;
-    if (r.sealed) {
-      const s = JSON.parse(new TextDecoder().decode(await open(this.dataKey, r.sealed, this.aad(r.topic)))) as ConversationSecrets;
-      if (s.keyMaterial) c.keyMaterial = hexToBytes(s.keyMaterial);
-      if (s.peerBundle) c.peerBundle = hexToBytes(s.peerBundle);
-      if (s.consentProof) c.consentProof = s.consentProof;
-    }
+    if (r.secrets?.keyMaterial) c.keyMaterial = r.secrets.keyMaterial;
+    if (r.secrets?.peerBundle) c.peerBundle = r.secrets.peerBundle;
+    if (r.secrets?.consentProof) c.consentProof = r.secrets.consentProof;
     return c;
   }
 
   async listConversations(): Promise<StoredConversation[]> {
     if (!this.conversations) {
-      const records = await (await db()).getAll('conversations', IDBKeyRange.bound([this.account, ''], [this.account, '\uffff']));
-      const all = await Promise.all(records.map((r) => this.unseal(r)));
+      const all = (await inbox.allConversations(this.account)).map(IdbStorage.stored);
       this.conversations = new Map(all.map((c) => [c.topic, c]));
     }
     return [...this.conversations.values()];
@@ -111,40 +97,35 @@ export class IdbStorage implements XmtpStorage {
     const known = new Map((await this.listConversations()).map((c) => [c.topic, c]));
     const fresh = conversations.filter((c) => !known.has(c.topic));
     if (!fresh.length) return [];
-    const rows = await Promise.all(
-      fresh.map(async (c): Promise<inbox.NewConversation> => {
-        const secrets: ConversationSecrets = {};
-        if (c.keyMaterial) secrets.keyMaterial = bytesToHex(c.keyMaterial);
-        if (c.peerBundle) secrets.peerBundle = bytesToHex(c.peerBundle);
-        if (c.consentProof) secrets.consentProof = c.consentProof;
-        const row: inbox.NewConversation = {
-          topic: c.topic,
-          peerAddress: c.peerAddress,
-          createdAt: nsToMs(c.createdNs),
-          createdNs: c.createdNs,
-          version: c.version,
-          sealed: await seal(this.dataKey, new TextEncoder().encode(JSON.stringify(secrets)), this.aad(c.topic)),
-        };
-        if (c.context) row.context = c.context;
-        return row;
-      }),
-    );
+    const rows = fresh.map((c): inbox.NewConversation => {
+      const row: inbox.NewConversation = { topic: c.topic, peerAddress: c.peerAddress, createdAt: nsToMs(c.createdNs), createdNs: c.createdNs, version: c.version };
+      if (c.context) row.context = c.context;
+      if (c.keyMaterial || c.peerBundle || c.consentProof) row.secrets = { keyMaterial: c.keyMaterial, peerBundle: c.peerBundle, consentProof: c.consentProof };
+      return row;
+    });
     const added = new Set(await inbox.addConversations(this.account, rows));
     for (const c of fresh) this.conversations!.set(c.topic, c);
     if (added.size) this.onConversations?.([...added]);
     return fresh.filter((c) => added.has(c.topic));
   }
 
+  private async tids(topics: string[]): Promise<string[]> {
+    const keys = await cacheKeys(this.account);
+    return Promise.all(topics.map((t) => topicId(keys, t)));
+  }
+
   async getPositions(topics: string[]): Promise<Array<SyncPosition | undefined>> {
+    const tids = await this.tids(topics);
     const tx = (await db()).transaction('cursors');
-    const records = await Promise.all(topics.map((t) => tx.store.get([this.account, t])));
+    const records = await Promise.all(tids.map((t) => tx.store.get([this.account, t])));
     await tx.done;
     return records.map((r) => r?.position);
   }
 
   async setPositions(positions: Array<[string, SyncPosition]>): Promise<void> {
+    const tids = await this.tids(positions.map(([topic]) => topic));
     const tx = (await db()).transaction('cursors', 'readwrite');
-    await Promise.all(positions.map(([key, position]) => tx.store.put({ account: this.account, key, position })));
+    await Promise.all(positions.map(([, position], i) => tx.store.put({ account: this.account, key: tids[i]!, position })));
     await tx.done;
   }
 
@@ -193,20 +174,21 @@ export class IdbStorage implements XmtpStorage {
   }
 
   async getMessages(topic: string, q: MessageQuery = {}): Promise<StoredMessage[]> {
-    const d = await db();
-    const lo = q.startNs !== undefined ? nsToMs(q.startNs) : -Infinity;
-    const hi = q.endNs !== undefined ? nsToMs(q.endNs) + 1 : Infinity;
-    const range = IDBKeyRange.bound([this.account, topic, lo], [this.account, topic, hi]);
+    // The rows within the bounds in ms (what the index sorts by), then the exact bounds in ns.
+    const records = await readMessageRecords(await db(), await cacheKeys(this.account), topic, {
+      limit: Number.MAX_SAFE_INTEGER,
+      direction: q.direction === 'descending' ? 'descending' : 'ascending',
+      after: q.startNs !== undefined ? nsToMs(q.startNs) - 1 : undefined,
+      before: q.endNs !== undefined ? nsToMs(q.endNs) + 1 : undefined,
+    });
     const out: StoredMessage[] = [];
-    let cursor = await d.transaction('messages').store.index('byConversation').openCursor(range, q.direction === 'descending' ? 'prev' : 'next');
-    while (cursor && (q.limit === undefined || out.length < q.limit)) {
-      const r = cursor.value;
-      if (r.payload && !r.refused && r.sentNs !== undefined && r.version && (q.startNs === undefined || r.sentNs >= q.startNs) && (q.endNs === undefined || r.sentNs <= q.endNs)) {
-        const m: StoredMessage = { id: r.id, topic, version: r.version, senderAddress: r.senderAddress, sentNs: r.sentNs, payload: r.payload };
-        if (r.recipientAddress) m.recipientAddress = r.recipientAddress;
-        out.push(m);
-      }
-      cursor = await cursor.continue();
+    for (const r of records) {
+      if (!r.payload || r.refused || r.sentNs === undefined || !r.version) continue;
+      if ((q.startNs !== undefined && r.sentNs < q.startNs) || (q.endNs !== undefined && r.sentNs > q.endNs)) continue;
+      const m: StoredMessage = { id: r.id, topic, version: r.version, senderAddress: r.senderAddress, sentNs: r.sentNs, payload: r.payload };
+      if (r.recipientAddress) m.recipientAddress = r.recipientAddress;
+      out.push(m);
+      if (q.limit !== undefined && out.length >= q.limit) break;
     }
     return out;
   }

@@ -1,10 +1,11 @@
 // Secrets at rest. One password protects the extension: PBKDF2-SHA256 (600,000 iterations, OWASP 2023)
 // turns it into the vault key, derived once per unlock however many accounts there are. Each account has
 // its own random data keys, sealed under the vault key; the current data key seals the account's
-// secrets (the XMTP key bundle, and for wallets living here the wallet key and its recovery phrase) and
-// everything the account caches. Keys never leave the background, except a data key's bytes in
+// secrets (the XMTP key bundle, the cache's index key, and for wallets living here the wallet key and
+// its recovery phrase) and everything the account caches. A new password brings a new data key. Keys never leave the background, except a data key's bytes in
 // storage.session while unlocked, and the wallet key or phrase the user asks to see with the password.
 import { ErrorCode, RpcError } from '../src/rpc.ts';
+import { DamagedBox, importIndexKey, open, seal, type CacheKeys } from '../src/cache/seal.ts';
 import type { AccountRecord, BackupKind, KdfParams, SealedBox, VaultRecord, WrappedKey } from './db.ts';
 
 export const PBKDF2_ITERATIONS = 600_000;
@@ -17,6 +18,8 @@ export interface KeystoreSecrets {
   walletKey?: Uint8Array;
   /** the BIP-39 phrase the wallet key derives from (m/44'/60'/0'/0/index), when there is one */
   mnemonic?: { phrase: string; index: number };
+  /** the account's HMAC key for topic ids in its cache (src/cache/seal.ts); stays the same across password changes */
+  indexKey?: Uint8Array;
 }
 
 const enc = new TextEncoder();
@@ -45,27 +48,18 @@ export function importKey(raw: Uint8Array): Promise<CryptoKey> {
 
 export const newDataKey = () => importKey(crypto.getRandomValues(new Uint8Array(32)));
 
-/** AES-GCM with a fresh 96-bit IV; `aad` binds the box to its purpose and account. */
-export async function seal(key: CryptoKey, plaintext: Uint8Array, aad: string): Promise<SealedBox> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ciphertext = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: enc.encode(aad) }, key, plaintext as BufferSource),
-  );
-  return { iv, ciphertext };
-}
-
-/** Throws when the key is wrong or the box was altered (GCM authenticates both). */
-export async function open(key: CryptoKey, box: SealedBox, aad: string): Promise<Uint8Array> {
-  if (!(box?.iv instanceof Uint8Array) || box.iv.length !== 12 || !(box.ciphertext instanceof Uint8Array) || box.ciphertext.length < 16) {
-    throw damaged();
+/** open() with the keystore's errors: a box not even shaped like one is damaged. */
+async function openBox(key: CryptoKey, box: SealedBox, aad: string): Promise<Uint8Array> {
+  try {
+    return await open(key, box, aad);
+  } catch (e) {
+    if (e instanceof DamagedBox) throw damaged();
+    throw e;
   }
-  return new Uint8Array(
-    await crypto.subtle.decrypt({ name: 'AES-GCM', iv: box.iv as BufferSource, additionalData: enc.encode(aad) }, key, box.ciphertext as BufferSource),
-  );
 }
 
 // Secrets, version 2: [2][u32 n][bundle] then optional fields [tag][u32 n][bytes]: 1 wallet key,
-// 2 phrase (UTF-8), 3 derivation index (u32). Version 1 (before recovery phrases): [1][u32 n][bundle][wallet key or nothing].
+// 2 phrase (UTF-8), 3 derivation index (u32), 4 index key. Version 1 (before recovery phrases): [1][u32 n][bundle][wallet key or nothing].
 function encodeSecrets(s: KeystoreSecrets): Uint8Array {
   const fields: [number, Uint8Array][] = [];
   if (s.walletKey) fields.push([1, s.walletKey]);
@@ -74,6 +68,7 @@ function encodeSecrets(s: KeystoreSecrets): Uint8Array {
     new DataView(index.buffer).setUint32(0, s.mnemonic.index);
     fields.push([2, enc.encode(s.mnemonic.phrase)], [3, index]);
   }
+  if (s.indexKey) fields.push([4, s.indexKey]);
   const size = 5 + s.keyBundle.length + fields.reduce((n, [, b]) => n + 5 + b.length, 0);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
@@ -113,6 +108,7 @@ function decodeSecrets(b: Uint8Array): KeystoreSecrets {
     if (tag === 1 && len === 32) out.walletKey = bytes;
     else if (tag === 2) phrase = dec.decode(bytes);
     else if (tag === 3 && len === 4) index = new DataView(bytes.buffer).getUint32(0);
+    else if (tag === 4 && len === 32) out.indexKey = bytes;
     else throw damaged();
     at += 5 + len;
   }
@@ -140,7 +136,7 @@ export async function wrapDataKey(vaultKey: Uint8Array, address: string, id: num
 export async function unwrapDataKey(vaultKey: Uint8Array, address: string, wrapped: WrappedKey): Promise<CryptoKey> {
   let raw: Uint8Array;
   try {
-    raw = await open(await vaultCryptoKey(vaultKey), wrapped.box, wrapAad(address, wrapped.id));
+    raw = await openBox(await vaultCryptoKey(vaultKey), wrapped.box, wrapAad(address, wrapped.id));
   } catch (e) {
     if (e instanceof RpcError) throw e;
     throw wrongPassword();
@@ -164,7 +160,7 @@ export function sealSecrets(dataKey: CryptoKey, address: string, secrets: Keysto
 export async function openSecrets(account: AccountRecord, dataKey: CryptoKey): Promise<KeystoreSecrets> {
   let plain: Uint8Array;
   try {
-    plain = await open(dataKey, account.secrets, secretsAad(account.address));
+    plain = await openBox(dataKey, account.secrets, secretsAad(account.address));
   } catch (e) {
     if (e instanceof RpcError) throw e;
     throw damaged();
@@ -188,32 +184,50 @@ export async function openVault(vault: VaultRecord, password: string, witness: A
   return vaultKey;
 }
 
-/** A new account: a fresh data key (key 1) sealing the secrets, itself sealed under the vault key. */
+/** A new account: a fresh data key (key 1) and index key; the data key seals the secrets and is itself sealed under the vault key. */
 export async function createAccountRecord(
   vaultKey: Uint8Array,
   address: string,
   secrets: KeystoreSecrets,
   base: Pick<AccountRecord, 'createdAt' | 'wallet' | 'label'>,
-): Promise<{ record: AccountRecord; dataKey: CryptoKey }> {
+): Promise<{ record: AccountRecord; dataKey: CryptoKey; cache: CacheKeys }> {
   const dataKey = await newDataKey();
+  const withIndex = { ...secrets, indexKey: secrets.indexKey ?? crypto.getRandomValues(new Uint8Array(32)) };
   const backup: BackupKind = secrets.mnemonic ? 'phrase' : secrets.walletKey ? 'key' : 'none';
   const record: AccountRecord = {
     address,
     ...base,
     keys: [await wrapDataKey(vaultKey, address, 1, dataKey)],
-    secrets: await sealSecrets(dataKey, address, secrets),
+    secrets: await sealSecrets(dataKey, address, withIndex),
     backup,
     backedUp: false,
   };
-  return { record, dataKey };
+  return { record, dataKey, cache: await cacheKeysOf(record, new Map([[1, dataKey]]), withIndex.indexKey) };
 }
 
-/** The accounts under a new vault key: every data key sealed again, nothing else changes. */
-export async function rewrapAccounts(accounts: AccountRecord[], oldKey: Uint8Array, newKey: Uint8Array): Promise<AccountRecord[]> {
-  return Promise.all(
-    accounts.map(async (a) => {
-      const keys = await unwrapAccountKeys(oldKey, a);
-      return { ...a, keys: await Promise.all(a.keys.map((w) => wrapDataKey(newKey, a.address, w.id, keys.get(w.id)!))) };
-    }),
-  );
+/** An account's cache keys: its data keys, `keys[0]` current, and its index key. */
+export async function cacheKeysOf(account: AccountRecord, keys: Map<number, CryptoKey>, indexKey: Uint8Array): Promise<CacheKeys> {
+  return { account: account.address, current: account.keys[0]!.id, keys, index: await importIndexKey(indexKey, true) };
+}
+
+/**
+ * A new data key for an account (a password change): it becomes `keys[0]` and seals the secrets at once;
+ * the older keys stay, sealed under the new vault key, until the cache is sealed again under the new one.
+ */
+export async function rotateDataKey(
+  vaultKey: Uint8Array,
+  account: AccountRecord,
+  keys: Map<number, CryptoKey>,
+  secrets: KeystoreSecrets,
+): Promise<{ record: AccountRecord; keys: Map<number, CryptoKey> }> {
+  const id = Math.max(...account.keys.map((w) => w.id)) + 1;
+  const dataKey = await newDataKey();
+  const all = new Map(keys).set(id, dataKey);
+  const wrapped = await Promise.all([id, ...account.keys.map((w) => w.id)].map((k) => wrapDataKey(vaultKey, account.address, k, all.get(k)!)));
+  return { record: { ...account, keys: wrapped, secrets: await sealSecrets(dataKey, account.address, secrets) }, keys: all };
+}
+
+/** An account whose older data keys are no longer needed (every row is sealed under `keys[0]`). */
+export function dropOldKeys(account: AccountRecord): AccountRecord {
+  return { ...account, keys: account.keys.slice(0, 1) };
 }

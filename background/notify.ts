@@ -18,11 +18,6 @@ const markKey = (account: string) => `notifiedUpTo:${account}`;
 let unread = new Map<string, number>();
 const unreadListeners: (() => void)[] = [];
 
-/** Conversations with unread messages per unlocked account, as last counted. */
-export function unreadCounts(): Map<string, number> {
-  return unread;
-}
-
 /** Runs when an account's unread count changed (the popup's account switcher shows them). */
 export function onUnreadChanged(fn: () => void): void {
   unreadListeners.push(fn);

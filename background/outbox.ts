@@ -7,7 +7,7 @@
 // No duplicates: an attempt whose outcome is unknown (the request may have reached the node) records
 // its timestamp; before trying again we look for our message at exactly that time on the topic.
 import type { MessageView, OutgoingContent } from '../src/views.ts';
-import { ErrorCode, RpcError } from '../src/rpc.ts';
+import { ErrorCode, RpcError, reasonOf } from '../src/rpc.ts';
 import { ApiError } from '../src/xmtp/api/types.ts';
 import { XmtpError } from '../src/xmtp/errors.ts';
 import { db, type OutboxRecord } from './db.ts';
@@ -104,20 +104,18 @@ export class Outbox {
       ambiguousNs: [],
     };
     const view = pendingView(record, account);
-    const d = await db();
-    await d.put('outbox', record);
+    await inbox.putOutbox(record);
     this.emit(await inbox.putMessages(account, [view]));
     this.kick();
     return view;
   }
 
   async retry(account: string, localId: string): Promise<MessageView> {
-    const d = await db();
-    const r = await d.get('outbox', [account, localId]);
+    const r = await inbox.getOutbox(account, localId);
     if (!r) throw new RpcError(ErrorCode.invalidParams, 'That message is no longer waiting to be sent');
     const { error: _e, errorDetail: _d, ...rest } = r;
     const next: OutboxRecord = { ...rest, state: 'pending', nextAttemptAt: 0 };
-    await d.put('outbox', next);
+    await inbox.putOutbox(next);
     const view = pendingView(next, account);
     this.emit(await inbox.putMessages(account, [view]));
     this.kick();
@@ -125,10 +123,9 @@ export class Outbox {
   }
 
   async discard(account: string, localId: string): Promise<void> {
-    const d = await db();
-    const r = await d.get('outbox', [account, localId]);
+    const r = await inbox.getOutbox(account, localId);
     if (!r) throw new RpcError(ErrorCode.invalidParams, 'That message is no longer waiting to be sent');
-    await d.delete('outbox', [account, localId]);
+    await inbox.deleteOutbox(account, localId);
     const removed = await inbox.deleteMessage(account, localId);
     if (removed) this.emit(new Map([[removed.conversation, []]]));
   }
@@ -136,7 +133,7 @@ export class Outbox {
   /** Starts delivery now (in the background). */
   kick(): void {
     if (this.stopped) return;
-    void this.deliverDue();
+    void this.deliverDue().catch((e) => console.warn('[xmtp-inbox] delivering queued sends failed:', e instanceof Error ? e.message : e));
   }
 
   /** No more deliveries from this instance (the worker is going away; tests). */
@@ -167,7 +164,12 @@ export class Outbox {
     this.delivering = (async () => {
       do {
         this.again = false;
-        await this.deliverOnce();
+        try {
+          await this.deliverOnce();
+        } catch (e) {
+          if (reasonOf(e) === 'locked') return; // locked meanwhile (its queue is sealed): the next unlock kicks us
+          throw e;
+        }
       } while (this.again);
     })().finally(() => (this.delivering = undefined));
     return this.delivering;
@@ -180,12 +182,9 @@ export class Outbox {
     } catch {
       return; // locked or no account: the next unlock kicks us
     }
-    const d = await db();
     const upTo = this.skipBackoff ? Infinity : this.now();
     this.skipBackoff = false;
-    const range = IDBKeyRange.bound([a.account, -Infinity], [a.account, upTo]);
-    const due = (await d.getAllFromIndex('outbox', 'byNextAttempt', range)).filter((r) => r.state === 'pending');
-    due.sort((x, y) => x.createdAt - y.createdAt);
+    const due = (await inbox.outboxDue(a.account, upTo)).filter((r) => r.state === 'pending');
     // One conversation's sends go out in order; a transient failure holds back the later ones.
     const blocked = new Set<string>();
     for (const r of due) {
@@ -193,9 +192,7 @@ export class Outbox {
       const ok = await this.attempt(a, r);
       if (!ok) blocked.add(r.topic);
     }
-    const next = (await d.getAllFromIndex('outbox', 'byNextAttempt', IDBKeyRange.bound([a.account, -Infinity], [a.account, Infinity]))).filter(
-      (r) => r.state === 'pending',
-    );
+    const next = (await inbox.outboxDue(a.account)).filter((r) => r.state === 'pending');
     if (next.length && !this.stopped) {
       const wait = Math.max(0, Math.min(...next.map((r) => r.nextAttemptAt)) - this.now());
       if (this.timer) clearTimeout(this.timer);
@@ -205,7 +202,6 @@ export class Outbox {
 
   /** Returns false when the send is still pending (it will be retried). */
   private async attempt(a: ActiveClient, r: OutboxRecord): Promise<boolean> {
-    const d = await db();
     const conversation = await a.client.conversations.getByTopic(r.topic);
     if (!conversation) return this.fail(a, r, 'The conversation is not available on this device.');
     // Set once a publish has been tried: from then on the node may have the message.
@@ -226,11 +222,11 @@ export class Outbox {
       // Every transient failure, the duplicate check's included, waits and tries again.
       noteNetworkError(e);
       const ambiguousNs = sentNs === undefined || r.ambiguousNs.includes(sentNs) ? r.ambiguousNs : [...r.ambiguousNs, sentNs];
-      await d.put('outbox', { ...r, attempts: r.attempts + 1, nextAttemptAt: this.now() + backoffMs(r.attempts + 1), ambiguousNs });
+      await inbox.putOutbox({ ...r, attempts: r.attempts + 1, nextAttemptAt: this.now() + backoffMs(r.attempts + 1), ambiguousNs });
       return false;
     }
     nodeAnswered();
-    await d.delete('outbox', [r.account, r.localId]);
+    await inbox.deleteOutbox(r.account, r.localId);
     return true;
   }
 
@@ -248,16 +244,15 @@ export class Outbox {
   }
 
   private async delivered(a: ActiveClient, r: OutboxRecord): Promise<boolean> {
-    const d = await db();
-    if (await d.get('messages', [a.account, r.localId])) return false; // still the pending record
-    await d.delete('outbox', [r.account, r.localId]);
+    if (await (await db()).getKey('messages', [a.account, r.localId])) return false; // still the pending record
+    await inbox.deleteOutbox(r.account, r.localId);
     return true;
   }
 
   private async fail(a: ActiveClient, r: OutboxRecord, error: string, errorDetail?: string): Promise<boolean> {
     const failed: OutboxRecord = { ...r, state: 'failed', error, attempts: r.attempts + 1 };
     if (errorDetail) failed.errorDetail = errorDetail;
-    await (await db()).put('outbox', failed);
+    await inbox.putOutbox(failed);
     this.emit(await inbox.putMessages(a.account, [pendingView(failed, a.account)]));
     return true; // not pending any more: later sends in the conversation may go
   }

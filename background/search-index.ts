@@ -1,27 +1,17 @@
 // Search over message text: an index in IndexedDB (`terms`: one record per word of a message) so a
 // query reads only the records of its words, however many messages are cached.
 //
-// The index stores no words: each is replaced by a hash of the account and the word, so finding a
-// message needs the whole word (no prefixes) and the index shows no text at a glance. The hash has no
-// secret key yet: it does not stop a dictionary attack by someone holding the profile. Keying it with
-// the account's data key belongs with sealing the cache (issue 14).
-import { bytesToHex, utf8 } from '../src/xmtp/crypto/bytes.ts';
-import { sha256 } from '../src/xmtp/crypto/hashes.ts';
+// The index stores no words: each is replaced by an HMAC of the word under the account's index key
+// (src/cache/seal.ts), so finding a message needs the whole word (no prefixes), and without the key
+// (a locked extension, a copied profile) a guessed word cannot be tested against the index.
 import type { MessageView } from '../src/views.ts';
+import type { TermRow } from '../src/cache/schema.ts';
+import { hashedId, type CacheKeys } from '../src/cache/seal.ts';
 
 /** words indexed per message, and the shortest and longest word that counts */
 const MAX_TERMS = 200;
 const MIN_LEN = 2;
 const MAX_LEN = 40;
-
-export interface TermRecord {
-  account: string;
-  term: string;
-  /** the message's sent time: a word's records are read newest first, and a query stops at its limit */
-  sent: number;
-  /** message id */
-  message: string;
-}
 
 /** The text a message shows: its text, or the text of a reply. */
 export function searchableText(m: Pick<MessageView, 'content'>): string | undefined {
@@ -40,12 +30,11 @@ export function words(text: string): string[] {
   return [...out];
 }
 
-export function termOf(account: string, word: string): string {
-  return bytesToHex(sha256(utf8(`${account.toLowerCase()}\u0000${word}`))).slice(0, 24);
-}
+export const termOf = (keys: CacheKeys, word: string) => hashedId(keys, `word:${word}`);
 
 /** The index records of a message (none for messages without text). */
-export function termsOf(account: string, m: Pick<MessageView, 'id' | 'content' | 'sent'>): TermRecord[] {
+export async function termsOf(keys: CacheKeys, m: Pick<MessageView, 'id' | 'content' | 'sent'>): Promise<TermRow[]> {
   const text = searchableText(m);
-  return text ? words(text).map((w) => ({ account, term: termOf(account, w), sent: m.sent, message: m.id })) : [];
+  if (!text) return [];
+  return Promise.all(words(text).map(async (w) => ({ account: keys.account, term: await termOf(keys, w), sent: m.sent, message: m.id })));
 }

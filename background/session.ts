@@ -1,8 +1,12 @@
-// The unlocked session. While unlocked, the vault key and every account's data keys sit in
-// storage.session (memory only, closed to content scripts) so a restarted worker stays unlocked; locking
-// removes them. The auto-lock compares the last activity with the user's idle timeout.
+// The unlocked session. While unlocked, the vault key and every account's cache keys sit in
+// storage.session (memory only, closed to content scripts; format: src/cache/session-keys.ts) so a
+// restarted worker stays unlocked and the popup can read the cache on its own; locking removes them.
+// The auto-lock compares the last activity with the user's idle timeout.
 import { bytesToHex, hexToBytes } from '../src/xmtp/crypto/bytes.ts';
-import { exportKey, importKey } from './keystore.ts';
+import type { CacheKeys } from '../src/cache/seal.ts';
+import { cacheKeysFrom, parseSession, SESSION_KEY, toStoredAccount, type StoredSession } from '../src/cache/session-keys.ts';
+import { ErrorCode, RpcError } from '../src/rpc.ts';
+import { platform } from './platform.ts';
 
 /** The slice of `storage.session` this module uses (injected: tests pass a Map-backed fake). */
 export interface SessionArea {
@@ -11,46 +15,32 @@ export interface SessionArea {
   remove(key: string): Promise<void>;
 }
 
-/** What storage.session holds (JSON: hex strings). */
-interface Stored {
-  vault: string;
-  /** account address → data key id → key */
-  accounts: Record<string, Record<string, string>>;
-  lastActive: number;
-}
-
 export interface Unlocked {
   /** the password's key: seals the data keys of accounts added while unlocked */
   vaultKey: Uint8Array;
-  /** every account's data keys, by id */
-  keys: Map<string, Map<number, CryptoKey>>;
+  /** every unlocked account's cache keys */
+  keys: Map<string, CacheKeys>;
   lastActive: number;
 }
 
-const KEY = 'unlocked';
 /** Activity is written back at most this often: a busy inbox must not write on every message. */
 const TOUCH_EVERY_MS = 30_000;
-const HEX32 = /^[0-9a-f]{64}$/;
 
-async function toStored(u: Unlocked): Promise<Stored> {
-  const accounts: Stored['accounts'] = {};
-  for (const [address, keys] of u.keys) {
-    accounts[address] = {};
-    for (const [id, key] of keys) accounts[address][id] = bytesToHex(await exportKey(key));
-  }
+async function toStored(u: Unlocked): Promise<StoredSession> {
+  const accounts: StoredSession['accounts'] = {};
+  for (const [address, k] of u.keys) accounts[address] = await toStoredAccount(k);
   return { vault: bytesToHex(u.vaultKey), accounts, lastActive: u.lastActive };
 }
 
-async function fromStored(s: unknown): Promise<Unlocked | undefined> {
-  const stored = s as Partial<Stored> | undefined;
-  if (!stored || typeof stored.vault !== 'string' || !HEX32.test(stored.vault) || typeof stored.accounts !== 'object' || !stored.accounts) return undefined;
-  const keys = new Map<string, Map<number, CryptoKey>>();
-  for (const [address, byId] of Object.entries(stored.accounts)) {
-    const m = new Map<number, CryptoKey>();
-    for (const [id, hex] of Object.entries(byId)) if (HEX32.test(hex)) m.set(Number(id), await importKey(hexToBytes(hex)));
-    keys.set(address, m);
+async function fromStored(v: unknown): Promise<Unlocked | undefined> {
+  const s = parseSession(v);
+  if (!s) return undefined;
+  const keys = new Map<string, CacheKeys>();
+  for (const address of Object.keys(s.accounts)) {
+    const k = await cacheKeysFrom(s, address, true);
+    if (k) keys.set(address, k);
   }
-  return { vaultKey: hexToBytes(stored.vault), keys, lastActive: Number(stored.lastActive) || 0 };
+  return { vaultKey: hexToBytes(s.vault), keys, lastActive: s.lastActive };
 }
 
 export class Session {
@@ -61,15 +51,15 @@ export class Session {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async unlock(vaultKey: Uint8Array, keys: Map<string, Map<number, CryptoKey>>): Promise<void> {
+  async unlock(vaultKey: Uint8Array, keys: Map<string, CacheKeys>): Promise<void> {
     await this.save({ vaultKey, keys, lastActive: this.now() });
   }
 
   /** Adds an account's keys (or replaces them) in the unlocked session. */
-  async setAccount(address: string, keys: Map<number, CryptoKey>): Promise<void> {
+  async setAccount(keys: CacheKeys): Promise<void> {
     const cur = await this.current();
     if (!cur) return;
-    await this.save({ ...cur, keys: new Map(cur.keys).set(address, keys) });
+    await this.save({ ...cur, keys: new Map(cur.keys).set(keys.account, keys) });
   }
 
   async removeAccount(address: string): Promise<void> {
@@ -81,23 +71,23 @@ export class Session {
   }
 
   private async save(u: Unlocked): Promise<void> {
-    await this.area.set({ [KEY]: await toStored(u) });
+    await this.area.set({ [SESSION_KEY]: await toStored(u) });
     this.cached = u;
   }
 
   async lock(): Promise<void> {
     this.cached = undefined;
-    await this.area.remove(KEY);
+    await this.area.remove(SESSION_KEY);
   }
 
-  /** The vault key and every account's data keys, or undefined when locked. */
+  /** The vault key and every account's keys, or undefined when locked. */
   async current(): Promise<Unlocked | undefined> {
-    this.cached ??= await fromStored((await this.area.get(KEY))[KEY]);
+    this.cached ??= await fromStored((await this.area.get(SESSION_KEY))[SESSION_KEY]);
     return this.cached;
   }
 
-  /** An account's data keys while unlocked. */
-  async keysOf(address: string): Promise<Map<number, CryptoKey> | undefined> {
+  /** An account's cache keys while unlocked. */
+  async keysOf(address: string): Promise<CacheKeys | undefined> {
     return (await this.current())?.keys.get(address);
   }
 
@@ -108,8 +98,8 @@ export class Session {
     const now = this.now();
     if (now - cur.lastActive < TOUCH_EVERY_MS) return;
     cur.lastActive = now;
-    const stored = (await this.area.get(KEY))[KEY] as Stored | undefined;
-    if (stored) await this.area.set({ [KEY]: { ...stored, lastActive: now } });
+    const stored = parseSession((await this.area.get(SESSION_KEY))[SESSION_KEY]);
+    if (stored) await this.area.set({ [SESSION_KEY]: { ...stored, lastActive: now } });
   }
 
   /** True when the session has been idle longer than the timeout (0 = never lock). */
@@ -118,4 +108,25 @@ export class Session {
     if (!cur || lockAfterMinutes <= 0) return false;
     return this.now() - cur.lastActive >= lockAfterMinutes * 60_000;
   }
+}
+
+let session: Session | undefined;
+/** The background's session, on the browser's storage.session. */
+export function getSession(): Session {
+  session ??= new Session(platform().session);
+  return session;
+}
+
+/** For tests: forget the in-memory session (as a restarted worker would). */
+export function resetSession(): void {
+  session = undefined;
+}
+
+export const lockedError = () => new RpcError(ErrorCode.internal, 'XMTP Inbox is locked', { reason: 'locked' });
+
+/** An unlocked account's cache keys; 'locked' otherwise. */
+export async function cacheKeys(account: string): Promise<CacheKeys> {
+  const k = await getSession().keysOf(account);
+  if (!k) throw lockedError();
+  return k;
 }

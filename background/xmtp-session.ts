@@ -12,7 +12,7 @@ import { IdbStorage } from './idb-storage.ts';
 import { openSecrets } from './keystore.ts';
 import { getSettings } from './settings.ts';
 import { platform } from './platform.ts';
-import { Session } from './session.ts';
+import { getSession, lockedError } from './session.ts';
 import { installWasmVerifier } from '../src/xmtp/crypto/wasm-verifier.ts';
 
 let fastCrypto: Promise<void> | undefined;
@@ -41,18 +41,7 @@ export interface ActiveClient {
   subscriptions: PreferWebSocket;
 }
 
-let session: Session | undefined;
-export function getSession(): Session {
-  session ??= new Session(platform().session);
-  return session;
-}
-
-/** For tests: forget the in-memory session (as a restarted worker would). */
-export function resetSession(): void {
-  session = undefined;
-}
-
-export const lockedError = () => new RpcError(ErrorCode.internal, 'XMTP Inbox is locked', { reason: 'locked' });
+export { getSession, resetSession, lockedError } from './session.ts';
 export const onboardingError = () => new RpcError(ErrorCode.internal, 'XMTP Inbox has no account yet', { reason: 'onboarding' });
 
 /** Accounts whose keys the unlocked session holds (none while locked). */
@@ -83,11 +72,11 @@ export async function getClient(account?: string): Promise<ActiveClient> {
     await ensureFastCrypto();
     const record = await getAccount(who);
     if (!record) throw onboardingError();
-    const dataKey = keys.get(record.keys[0]!.id);
+    const dataKey = keys.keys.get(record.keys[0]!.id);
     if (!dataKey) throw lockedError();
     const { keyBundle } = await openSecrets(record, dataKey);
     const { nodeUrl } = await getSettings(who);
-    const storage = new IdbStorage(who, dataKey, undefined, keyBundle);
+    const storage = new IdbStorage(who, undefined, keyBundle);
     const subscriptions = new PreferWebSocket(nodeUrl, { onKeepAlive: () => platform().keepAwake?.('keepalive') });
     const client = await Client.create(null, {
       apiUrl: nodeUrl,

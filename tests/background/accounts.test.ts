@@ -4,7 +4,7 @@ import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDB } from 'idb';
 import { IDBFactory } from 'fake-indexeddb';
-import { freshBackground, memoryNode, PASSWORD, restartWorker, walletKey } from './setup.ts';
+import { everything, freshBackground, memoryNode, PASSWORD, restartWorker, walletKey } from './setup.ts';
 import { Client } from '../../src/xmtp/client.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { bytesToHex, hexToBytes } from '../../src/xmtp/crypto/bytes.ts';
@@ -12,7 +12,10 @@ import * as accounts from '../../background/accounts.ts';
 import * as inbox from '../../background/inbox.ts';
 import { db, DB_NAME } from '../../background/db.ts';
 import { getClient, getSession } from '../../background/xmtp-session.ts';
-import { openSecrets, seal } from '../../background/keystore.ts';
+import { openSecrets } from '../../background/keystore.ts';
+import * as store from '../../background/inbox-store.ts';
+import { reseal } from '../../background/reseal.ts';
+import { seal } from '../../src/cache/seal.ts';
 import { listGrants, putGrant } from '../../background/provider/grants.ts';
 import { getSettings, updateSettings } from '../../background/settings.ts';
 
@@ -23,6 +26,9 @@ beforeEach(async () => {
 });
 
 const peer = (n: number) => Client.create(privateKeySigner(walletKey(n)), { apiUrl: node.url });
+async function until(ok: () => boolean, what: string, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+}
 const reasonOf = async (p: Promise<unknown>) => {
   try {
     await p;
@@ -39,16 +45,6 @@ const messageOf = async (p: Promise<unknown>) => {
     return (e as Error).message;
   }
 };
-
-/** Every record of every store (and the meta keys), as text, for "nothing of X is left" checks. */
-async function everything(): Promise<string> {
-  const d = await db();
-  const out: unknown[] = [];
-  for (const name of d.objectStoreNames) {
-    out.push(name, await d.getAllKeys(name), await d.getAll(name));
-  }
-  return JSON.stringify(out, (_, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? bytesToHex(v) : v)).toLowerCase();
-}
 
 test('a created wallet has a recovery phrase: revealed with the password, it restores the same identity and conversations in a fresh profile', async () => {
   const { address: me } = await accounts.createWallet({ password: PASSWORD });
@@ -164,8 +160,7 @@ test('the badge counts every unlocked account; a notification says which account
   await inbox.setConsent(b, carol.address, 'allowed');
   await inbox.syncNow(a);
   await inbox.syncNow(b);
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(platform.badge, '2');
+  await until(() => platform.badge === '2' && platform.notifications.some((n) => n.message === 'to b'), 'the badge and the notification');
   const s = await accounts.status();
   assert.deepEqual(s.accounts.map((x) => x.unread), [1, 1]);
   const note = platform.notifications.find((n) => n.message === 'to b');
@@ -173,8 +168,7 @@ test('the badge counts every unlocked account; a notification says which account
   assert.match(note.title, /→ Work$/);
   assert.equal(note.id, `msg:${b}:${(await inbox.listConversations(b))[0]!.id}`);
   await accounts.lock();
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(platform.badge, '');
+  await until(() => platform.badge === '', 'the badge to clear');
 });
 
 test('removing an account leaves no record of it; the others keep theirs; removing the last starts over', async () => {
@@ -198,7 +192,8 @@ test('removing an account leaves no record of it; the others keep theirs; removi
   const left = await everything();
   assert.ok(!left.includes(a.toLowerCase().slice(2)), 'no record names the removed account');
   assert.ok(!left.includes(topicOfA.toLowerCase()), 'no record holds its conversations');
-  assert.ok(left.includes(b.toLowerCase()) && left.includes('for b'), 'the other account is untouched');
+  assert.ok(left.includes(b.toLowerCase()), 'the other account is untouched');
+  assert.equal((await inbox.listConversations(b))[0]?.lastMessage?.content, 'for b');
   assert.deepEqual((await listGrants()).map((g) => g.account), [b]);
   assert.deepEqual([...(await getSession().current())!.keys.keys()], [b]);
   assert.equal(await reasonOf(accounts.switchAccount(a)), 'unknown-account');
@@ -254,6 +249,15 @@ test('a version 1 profile (one account, its own password salt) upgrades and unlo
     secrets: await seal(dataKey, v1Secrets, `xmtp-inbox/keystore/v1/${address}`),
   });
   await v1.put('meta', address, 'currentAccount');
+  // Its cache, in the clear but for the conversation's key material (sealed under the data key).
+  const topic = '/xmtp/0/m-legacy/proto';
+  const peerAddress = privateKeySigner(walletKey(0x6f)).address;
+  const keyMaterial = new Uint8Array(32).fill(9);
+  const secretsBox = await seal(dataKey, new TextEncoder().encode(JSON.stringify({ keyMaterial: bytesToHex(keyMaterial) })), `xmtp-inbox/conversation/v1/${address}/${topic}`);
+  const message = { id: 'ab'.repeat(32), conversation: topic, senderAddress: peerAddress, sent: 5000, contentType: 'xmtp.org/text:1.0', content: 'a legacy marker text', status: 'sent' };
+  await v1.put('conversations', { account: address, topic, peerAddress, createdAt: 4000, createdNs: 4_000_000_000n, version: 'v2', sealed: secretsBox, consent: 'allowed', updatedAt: 5000, lastMessage: message, readUpTo: 0, unreadCount: 1 });
+  await v1.put('messages', { account: address, ...message });
+  await v1.put('outbox', { account: address, localId: 'local-1', topic, contentType: 'xmtp.org/text:1.0', content: 'queued offline', createdAt: 6000, attempts: 0, nextAttemptAt: 0, state: 'pending', ambiguousNs: [] });
   v1.close();
   restartWorker();
 
@@ -263,8 +267,18 @@ test('a version 1 profile (one account, its own password salt) upgrades and unlo
   assert.equal(await reasonOf(accounts.unlock('not it')), 'wrong-password');
   await accounts.unlock(PASSWORD);
   const record = (await (await db()).get('accounts', address))!;
-  const opened = await openSecrets(record, (await getSession().current())!.keys.get(address)!.get(1)!);
-  assert.deepEqual(opened, { keyBundle: bundle, walletKey: wallet });
+  const opened = await openSecrets(record, (await getSession().current())!.keys.get(address)!.keys.get(1)!);
+  assert.deepEqual({ ...opened, indexKey: undefined }, { keyBundle: bundle, walletKey: wallet, indexKey: undefined });
+  assert.equal(opened.indexKey?.length, 32, 'the account got its index key at the first unlock');
+  // The plain cache of version 4 is sealed after the unlock: nothing of it is left readable.
+  await reseal(address);
+  const [c] = await inbox.listConversations(address);
+  assert.deepEqual([c?.id, c?.unreadCount, c?.lastMessage?.content], [topic, 1, 'a legacy marker text']);
+  assert.deepEqual((await inbox.listMessages(address, topic)).map((m) => m.content), ['a legacy marker text']);
+  assert.deepEqual((await store.outboxDue(address)).map((r) => r.content), ['queued offline']);
+  assert.deepEqual((await store.getConversationRecord(address, topic))?.secrets?.keyMaterial, keyMaterial);
+  const stored = await everything();
+  assert.ok(!stored.includes('legacy marker') && !stored.includes('queued offline') && !stored.includes('m-legacy'), 'no plain text is left');
   assert.equal((await accounts.reveal(address, PASSWORD, 'privateKey')).value, walletKey(0x6e));
   assert.equal(await reasonOf(accounts.reveal(address, PASSWORD, 'phrase')), 'no-phrase');
 });

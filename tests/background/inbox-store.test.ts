@@ -1,8 +1,7 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
-import { db, resetDbHandle } from '../../background/db.ts';
+import { unlockedStores } from './setup.ts';
+import { db } from '../../background/db.ts';
 import * as store from '../../background/inbox-store.ts';
 import type { MessageView } from '../../src/views.ts';
 
@@ -11,10 +10,9 @@ const PEER = '0x1C5A77d9FA7eF466951B2F01F724BCa3A5820b63';
 const TOPIC = '/xmtp/0/m-aaaa/proto';
 const TOPIC2 = '/xmtp/0/m-bbbb/proto';
 
-beforeEach(() => {
-  globalThis.indexedDB = new IDBFactory();
-  resetDbHandle();
-});
+const OTHER = '0x0000000000000000000000000000000000000009';
+const THIRD = '0x0000000000000000000000000000000000000002';
+beforeEach(() => unlockedStores([ME, OTHER, THIRD]));
 
 const msg = (id: string, sent: number, over: Partial<MessageView> = {}): MessageView => ({
   id,
@@ -45,7 +43,7 @@ test('conversations list newest first, from the cache, filtered by consent and s
   assert.deepEqual((await store.listConversations(ME, { search: 'app.example' })).map((c) => c.id), [TOPIC2]);
   assert.deepEqual((await store.listConversations(ME, { search: PEER.slice(2, 10).toLowerCase() })).map((c) => c.id), [TOPIC]);
   assert.equal((await store.listConversations(ME, { consent: 'allowed' })).length, 0);
-  assert.deepEqual(await store.listConversations('0x0000000000000000000000000000000000000009'), [], 'accounts are separate');
+  assert.deepEqual(await store.listConversations(OTHER), [], 'accounts are separate');
 });
 
 test('storing messages is idempotent: replays do not duplicate or recount', async () => {
@@ -206,11 +204,13 @@ test('search: every word of the query, whole words in any case, newest first, on
     msg('s3', 30, { contentType: 'xmtp.org/reply:1.0', content: { reference: 's1', contentType: 'xmtp.org/text:1.0', content: 'which multisig?' } }),
     msg('s4', 40, { content: 'nothing here' }),
   ]);
-  await store.putMessages('0x0000000000000000000000000000000000000002', [msg('other', 50, { content: 'multisig of someone else' })]);
+  await store.putMessages(THIRD, [msg('other', 50, { content: 'multisig of someone else' })]);
   assert.deepEqual((await store.searchMessages(ME, 'MULTISIG')).map((m) => m.id), ['s3', 's2', 's1']);
   assert.deepEqual((await store.searchMessages(ME, 'multisig signer')).map((m) => m.id), ['s2', 's1']);
   assert.deepEqual((await store.searchMessages(ME, 'multi')).map((m) => m.id), [], 'whole words only');
   assert.deepEqual(await store.searchMessages(ME, '  '), []);
+  await store.putMessages(ME, [msg('s2', 20, { content: 'Signer found! Multisig done.', status: 'failed' })]);
+  assert.deepEqual((await store.searchMessages(ME, 'signer')).map((m) => m.id), ['s2', 's1'], 'a status change adds no duplicate');
   const terms = await (await db()).getAll('terms');
   assert.ok(terms.length > 10);
   assert.ok(!JSON.stringify(terms).includes('multisig'), 'no word in the index');

@@ -7,7 +7,8 @@ import {
   deriveVaultKey,
   openSecrets,
   PBKDF2_ITERATIONS,
-  rewrapAccounts,
+  rotateDataKey,
+  dropOldKeys,
   unwrapAccountKeys,
   type KeystoreSecrets,
 } from '../../background/keystore.ts';
@@ -55,7 +56,9 @@ test('the right password opens the secrets; nothing secret is stored in the clea
   assert.ok(!raw.includes('07'.repeat(32)), 'the wallet key must not appear in the record');
   assert.ok(!raw.includes('winner') && !raw.includes(Buffer.from('winner').toString('hex')), 'the phrase must not appear in the record');
   const keys = await unwrapAccountKeys(await deriveVaultKey('correct horse battery', vault.kdf), record);
-  assert.deepEqual(await openSecrets(record, keys.get(1)!), secrets);
+  const opened = await openSecrets(record, keys.get(1)!);
+  assert.equal(opened.indexKey?.length, 32, 'a new account gets its index key');
+  assert.deepEqual({ ...opened, indexKey: undefined }, { ...secrets, indexKey: undefined });
 });
 
 test('a wrong password is refused as such; a damaged record as damaged, without changing it', async () => {
@@ -79,34 +82,35 @@ test('keys and secrets are bound to their account: boxes moved to another addres
   const moved = { ...record, address: OTHER };
   assert.equal(await reasonOf(openSecrets(moved, dataKey)), 'corrupted');
   assert.equal(await reasonOf(unwrapAccountKeys(vaultKey, moved)), 'wrong-password');
-  assert.deepEqual(await openSecrets(record, dataKey), secrets);
+  assert.deepEqual((await openSecrets(record, dataKey)).keyBundle, secrets.keyBundle);
 });
 
-test('a new password seals every account key again: the old vault key opens none, the data keys stay', async () => {
+test('a new password brings a new data key: it seals the secrets; the old key stays under the new vault key; the index key stays', async () => {
   const { vaultKey: oldKey } = await createVault('old password', FAST);
   const a = await createAccountRecord(oldKey, ADDRESS, secrets, base);
-  const b = await createAccountRecord(oldKey, OTHER, { keyBundle: new Uint8Array([9]) }, { ...base, label: 'Work' });
-  assert.equal(b.record.backup, 'none');
+  const opened = await openSecrets(a.record, a.dataKey);
   const { vaultKey: newKey } = await createVault('new password', FAST);
-  const [a2, b2] = await rewrapAccounts([a.record, b.record], oldKey, newKey);
-  for (const [before, after, dataKey] of [
-    [a.record, a2!, a.dataKey],
-    [b.record, b2!, b.dataKey],
-  ] as const) {
-    assert.notDeepEqual(after.keys[0]!.box.ciphertext, before.keys[0]!.box.ciphertext);
-    assert.equal(await reasonOf(unwrapAccountKeys(oldKey, after)), 'wrong-password');
-    const reopened = (await unwrapAccountKeys(newKey, after)).get(1)!;
-    assert.deepEqual(await crypto.subtle.exportKey('raw', reopened), await crypto.subtle.exportKey('raw', dataKey));
-  }
+  const { record, keys } = await rotateDataKey(newKey, a.record, new Map([[1, a.dataKey]]), opened);
+  assert.deepEqual(record.keys.map((w) => w.id), [2, 1]);
+  assert.equal(await reasonOf(unwrapAccountKeys(oldKey, record)), 'wrong-password');
+  const reopened = await unwrapAccountKeys(newKey, record);
+  assert.deepEqual(await crypto.subtle.exportKey('raw', reopened.get(1)!), await crypto.subtle.exportKey('raw', a.dataKey), 'key 1 is the same key');
+  assert.notDeepEqual(await crypto.subtle.exportKey('raw', reopened.get(2)!), await crypto.subtle.exportKey('raw', a.dataKey));
+  assert.deepEqual(await crypto.subtle.exportKey('raw', keys.get(2)!), await crypto.subtle.exportKey('raw', reopened.get(2)!));
+  assert.equal(await reasonOf(openSecrets(record, a.dataKey)), 'corrupted', 'the secrets are under the new key');
+  const s2 = await openSecrets(record, reopened.get(2)!);
+  assert.deepEqual(s2, opened);
+  assert.deepEqual(s2.indexKey, opened.indexKey);
+  assert.deepEqual(dropOldKeys(record).keys.map((w) => w.id), [2]);
 });
 
 test('an unlocked session (vault key, every account key) survives a worker restart and locks on demand', async () => {
   const area = memoryPlatform().session;
   const { vaultKey } = await createVault('pw-123456', FAST);
   const a = await createAccountRecord(vaultKey, ADDRESS, secrets, base);
-  await new Session(area).unlock(vaultKey, new Map([[ADDRESS, new Map([[1, a.dataKey]])]]));
+  await new Session(area).unlock(vaultKey, new Map([[ADDRESS, a.cache]]));
   const b = await createAccountRecord(vaultKey, OTHER, secrets, base);
-  await new Session(area).setAccount(OTHER, new Map([[1, b.dataKey]]));
+  await new Session(area).setAccount(b.cache);
   // a new Session object = a restarted worker reading storage.session
   const restarted = new Session(area);
   const cur = (await restarted.current())!;
@@ -114,7 +118,7 @@ test('an unlocked session (vault key, every account key) survives a worker resta
   assert.deepEqual([...cur.keys.keys()], [ADDRESS, OTHER]);
   const iv = new Uint8Array(12);
   const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, a.dataKey, new Uint8Array([9]));
-  assert.deepEqual(new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, cur.keys.get(ADDRESS)!.get(1)!, ct)), new Uint8Array([9]));
+  assert.deepEqual(new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, cur.keys.get(ADDRESS)!.keys.get(1)!, ct)), new Uint8Array([9]));
   await restarted.removeAccount(OTHER);
   assert.deepEqual([...(await new Session(area).current())!.keys.keys()], [ADDRESS]);
   await restarted.lock();

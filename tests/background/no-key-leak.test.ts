@@ -83,7 +83,7 @@ test('no frame sent to the popup or prompt carries key material, the key bundle,
   // Everything secret this session holds.
   const unlocked = (await getSession().current())!;
   const record = (await (await db()).get('accounts', me))!;
-  const key = unlocked.keys.get(me)!.get(record.keys[0]!.id)!;
+  const key = unlocked.keys.get(me)!.keys.get(record.keys[0]!.id)!;
   const secrets = await openSecrets(record, key);
   const bundle = PrivateKeyBundle.decode(secrets.keyBundle);
   const dataKey = new Uint8Array(await crypto.subtle.exportKey('raw', key));
@@ -94,6 +94,7 @@ test('no frame sent to the popup or prompt carries key material, the key bundle,
     ['key bundle', secrets.keyBundle],
     ['data key', dataKey],
     ['vault key', unlocked.vaultKey],
+    ['index key', secrets.indexKey!],
     ['recovery phrase', new TextEncoder().encode(secrets.mnemonic!.phrase)],
     ['the other wallet key', Uint8Array.from(Buffer.from(otherWalletKey.slice(2), 'hex'))],
   ];

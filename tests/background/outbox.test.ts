@@ -93,7 +93,7 @@ test('a send made while the node is down is delivered after it comes back, acros
   await outbox.deliverDue();
   let [m] = await store.listMessages(me, topic);
   assert.equal(m.status, 'pending', 'still pending while the node is down');
-  const record = (await (await db()).getAll('outbox'))[0];
+  const record = (await store.outboxDue(me))[0]!;
   assert.equal(record.attempts, 1);
   assert.ok(record.nextAttemptAt > now);
 
@@ -115,12 +115,12 @@ test('a node still down when the duplicate check runs keeps the send pending; th
   const outbox = newOutbox();
   const pending = await outbox.enqueue(me, topic, { content: 'offline twice' });
   await outbox.deliverDue(); // the publish fails: its outcome is unknown, so the next try checks the node first
-  assert.equal((await (await db()).getAll('outbox'))[0].ambiguousNs.length, 1);
+  assert.equal((await store.outboxDue(me))[0]!.ambiguousNs.length, 1);
   now += 10_000;
   await outbox.deliverDue(); // ... and that check cannot reach the node either
   let [m] = await store.listMessages(me, topic);
   assert.equal(m.status, 'pending', 'a network error in the duplicate check is transient too');
-  assert.equal((await (await db()).getAll('outbox'))[0].attempts, 2);
+  assert.equal((await store.outboxDue(me))[0]!.attempts, 2);
   await startOurNode();
   await outbox.nodeBack(); // what the live connection reopening does; the backoff is not over yet
   [m] = await store.listMessages(me, topic);

@@ -4,10 +4,12 @@ import 'fake-indexeddb/auto';
 import { after, before } from 'node:test';
 import { startNode, type XmtpNode } from '../../server/node.ts';
 import { IDBFactory } from 'fake-indexeddb';
-import { resetDbHandle } from '../../background/db.ts';
+import { db, resetDbHandle } from '../../background/db.ts';
+import { bytesToHex } from '../../src/xmtp/crypto/bytes.ts';
 import { forgetCachedSettings, updateSettings } from '../../background/settings.ts';
 import { setPlatform, type Platform } from '../../background/platform.ts';
-import { dropClient, resetSession } from '../../background/xmtp-session.ts';
+import { dropClient, getSession, resetSession } from '../../background/xmtp-session.ts';
+import { importIndexKey, type CacheKeys } from '../../src/cache/seal.ts';
 
 Object.assign(globalThis, { __VERSION__: '0.0.0-test', __TARGET__: 'chrome', __DEV__: true });
 
@@ -75,3 +77,29 @@ export function memoryPlatform(): Platform & { badge: string; notifications: { i
   };
   return p;
 }
+
+/** Random cache keys for an account (data key 1, an index key), as an unlock would put in the session. */
+export async function testCacheKeys(account: string): Promise<CacheKeys> {
+  const data = await crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), { name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']);
+  return { account, current: 1, keys: new Map([[1, data]]), index: await importIndexKey(crypto.getRandomValues(new Uint8Array(32)), true) };
+}
+
+/** An empty profile whose session holds keys for these accounts (no account records: for the stores alone). */
+export async function unlockedStores(accounts: string[]): Promise<void> {
+  globalThis.indexedDB = new IDBFactory();
+  resetDbHandle();
+  resetSession();
+  setPlatform(memoryPlatform());
+  await getSession().unlock(new Uint8Array(32), new Map(await Promise.all(accounts.map(async (a) => [a, await testCacheKeys(a)] as const))));
+}
+
+/** Every record of every store (and the meta keys), as text, for "nothing of X is left" checks. */
+export async function everything(): Promise<string> {
+  const d = await db();
+  const out: unknown[] = [];
+  for (const name of d.objectStoreNames) {
+    out.push(name, await d.getAllKeys(name), await d.getAll(name));
+  }
+  return JSON.stringify(out, (_, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? bytesToHex(v) : v)).toLowerCase();
+}
+

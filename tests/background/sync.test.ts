@@ -10,6 +10,8 @@ import { getClient } from '../../background/xmtp-session.ts';
 import { syncAll } from '../../background/sync.ts';
 import * as store from '../../background/inbox-store.ts';
 import { db } from '../../background/db.ts';
+import { cacheKeys } from '../../background/session.ts';
+import { topicId } from '../../src/cache/records.ts';
 
 const node = memoryNode();
 
@@ -77,7 +79,7 @@ test('a restarted worker resumes from the stored positions, still unlocked', asy
   const convo = await bob.conversations.newConversation(me);
   await convo.send('before restart');
   await syncAll(await getClient());
-  const position = (await (await db()).get('cursors', [me, convo.topic]))?.position;
+  const position = (await (await db()).get('cursors', [me, await topicId(await cacheKeys(me), convo.topic)]))?.position;
   assert.ok(position && position.ns > 0n && position.lookedAtNs > 0n);
 
   restartWorker();
@@ -109,7 +111,7 @@ test('once the skew window has passed, an incremental sync asks only for what fo
   // As if our last look had been a minute after the newest message (well beyond the 10 s skew): no
   // envelope published since can carry a time before that message. (A restarted worker reads it.)
   const d = await db();
-  const rec = (await d.get('cursors', [me, convo.topic]))!;
+  const rec = (await d.get('cursors', [me, await topicId(await cacheKeys(me), convo.topic)]))!;
   await d.put('cursors', { ...rec, position: { ...rec.position, lookedAtNs: rec.position.ns + 60_000_000_000n } });
   restartWorker();
   const a = await getClient();

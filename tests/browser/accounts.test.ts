@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { launchChromium, launchFirefox, type ChromiumExt, type FirefoxExt } from './support/browsers.ts';
-import { badgeText, everythingStored, fireTickAlarm, rpc, waitFor } from './support/extension-rpc.ts';
+import { badgeText, everythingStored, fireTickAlarm, rpc, storedMessages, waitFor } from './support/extension-rpc.ts';
 import { testNode } from './support/test-node.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { call, clickClosing, dappHtml, events, nextPrompt, noPrompt, start, until } from './support/dapp.ts';
@@ -72,6 +72,27 @@ describe('Chromium', () => {
     await popup.close();
   });
 
+  test('the popup paints on its own: with the worker stopped, the list (unlocked) and the lock screen (locked) come from the cache', async () => {
+    const firstScreen = (page: Page) =>
+      page.evaluate(() => (performance.getEntriesByName('first-screen-local')[0] as PerformanceMark | undefined)?.detail as { state: string; conversations: number | null } | undefined);
+    await ext.stopWorker();
+    const popup = await ext.openPopup();
+    await popup.getByRole('tab', { name: /Requests/ }).click(); // Account 1's conversation is a request
+    await popup.getByRole('list', { name: /conversations$/ }).waitFor();
+    assert.deepEqual(await firstScreen(popup), { state: 'unlocked', conversations: 1 }, 'the status and first page were read in the popup');
+    await popup.close();
+    await rpc(probe, 'account.lock');
+    await ext.stopWorker();
+    const locked = await ext.openPopup();
+    await locked.getByRole('heading', { name: 'Welcome back' }).waitFor();
+    assert.deepEqual(await firstScreen(locked), { state: 'locked', conversations: null });
+    await locked.getByLabel('Password').fill(PASSWORD);
+    await locked.getByRole('button', { name: 'Unlock' }).click();
+    await locked.getByRole('tab', { name: /Requests/ }).click();
+    await locked.getByRole('list', { name: /conversations$/ }).waitFor();
+    await locked.close();
+  });
+
   test("grants follow the account: a site granted by one account sees nothing of the other, and hears accountsChanged", async () => {
     await rpc(probe, 'account.switch', { address: s.a });
     await probe.close(); // it is a prompt.html page too: out of the way of the real prompt
@@ -99,7 +120,9 @@ describe('Chromium', () => {
     await rpc(probe, 'account.switch', { address: s.b });
     const before = await everythingStored(probe);
     const bHex = s.b.slice(2).toLowerCase();
-    assert.ok(before.includes(bHex) && before.includes(s.toB.topic.toLowerCase()), 'the check below can fail: Work is stored now');
+    assert.ok(before.includes(bHex), 'the check below can fail: Work is stored now');
+    assert.ok(!before.includes(s.toB.topic.toLowerCase()) && !before.includes('hello work'), 'sealed: neither its topic nor its messages are readable without its key');
+    assert.ok((await storedMessages(probe)).some((m) => m.content === 'hello Work, from bob'), 'with its key (the session), they are');
     assert.equal(await badgeText(probe), '1', "Work's request is unread (Account 1's was read)");
 
     const popup = await ext.openPopup('popup.html#/accounts');
@@ -113,8 +136,7 @@ describe('Chromium', () => {
 
     const after = await everythingStored(probe);
     assert.ok(!after.includes(bHex), 'no record names the removed account');
-    assert.ok(!after.includes(s.toB.topic.toLowerCase()), 'no record holds its conversation');
-    assert.ok(!after.includes('hello work, from bob'), 'no record holds its messages');
+    assert.ok(!(await storedMessages(probe)).some((m) => m.content === 'hello Work, from bob'), 'no record holds its messages, nor its keys');
     assert.ok(after.includes(s.a.slice(2).toLowerCase()), 'the other account stays');
     assert.equal(await badgeText(probe), '', 'the badge no longer counts the removed account');
   });
@@ -138,6 +160,9 @@ describe('Firefox ESR', () => {
     const popup = await ext.openPopup();
     const aria = (role: string, name: string) => `::-p-aria([name="${name}"][role="${role}"])`;
     const has = (text: string) => popup.evaluate((t: string) => document.body.textContent?.includes(t) ?? false, text);
+    // Firefox lets extension pages read storage.session too: the popup painted from the cache itself.
+    const local = await popup.waitForFunction(() => (performance.getEntriesByName('first-screen-local')[0] as PerformanceMark | undefined)?.detail, { timeout: 30_000 });
+    assert.deepEqual(await local.jsonValue(), { state: 'unlocked', conversations: 1 });
     await popup.locator('#tab-unknown').click(); // a first message from a stranger is a request
     await popup.waitForFunction((t: string) => document.body.textContent?.includes(t), { timeout: 30_000 }, 'hello Work, from bob');
     assert.equal(await has('hello Account 1, from alice'), false);

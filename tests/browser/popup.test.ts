@@ -16,7 +16,7 @@ import { testNode } from './support/test-node.ts';
 import { createSdkClient, ContentTypeReaction, ContentTypeReply, ContentTypeText } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { samplePhoto } from '../popup/seed.ts';
-import { seed } from '../../bench/popup.ts';
+import { seedCache } from '../../bench/popup.ts';
 import { inPage } from './support/in-page.ts';
 
 const key = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
@@ -226,7 +226,7 @@ describe('Chromium', () => {
 
   test('search finds a word in the 15,000th of 15,000 cached messages, and opens its conversation', async () => {
     // 15,000 messages written into the cache as the sync engine would (with their search index)
-    const seeded = (await popup.evaluate(inPage(seed, { account: me, conversations: 30, messages: 15_000, big: 500, now: Date.now() - 86_400_000, names: false }))) as Awaited<ReturnType<typeof seed>>;
+    const seeded = await seedCache(popup, { account: me, conversations: 30, messages: 15_000, big: 500, now: Date.now() - 86_400_000, names: false });
     assert.ok(seeded.stored.messages >= 15_000);
     await popup.reload();
     await popup.getByRole('searchbox', { name: 'Search conversations' }).fill('kumquat');

@@ -44,25 +44,42 @@ export interface StoredMessage {
   localId?: string;
 }
 
-/** Every message in the extension's IndexedDB cache (read from an extension page: same origin). */
+/**
+ * Every message in the extension's IndexedDB cache, opened in the page (same origin) with the keys the
+ * unlocked session keeps in storage.session: the sealed row format (src/cache/seal.ts), read here
+ * independently of the extension's code.
+ */
 export async function storedMessages(page: Evaluator): Promise<StoredMessage[]> {
   return (await page.evaluate(
-    inPage(
-      () =>
-        new Promise((resolve, reject) => {
-          const req = indexedDB.open('xmtp-inbox');
-          req.onerror = () => reject(req.error);
-          req.onsuccess = () => {
-            const db = req.result;
-            if (!db.objectStoreNames.contains('messages')) return resolve([]);
-            const all = db.transaction('messages').objectStore('messages').getAll();
-            all.onsuccess = () => {
-              resolve(all.result.map((m: any) => ({ id: m.id, conversation: m.conversation, senderAddress: m.senderAddress, content: m.content, status: m.status, localId: m.localId })));
-              db.close();
-            };
-          };
-        }),
-    ),
+    inPage(async () => {
+      const api = (globalThis as any).browser ?? (globalThis as any).chrome;
+      const session = (await api.storage.session.get('unlocked')).unlocked;
+      if (!session) return [];
+      const bytes = (hex: string) => new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+      const db: IDBDatabase = await new Promise((resolve, reject) => {
+        const req = indexedDB.open('xmtp-inbox');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => resolve(req.result);
+      });
+      if (!db.objectStoreNames.contains('messages')) return [];
+      const rows: any[] = await new Promise((resolve) => {
+        const all = db.transaction('messages').objectStore('messages').getAll();
+        all.onsuccess = () => resolve(all.result);
+      });
+      db.close();
+      const out = [];
+      for (const row of rows) {
+        const keyHex = session.accounts[row.account]?.keys[row.k];
+        if (!keyHex) continue;
+        const key = await crypto.subtle.importKey('raw', bytes(keyHex), 'AES-GCM', false, ['decrypt']);
+        const aad = new TextEncoder().encode(`xmtp-inbox/cache/v1/${row.account}/messages/${row.id}`);
+        const plain = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: row.box.iv, additionalData: aad }, key, row.box.ciphertext));
+        const n = new DataView(plain.buffer).getUint32(0);
+        const m = JSON.parse(new TextDecoder().decode(plain.subarray(4, 4 + n)));
+        out.push({ id: m.id, conversation: m.conversation, senderAddress: m.senderAddress, content: m.content, status: m.status, localId: m.localId });
+      }
+      return out;
+    }),
   )) as StoredMessage[];
 }
 
