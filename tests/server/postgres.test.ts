@@ -204,9 +204,9 @@ describe('two node processes on one PostgreSQL', () => {
       await admin.connect();
       const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'xmtp-listen'`);
       assert.equal(killed.rowCount, 2);
-      // Wait until both listeners are back.
+      // Wait until both listeners are back, their LISTEN finished (idle), not merely sent.
       const deadline = Date.now() + 15_000;
-      while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'xmtp-listen' AND query LIKE 'LISTEN%'`)).rowCount! < 2) {
+      while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'xmtp-listen' AND query LIKE 'LISTEN%' AND state = 'idle'`)).rowCount! < 2) {
         assert.ok(Date.now() < deadline, 'listeners did not reconnect');
         await sleep(50);
       }
