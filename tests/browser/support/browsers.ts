@@ -32,7 +32,10 @@ export interface ChromiumExt {
   /** Stops the extension's service worker (as the browser does when it is idle) and waits until it has. */
   stopWorker(): Promise<void>;
   openPopup(file?: string): Promise<PwPage>;
-  close(): Promise<void>;
+  /** the profile folder (removed by close()) */
+  userDataDir: string;
+  /** Closes the browser; the profile folder stays when `keepProfile` (the caller removes it). */
+  close(opts?: { keepProfile?: boolean }): Promise<void>;
 }
 
 export async function launchChromium(extDir = DIST.chrome): Promise<ChromiumExt> {
@@ -85,9 +88,10 @@ export async function launchChromium(extDir = DIST.chrome): Promise<ChromiumExt>
       await page.goto(base + file);
       return page;
     },
-    async close() {
+    userDataDir,
+    async close({ keepProfile = false } = {}) {
       await context.close().catch(() => {});
-      await rm(userDataDir, { recursive: true, force: true });
+      if (!keepProfile) await rm(userDataDir, { recursive: true, force: true });
     },
   };
 }
