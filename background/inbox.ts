@@ -47,9 +47,7 @@ function conversationsChanged(account: string, topics: string[]): void {
   for (const fn of conversationListeners) fn(account, topics);
 }
 
-export const outbox = new Outbox(getClient, (changed) => {
-  void getClient().then((a) => messagesChanged(a.account, changed), () => {});
-});
+export const outbox = new Outbox(getClient, messagesChanged);
 export const live = new Live(getClient, {
   // The live connection (re)opened: the node is back, so pending sends go now, not after their backoff.
   onOpen: () => {

@@ -17,7 +17,7 @@ import { ContentTypes } from '../src/views.ts';
 import * as inbox from './inbox-store.ts';
 import { ingest } from './sync.ts';
 import { nodeAnswered, noteNetworkError, technicalDetail } from './connection.ts';
-import type { ActiveClient } from './xmtp-session.ts';
+import { unlockedAccounts, type ActiveClient } from './xmtp-session.ts';
 import type { Conversation } from '../src/xmtp/conversations/conversation.ts';
 
 const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
@@ -40,7 +40,7 @@ export function parseOutgoing(contentType: string | undefined, content: unknown)
 
 export const backoffMs = (attempts: number) => BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)];
 
-type Emit = (changed: Map<string, MessageView[]>) => void;
+type Emit = (account: string, changed: Map<string, MessageView[]>) => void;
 
 function pendingView(r: OutboxRecord, account: string): MessageView {
   const v: MessageView = {
@@ -83,7 +83,8 @@ export class Outbox {
   private skipBackoff = false;
 
   constructor(
-    private readonly client: () => Promise<ActiveClient>,
+    /** an unlocked account's client (getClient): every unlocked account's queue is delivered */
+    private readonly client: (account: string) => Promise<ActiveClient>,
     private readonly emit: Emit,
     private readonly now: () => number = Date.now,
   ) {}
@@ -105,7 +106,7 @@ export class Outbox {
     };
     const view = pendingView(record, account);
     await inbox.putOutbox(record);
-    this.emit(await inbox.putMessages(account, [view]));
+    this.emit(account, await inbox.putMessages(account, [view]));
     this.kick();
     return view;
   }
@@ -117,7 +118,7 @@ export class Outbox {
     const next: OutboxRecord = { ...rest, state: 'pending', nextAttemptAt: 0 };
     await inbox.putOutbox(next);
     const view = pendingView(next, account);
-    this.emit(await inbox.putMessages(account, [view]));
+    this.emit(account, await inbox.putMessages(account, [view]));
     this.kick();
     return view;
   }
@@ -127,7 +128,7 @@ export class Outbox {
     if (!r) throw new RpcError(ErrorCode.invalidParams, 'That message is no longer waiting to be sent');
     await inbox.deleteOutbox(account, localId);
     const removed = await inbox.deleteMessage(account, localId);
-    if (removed) this.emit(new Map([[removed.conversation, []]]));
+    if (removed) this.emit(account, new Map([[removed.conversation, []]]));
   }
 
   /** Starts delivery now (in the background). */
@@ -176,29 +177,36 @@ export class Outbox {
   }
 
   private async deliverOnce(): Promise<void> {
-    let a: ActiveClient;
-    try {
-      a = await this.client();
-    } catch {
-      return; // locked or no account: the next unlock kicks us
-    }
     const upTo = this.skipBackoff ? Infinity : this.now();
     this.skipBackoff = false;
-    const due = (await inbox.outboxDue(a.account, upTo)).filter((r) => r.state === 'pending');
-    // One conversation's sends go out in order; a transient failure holds back the later ones.
-    const blocked = new Set<string>();
-    for (const r of due) {
-      if (blocked.has(r.topic)) continue;
-      const ok = await this.attempt(a, r);
-      if (!ok) blocked.add(r.topic);
+    let nextAt = Infinity;
+    // Every unlocked account's queue: a send written before switching accounts still goes.
+    for (const account of await unlockedAccounts()) {
+      const due = (await inbox.outboxDue(account, upTo)).filter((r) => r.state === 'pending');
+      if (due.length) {
+        let a: ActiveClient;
+        try {
+          a = await this.client(account);
+        } catch {
+          continue; // locked meanwhile: the next unlock kicks us
+        }
+        // One conversation's sends go out in order; a transient failure holds back the later ones.
+        const blocked = new Set<string>();
+        for (const r of due) {
+          if (blocked.has(r.topic)) continue;
+          const ok = await this.attempt(a, r);
+          if (!ok) blocked.add(r.topic);
+        }
+      }
+      for (const r of await inbox.outboxDue(account)) if (r.state === 'pending') nextAt = Math.min(nextAt, r.nextAttemptAt);
     }
-    const next = (await inbox.outboxDue(a.account)).filter((r) => r.state === 'pending');
-    if (next.length && !this.stopped) {
-      const wait = Math.max(0, Math.min(...next.map((r) => r.nextAttemptAt)) - this.now());
+    if (nextAt !== Infinity && !this.stopped) {
+      const wait = Math.max(0, nextAt - this.now());
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => this.kick(), wait);
     }
   }
+
 
   /** Returns false when the send is still pending (it will be retried). */
   private async attempt(a: ActiveClient, r: OutboxRecord): Promise<boolean> {
@@ -253,7 +261,7 @@ export class Outbox {
     const failed: OutboxRecord = { ...r, state: 'failed', error, attempts: r.attempts + 1 };
     if (errorDetail) failed.errorDetail = errorDetail;
     await inbox.putOutbox(failed);
-    this.emit(await inbox.putMessages(a.account, [pendingView(failed, a.account)]));
+    this.emit(a.account, await inbox.putMessages(a.account, [pendingView(failed, a.account)]));
     return true; // not pending any more: later sends in the conversation may go
   }
 }

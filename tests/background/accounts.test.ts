@@ -134,6 +134,22 @@ test('several accounts under one password: derived once at unlock; switch and re
   for (const x of [a, b, c]) assert.equal((await getClient(x)).account, x, `${x} opens under the new password`);
 });
 
+test("a send of an account that is not the current one is delivered all the same", async () => {
+  const { address: a } = await accounts.importWallet({ privateKey: walletKey(0x70), password: PASSWORD });
+  const bob = await peer(0x71);
+  const convo = await bob.conversations.newConversation(a);
+  await convo.send('hi a');
+  await inbox.syncNow(a);
+  await accounts.importWallet({ privateKey: walletKey(0x72) }); // now the current account
+  const topic = (await inbox.listConversations(a))[0]!.id;
+  const pending = await inbox.sendMessage(a, topic, { content: 'from a, while b is current' });
+  assert.equal(pending.status, 'pending');
+  await inbox.outbox.deliverDue();
+  const mine = (await inbox.listMessages(a, topic)).find((m) => m.localId === pending.localId);
+  assert.equal(mine?.status, 'sent');
+  assert.ok((await convo.messages()).some((m: { content: unknown }) => m.content === 'from a, while b is current'));
+});
+
 test('each account has its own settings; the lock timeout is the extension’s', async () => {
   const { address: a } = await accounts.importWallet({ privateKey: walletKey(0x64), password: PASSWORD });
   await updateSettings({ readReceipts: false, lockAfterMinutes: 5 });

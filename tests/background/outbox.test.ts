@@ -47,7 +47,7 @@ const clock = () => now;
 const events: Map<string, MessageView[]>[] = [];
 const outboxes: Outbox[] = [];
 const newOutbox = () => {
-  const o = new Outbox(getClient, (c) => events.push(c), clock);
+  const o = new Outbox(getClient, (_account, c) => events.push(c), clock);
   outboxes.push(o);
   return o;
 };
