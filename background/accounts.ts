@@ -33,7 +33,7 @@ import { currentAccount, getAccount, getVault, listAccounts } from './account-st
 import { keyFromPhrase, newPhrase } from './recovery-phrase.ts';
 import { deleteSettings, getSettings, writeSettings } from './settings.ts';
 import { updateBadge } from './notify.ts';
-import { unreadConversations } from './inbox-store.ts';
+import { unreadConversations, writesDone } from './inbox-store.ts';
 import { statusOf } from '../src/cache/status.ts';
 import { anonymousApi, dropClient, getSession, lockedError, onboardingError } from './xmtp-session.ts';
 
@@ -340,6 +340,10 @@ export function removeAccount(address: string): Promise<AppStatus> {
   return exclusive(async () => {
     const a = await requireAccount(address);
     dropClient(a.address);
+    // Its keys go first: a sync or a send still running for it can write nothing more (its writes now
+    // fail as locked), and one already writing finishes before the wipe.
+    await getSession().removeAccount(a.address);
+    await writesDone(a.address);
     await wipeAccount(a.address);
     await deleteSettings(a.address);
     const rest = await listAccounts();
@@ -350,9 +354,8 @@ export function removeAccount(address: string): Promise<AppStatus> {
       await tx.store.delete('currentAccount');
       await tx.done;
       await getSession().lock();
-    } else {
-      if ((await currentAccount()) === a.address) await d.put('meta', rest[0]!.address, 'currentAccount');
-      await getSession().removeAccount(a.address);
+    } else if ((await currentAccount()) === a.address) {
+      await d.put('meta', rest[0]!.address, 'currentAccount');
     }
     return announce();
   });

@@ -55,6 +55,11 @@ export function write<T>(account: string, fn: (keys: CacheKeys) => Promise<T>): 
   return run;
 }
 
+/** Resolves once the account's writes queued so far have run. */
+export async function writesDone(account: string): Promise<void> {
+  await writing.get(account);
+}
+
 /** Content as small as a list preview needs: long text cut, attachments without their bytes (name kept). */
 function previewContent(contentType: string, content: unknown): unknown {
   if (typeof content === 'string') return content.length > PREVIEW_TEXT ? content.slice(0, PREVIEW_TEXT) + '…' : content;
