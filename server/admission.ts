@@ -10,7 +10,10 @@
 //   4. the rate bucket of the address (one token now; the handler charges the rest once the body
 //      tells the request's cost), then the allow/deny lists;
 //   5. the declared Content-Length against the route's body limit, and the body bytes in progress
-//      of the address and of the node (maxBodyBytesInFlightPerAddress, maxBodyBytesInFlight);
+//      of the address and of the node (maxBodyBytesInFlightPerAddress, maxBodyBytesInFlight); for
+//      a route that streams its body to storage (blob uploads), instead: a Content-Length is
+//      required, the uploads in progress of the address and of the node (maxUploadsPerAddress,
+//      maxUploads), and the declared bytes from the wallet's (or address's) blob bucket;
 // and only then is the body read (lazily, by the handler, still within the limit).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -79,7 +82,7 @@ export class Admission {
       const bucket = route.bucket;
       if (bucket) this.spend(ip, bucket, 1, priority);
       if (wallet !== null) this.guard(() => this.o.acl.check(wallet));
-      held.push(this.takeBody(route, req, ip));
+      held.push(route.streamedBody ? this.takeUpload(route, req, ip, wallet, priority) : this.takeBody(route, req, ip));
       const read = () => readBody(req, route.bodyLimit);
       return {
         req,
@@ -126,14 +129,34 @@ export class Admission {
   }
 
   private takeBody(route: Route, req: IncomingMessage, ip: string): Held {
-    const declared = Number(req.headers['content-length']);
-    const known = req.headers['content-length'] !== undefined && Number.isFinite(declared);
-    if (known && declared > route.bodyLimit) {
-      throw this.refuse('bodyLimit', new ApiError(Code.RESOURCE_EXHAUSTED, `request body larger than max (${declared} vs. ${route.bodyLimit})`));
-    }
+    const { declared, known } = this.declaredLength(route, req);
     // Without a declared length (chunked), the route's whole limit is reserved.
     const hasBody = known ? declared > 0 : req.headers['transfer-encoding'] !== undefined;
     return this.o.quotas.take(ip, 'bodyBytes', hasBody ? (known ? declared : route.bodyLimit) : 0);
+  }
+
+  /** The declared Content-Length, refused past the route's body limit. */
+  private declaredLength(route: Route, req: IncomingMessage): { declared: number; known: boolean } {
+    const declared = Number(req.headers['content-length']);
+    const known = req.headers['content-length'] !== undefined && Number.isFinite(declared);
+    if (known && declared > route.bodyLimit) {
+      throw this.refuse(route.streamedBody ? 'maxBlobBytes' : 'bodyLimit', new ApiError(Code.RESOURCE_EXHAUSTED, `request body larger than max (${declared} vs. ${route.bodyLimit})`));
+    }
+    return { declared, known };
+  }
+
+  /** A body streamed to storage: its length up front, a slot among uploads, its bytes from the blob bucket. */
+  private takeUpload(route: Route, req: IncomingMessage, ip: string, wallet: string | null, priority: boolean): Held {
+    const { declared, known } = this.declaredLength(route, req);
+    if (!known) throw new ApiError(Code.INVALID_ARGUMENT, 'an upload must declare its Content-Length');
+    const slot = this.o.quotas.take(ip, 'uploads');
+    try {
+      this.spend(wallet ?? ip, 'blob', declared, priority);
+    } catch (err) {
+      slot.release();
+      throw err;
+    }
+    return slot;
   }
 
   private refuse(limit: string, err: ApiError): ApiError {

@@ -5,6 +5,7 @@
 import { MAX_BATCH, MAX_TOPICS_PER_QUERY } from './api.ts';
 import { TOKEN_FUTURE_SKEW_MS } from './auth.ts';
 import { MAX_MESSAGE_BYTES, MAX_TOPIC_BYTES } from './topics.ts';
+import { MAX_REMOTE_ATTACHMENT_BYTES } from '../src/xmtp/limits.ts';
 
 export interface NodeLimits {
   // ---- connections and time ----
@@ -50,6 +51,15 @@ export interface NodeLimits {
   subscriberBuffersBytes: number;
   /** Largest WebSocket frame a client may send, bytes. */
   wsMaxFrameBytes: number;
+  // ---- blob store (--blobs) ----
+  /** Largest upload to the blob store, bytes (a remote attachment's encrypted file). */
+  maxBlobBytes: number;
+  /** Uploads to the blob store in progress at once for one address (they stream to storage, not to memory). */
+  maxUploadsPerAddress: number;
+  /** Uploads to the blob store in progress at once, all clients together. */
+  maxUploads: number;
+  /** Bytes the blob store on disk may hold (an S3 bucket's capacity is the operator's to set there). */
+  maxBlobStoreBytes: number;
   // ---- auth ----
   /** How far in the future a token's creation time may be (client clocks run fast), ms. */
   tokenFutureSkewMs: number;
@@ -83,6 +93,10 @@ export const DEFAULT_LIMITS: Readonly<NodeLimits> = Object.freeze({
   subscriberBufferBytes: 1 * MiB,
   subscriberBuffersBytes: 256 * MiB,
   wsMaxFrameBytes: 4 * MiB,
+  maxBlobBytes: MAX_REMOTE_ATTACHMENT_BYTES,
+  maxUploadsPerAddress: 4,
+  maxUploads: 64,
+  maxBlobStoreBytes: 64 * 1024 * MiB,
   tokenFutureSkewMs: TOKEN_FUTURE_SKEW_MS,
 });
 
@@ -108,6 +122,10 @@ export const FLAGS: Readonly<Record<keyof NodeLimits, string>> = Object.freeze({
   subscriberBufferBytes: 'subscriber-buffer-bytes',
   subscriberBuffersBytes: 'subscriber-buffers-bytes',
   wsMaxFrameBytes: 'ws-max-frame-bytes',
+  maxBlobBytes: 'max-blob-bytes',
+  maxUploadsPerAddress: 'max-uploads-per-address',
+  maxUploads: 'max-uploads',
+  maxBlobStoreBytes: 'max-blob-store-bytes',
   tokenFutureSkewMs: 'token-future-skew-ms',
 });
 

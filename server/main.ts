@@ -40,6 +40,12 @@ Options:
   --metrics-host HOST    host of the operator port (default 127.0.0.1)
   --metrics-token TOKEN  also serve /metrics on the main port to "Authorization: Bearer TOKEN"
   --log-level LEVEL      debug|info|warn|error|silent (default info)
+  --blobs DIR|s3://BUCKET[/PREFIX]
+                         keep remote attachments' encrypted files (PUT/GET /blobs/<sha256>): in a directory
+                         (created if missing), or in an S3-compatible bucket (with --s3-endpoint and the
+                         credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Default: no blob store
+  --s3-endpoint URL      the S3-compatible service, e.g. https://s3.eu-west-1.amazonaws.com
+  --s3-region REGION     default us-east-1
   --tls-cert FILE, --tls-key FILE
                          serve HTTPS (PEM certificate chain and key): HTTP/2 with HTTP/1.1 fallback, wss://
   --p2p-listen MULTIADDR join the network of nodes, listening there (e.g. /ip4/0.0.0.0/tcp/7777; repeatable)
@@ -89,6 +95,9 @@ async function main(): Promise<void> {
         'p2p-key': { type: 'string' },
         'repair-interval': { type: 'string' },
         'peer-rate': { type: 'string' },
+        blobs: { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        's3-region': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -145,6 +154,14 @@ async function main(): Promise<void> {
   if (!(repairSeconds >= 1)) fail(`invalid --repair-interval ${v['repair-interval']}`);
   const peerRate = Number(v['peer-rate'] ?? 20_000);
   if (!(peerRate >= 1)) fail(`invalid --peer-rate ${v['peer-rate']}`);
+  const blobs = v.blobs;
+  let s3;
+  if (blobs?.startsWith('s3://')) {
+    const { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey } = process.env;
+    if (!v['s3-endpoint']) fail('--blobs s3://… needs --s3-endpoint');
+    if (!accessKey || !secretKey) fail('--blobs s3://… needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment');
+    s3 = { endpoint: v['s3-endpoint'], region: v['s3-region'], accessKey, secretKey };
+  }
   const limits: Partial<NodeLimits> = {};
   for (const [key, flag] of Object.entries(FLAGS) as Array<[keyof NodeLimits, string]>) {
     const text = (v as Record<string, unknown>)[flag];
@@ -174,6 +191,8 @@ async function main(): Promise<void> {
     metricsHost: v['metrics-host'],
     metricsToken: v['metrics-token'],
     limits,
+    blobs,
+    s3,
     logLevel: logLevel as Level,
     tls: v['tls-cert'] && v['tls-key'] ? { cert: v['tls-cert'], key: v['tls-key'] } : undefined,
     p2p: v['p2p-listen']?.length

@@ -28,6 +28,9 @@ import { Quotas, type Resource } from './quotas.ts';
 import { SendBudget } from './sendbudget.ts';
 import { readFileSync } from 'node:fs';
 import { WS_PATH, WsEndpoint } from './ws.ts';
+import type { BlobStore } from './blobs/store.ts';
+import { DiskBlobStore } from './blobs/disk.ts';
+import { S3BlobStore, type S3Options } from './blobs/s3.ts';
 
 export type BusKind = 'none' | 'pg-notify' | 'nats';
 
@@ -78,6 +81,13 @@ export interface NodeOptions {
   now?: () => number;
   /** Id of this node process on the bus (default: a random UUID). */
   nodeId?: string;
+  /**
+   * Keep remote attachments' encrypted files: a directory (created if missing), or `s3://bucket[/prefix]`
+   * with `s3` set. Without it the node has no blob routes.
+   */
+  blobs?: string;
+  /** The S3-compatible service of `blobs: 's3://…'`. */
+  s3?: Omit<S3Options, 'location'>;
   /** Join the network of nodes (server/p2p); without it the node runs standalone. */
   p2p?: Omit<NetworkOptions, 'keyFile'> & { keyFile?: string | null };
 }
@@ -121,10 +131,13 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
       : new RateLimiter({
           publish: { ...DEFAULT_RATE_LIMITS.publish, ...opts.rateLimits?.publish },
           query: { ...DEFAULT_RATE_LIMITS.query, ...opts.rateLimits?.query },
+          blob: { ...DEFAULT_RATE_LIMITS.blob, ...opts.rateLimits?.blob },
         });
   let closing = false;
+  let blobs: BlobStore | null = null;
   // Releases what was opened when start fails half-way.
   const release = async () => {
+    await blobs?.close();
     acl.stop();
     limiter?.close();
     await bus?.close().catch(() => {});
@@ -146,13 +159,22 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     }
   }
 
+  if (opts.blobs) {
+    try {
+      blobs = await openBlobStore(opts.blobs, opts.s3, limits);
+    } catch (err) {
+      await release();
+      throw new Error(`opening the blob store: ${(err as Error).message}`);
+    }
+  }
+
   const quotas = new Quotas(limits, metrics);
   const sendBudget = new SendBudget(limits);
   metrics.subscriberQueued.collect(() => [[{}, sendBudget.queued]]);
   const streams = new HttpStreams({ dispatcher, metrics, quotas, sendBudget, keepaliveMs: opts.streamKeepaliveMs ?? 20_000 });
   const privileged = new Set((opts.privilegedAddresses ?? []).map((a) => a.toLowerCase()));
   const metricsToken = opts.metricsToken ?? null;
-  const ctx: NodeContext = { id, store, dispatcher, bus, acl, metrics, log, privileged, limits, streams, network: null, metricsOnMain: metricsToken !== null };
+  const ctx: NodeContext = { id, store, dispatcher, bus, acl, metrics, log, privileged, limits, streams, network: null, metricsOnMain: metricsToken !== null, blobs };
   if (opts.p2p) {
     try {
       network = ctx.network = await startNetwork({ ...opts.p2p, keyFile: opts.p2p.keyFile === undefined ? defaultKeyFile(opts.db ?? ':memory:') : opts.p2p.keyFile }, ctx);
@@ -237,7 +259,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
   const { url, port } = serving;
   const listening = serving;
   warnIfFewFileDescriptors(limits, log);
-  log.info('node listening', { url, metrics: operator?.url ?? (metricsToken ? `${url}/metrics (operator token)` : 'off'), store: store.kind, bus: bus?.name ?? 'none', auth: authOn, rateLimits: !!limiter, cors: cors.origins });
+  log.info('node listening', { url, metrics: operator?.url ?? (metricsToken ? `${url}/metrics (operator token)` : 'off'), store: store.kind, bus: bus?.name ?? 'none', auth: authOn, rateLimits: !!limiter, cors: cors.origins, blobs: blobs?.kind ?? 'off' });
 
   let closed: Promise<void> | null = null;
   function close(): Promise<void> {
@@ -254,6 +276,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
       });
       await ctx.network?.close().catch((err) => log.error('leaving the network', { err: String(err) }));
       await operator?.close();
+      await blobs?.close();
       acl.stop();
       limiter?.close();
       if (bus) await bus.close().catch((err) => log.error('closing bus', { err: String(err) }));
@@ -279,6 +302,12 @@ export async function startNode(opts: NodeOptions = {}): Promise<XmtpNode> {
     stats: (topic) => ({ httpStreams: streams.size, websockets: ws.size, topicSubscribers: topic ? dispatcher.count(topic) : 0 }),
     close,
   };
+}
+
+function openBlobStore(location: string, s3: NodeOptions['s3'], limits: NodeLimits): Promise<BlobStore> {
+  if (!location.startsWith('s3://')) return DiskBlobStore.open(location, limits.maxBlobStoreBytes);
+  if (!s3) throw new Error(`${location} needs an S3 endpoint and credentials`);
+  return S3BlobStore.open({ location, ...s3 });
 }
 
 /** The connection limit is only real if the process may open that many files (`ulimit -n`). */

@@ -1,5 +1,5 @@
 // Counted resources per client address and for the whole node: connections, requests in flight,
-// request body bytes, streams, sockets, topic subscriptions. A client takes units before it uses a
+// request body bytes, uploads, streams, sockets, topic subscriptions. A client takes units before it uses a
 // resource and gives them back when done; taking past a limit throws the documented error
 // (RESOURCE_EXHAUSTED for the address's own limit, UNAVAILABLE when the node as a whole is full)
 // and counts the refusal in xmtp_limit_refusals_total{limit}.
@@ -7,13 +7,14 @@ import { ApiError, Code } from './errors.ts';
 import type { NodeLimits } from './limits.ts';
 import type { Metrics } from './metrics.ts';
 
-export type Resource = 'connections' | 'requests' | 'bodyBytes' | 'streams' | 'sockets' | 'topics';
+export type Resource = 'connections' | 'requests' | 'bodyBytes' | 'uploads' | 'streams' | 'sockets' | 'topics';
 
 /** Limit names of each resource: per address, and node-wide (null: no node-wide one). */
 const LIMITS: Record<Resource, [keyof NodeLimits, keyof NodeLimits | null]> = {
   connections: ['maxConnectionsPerAddress', 'maxConnections'],
   requests: ['maxRequestsPerAddress', 'maxRequests'],
   bodyBytes: ['maxBodyBytesInFlightPerAddress', 'maxBodyBytesInFlight'],
+  uploads: ['maxUploadsPerAddress', 'maxUploads'],
   streams: ['maxStreamsPerAddress', null],
   sockets: ['maxSocketsPerAddress', null],
   topics: ['maxTopicsPerAddress', 'maxTopics'],
@@ -23,6 +24,7 @@ const WHAT: Record<Resource, string> = {
   connections: 'connections',
   requests: 'requests in progress',
   bodyBytes: 'request body bytes in progress',
+  uploads: 'uploads in progress',
   streams: 'subscription streams',
   sockets: 'WebSockets',
   topics: 'subscribed topics',
@@ -31,7 +33,7 @@ const WHAT: Record<Resource, string> = {
 type Counts = Record<Resource, number>;
 /** The key of units without an address (not a valid address, so no client can share it). */
 const NODE_ONLY = '(node-wide)';
-const zero = (): Counts => ({ connections: 0, requests: 0, bodyBytes: 0, streams: 0, sockets: 0, topics: 0 });
+const zero = (): Counts => ({ connections: 0, requests: 0, bodyBytes: 0, uploads: 0, streams: 0, sockets: 0, topics: 0 });
 
 /** Units taken: resize() changes how many (checked like take when growing), release() gives all back. */
 export class Held {

@@ -16,6 +16,8 @@ import { answerBatch, answerQuery } from './responses.ts';
 import type { HttpStreams } from './streams.ts';
 import { validateTopic } from './topics.ts';
 import { WS_PATH } from './ws.ts';
+import type { BlobStore } from './blobs/store.ts';
+import { BLOB_PATH, blobRoutes } from './blobs/routes.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -34,6 +36,12 @@ export interface Route {
   bucket: BucketType | null;
   /** Largest body, bytes; a larger declared Content-Length is refused before reading. */
   bodyLimit: number;
+  /**
+   * The handler streams the body to storage and never holds it (blob uploads): admission counts the
+   * request among uploads in progress instead of body bytes in flight (which bound what is parsed in
+   * memory), requires a Content-Length, and charges it to the wallet's blob bucket before reading.
+   */
+  streamedBody?: boolean;
   handle(call: Call): Promise<void> | void;
 }
 
@@ -87,6 +95,8 @@ export interface NodeContext extends ApiDeps {
   streams: HttpStreams;
   /** Serve /metrics on this address to holders of the operator token (else only on the operator address). */
   metricsOnMain: boolean;
+  /** The blob store for remote attachments (--blobs), if the node has one. */
+  blobs: BlobStore | null;
 }
 
 /** The Message API v1 endpoints and the node's own (health, index, metrics for the operator). */
@@ -146,13 +156,15 @@ export function apiRoutes(ctx: NodeContext): Route[] {
       sendJson(call.res, 200, JSON.stringify({ status: 'ok', store: store.kind, bus: ctx.bus?.name ?? 'none', node: ctx.id, ...(p2p ? { p2p } : {}) }));
     }),
     get('/', 'root', (call) => {
-      sendJson(call.res, 200, JSON.stringify({ name: 'xmtp-inbox node', api: 'xmtp.message_api.v1', websocket: WS_PATH }));
+      const blobs = ctx.blobs ? { blobs: { path: BLOB_PATH, maxBytes: limits.maxBlobBytes } } : {};
+      sendJson(call.res, 200, JSON.stringify({ name: 'xmtp-inbox node', api: 'xmtp.message_api.v1', websocket: WS_PATH, ...blobs }));
     }),
     // The WebSocket endpoint is reached by an upgrade (ws.ts); a plain GET is not served.
     get(WS_PATH, 'ws', () => {
       throw new ApiError(Code.UNIMPLEMENTED, 'Method Not Allowed');
     }),
   ];
+  if (ctx.blobs) routes.push(...blobRoutes(ctx.blobs, limits.maxBlobBytes));
   if (ctx.metricsOnMain) routes.push(get('/metrics', 'metrics', (call) => sendMetrics(ctx, call.res), 'operator'));
   return routes;
 }

@@ -17,8 +17,14 @@ export const MAX_INLINE_ATTACHMENT_BYTES = 1_000_000;
  */
 export const MAX_CONTENT_BYTES = Math.max(MAX_MESSAGE_BYTES, MAX_INLINE_ATTACHMENT_BYTES);
 
-/** Largest remote attachment file downloaded (encrypted payload bytes). */
-export const MAX_REMOTE_ATTACHMENT_BYTES = 25 * 1024 * 1024;
+/** Largest file sent as a remote attachment (encrypted and uploaded to the node's blob store). */
+export const MAX_REMOTE_FILE_BYTES = 100 * 1024 * 1024;
+
+/**
+ * Largest remote attachment payload uploaded or downloaded: a file of MAX_REMOTE_FILE_BYTES encrypted,
+ * with its EncodedContent (filename, MIME type) and the AES-GCM tag around it. The node's upload limit.
+ */
+export const MAX_REMOTE_ATTACHMENT_BYTES = MAX_REMOTE_FILE_BYTES + 64 * 1024;
 
 /**
  * Largest answer to a query or batch query read at once (JSON, as it comes). A page of envelopes

@@ -7,7 +7,8 @@
 // that the process is alive. The attacker uses 127.0.0.1; the honest client 127.0.0.2.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { DEFAULT_LIMITS, MAX_ENVELOPE_JSON_BYTES } from '../../server/limits.ts';
+import { DEFAULT_RATE_LIMITS } from '../../server/ratelimit.ts';
 import { MAX_MESSAGE_BYTES } from '../../server/topics.ts';
 import { env, identity, mintToken, post, sleep, spawnNode, type ChildNode } from './helpers.ts';
 
@@ -189,9 +191,9 @@ function host(): { host: string; port: number } {
 }
 
 /** One request on its own connection; `body` undefined sends the head only (and waits for the answer). */
-function raw(path: string, headers: Record<string, string | number>, body?: string | Buffer, localAddress?: string): Promise<Answer> {
+function raw(path: string, headers: Record<string, string | number>, body?: string | Buffer, localAddress?: string, method = 'POST'): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ ...host(), path, method: 'POST', agent: false, headers, localAddress }, (res) => {
+    const req = request({ ...host(), path, method, agent: false, headers, localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -233,6 +235,24 @@ async function metric(name: string): Promise<number> {
 
 const json = (a: Answer) => JSON.parse(a.body) as { code: number; message: string };
 
+/** A blob upload from the attacker's address: the head at once; `send` writes the body as it likes. */
+function upload(id: string, length: number, who: ReturnType<typeof identity>, send: (req: ReturnType<typeof request>) => void): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...host(), path: `/blobs/${id}`, method: 'PUT', agent: false, localAddress: '127.0.0.1', headers: { 'Content-Length': length, Authorization: `Bearer ${mintToken(who)}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+    send(req);
+  });
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const blobFiles = (sub = '') => readdirSync(join(dir, 'blobs', sub), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+
 function wsOpen(headers: Record<string, string> = {}): Promise<{ ws: WebSocket; frames: any[] } | { refused: number; body: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(node.url.replace('http', 'ws') + '/message/v1/ws', { headers, localAddress: '127.0.0.1' });
@@ -268,6 +288,7 @@ describe('the node under attack', { concurrency: false }, () => {
       '--metrics-port', '0',
       '--headers-timeout-ms', String(HEADERS_TIMEOUT_MS),
       '--request-timeout-ms', String(REQUEST_TIMEOUT_MS),
+      '--blobs', join(dir, 'blobs'),
     ]);
     // 100 envelopes of the largest size on one topic, 4 per publish (the publish body limit).
     const auth = { Authorization: `Bearer ${mintToken(mallory)}` };
@@ -488,6 +509,76 @@ describe('the node under attack', { concurrency: false }, () => {
       assert.ok(refused.length >= 10_000 - 3 * L.maxConnectionsPerAddress, `${refused.length} refused`);
       assert.match(refused[0]!.data, /"code":8,"message":"too many connections from 127\.0\.0\.1 \(limit 256\)"/);
       assert.ok(results.every((r) => r.closed));
+    });
+  });
+
+  test('blobs: five 100 MB uploads at once from one address', async () => {
+    const file = Buffer.alloc(100 * MiB, 0x5a);
+    const id = sha256(file);
+    await underAttack('5 × 100 MiB uploads at once', BOUND_MIB, async () => {
+      const uploaders = [0, 1, 2, 3, 4].map((i) => identity(0x60 + i, 0x70 + i));
+      // Four heads, admitted; then a fifth while they are in progress; then the four bodies.
+      const started = uploaders.slice(0, 4).map((who) => {
+        let go!: () => void;
+        const ready = new Promise<void>((r) => (go = r));
+        const answer = upload(id, file.length, who, (req) => void ready.then(() => req.end(file)));
+        return { go, answer };
+      });
+      await sleep(300);
+      const fifth = await upload(id, file.length, uploaders[4]!, (req) => req.end(file));
+      assert.deepEqual([fifth.status, json(fifth).code, json(fifth).message], [429, 8, `too many uploads in progress from 127.0.0.1 (limit ${L.maxUploadsPerAddress})`]);
+      for (const s of started) s.go();
+      for (const a of await Promise.all(started.map((s) => s.answer))) assert.equal(a.status, 201, a.body);
+    });
+    // Stored once, and served as it was sent.
+    assert.deepEqual(blobFiles().filter((f) => f === id), [id]);
+    const back = await fetch(`${node.url}/blobs/${id}`);
+    assert.equal(sha256(Buffer.from(await back.arrayBuffer())), id);
+  });
+
+  test('blobs: uploads too large, without a length, past the wallet budget, or trickled, are refused and leave nothing', async () => {
+    const who = identity(0x66, 0x76);
+    await underAttack('blob uploads: 10 GB, chunked, over budget, trickled', BOUND_MIB, async () => {
+      const id = sha256(Buffer.from('never sent'));
+      const huge = await upload(id, 10_000_000_000, who, () => {});
+      assert.deepEqual([huge.status, json(huge).message], [429, `request body larger than max (10000000000 vs. ${L.maxBlobBytes})`]);
+      const chunked = await raw(`/blobs/${id}`, { 'Transfer-Encoding': 'chunked', Authorization: `Bearer ${mintToken(who)}` }, 'x', undefined, 'PUT');
+      assert.deepEqual([chunked.status, json(chunked).message], [400, 'an upload must declare its Content-Length']);
+      // Declared lengths are charged to the wallet on admission: four of the largest uploads,
+      // abandoned after their head, spend its budget; the next is refused before its body.
+      const budget = DEFAULT_RATE_LIMITS.blob.burst;
+      for (let spent = 0; spent + L.maxBlobBytes <= budget; spent += L.maxBlobBytes) {
+        await new Promise<void>((resolve) => {
+          const req = request({ ...host(), path: `/blobs/${id}`, method: 'PUT', agent: false, localAddress: '127.0.0.1', headers: { 'Content-Length': L.maxBlobBytes, Authorization: `Bearer ${mintToken(who)}` } });
+          req.on('error', () => resolve());
+          req.write('x', () => setTimeout(() => (req.destroy(), resolve()), 100));
+        });
+      }
+      const over = await upload(id, 10 * MiB, who, () => {});
+      assert.deepEqual([over.status, json(over).code], [429, 8]);
+      assert.match(json(over).message, new RegExp(`^${10 * MiB} exceeds rate limit`));
+      // A body trickled in is cut at the request timeout, and its partial file removed.
+      const s = await tcp();
+      s.write(`PUT /blobs/${id} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\nAuthorization: Bearer ${mintToken(identity(0x67, 0x77))}\r\n\r\n`);
+      const trickle = setInterval(() => s.writable && s.write(Buffer.alloc(1000)), 100);
+      const cut = await readUntilClosed(s, REQUEST_TIMEOUT_MS + 5000).finally(() => clearInterval(trickle));
+      assert.ok(cut.closed);
+      await until(() => blobFiles('tmp').length === 0, 5000);
+    });
+    assert.equal((await fetch(`${node.url}/blobs/${sha256(Buffer.from('never sent'))}`)).status, 404);
+  });
+
+  test('blobs: a web page uploaded to host it on the node is served as an opaque download', async () => {
+    await underAttack('a page uploaded as a blob', BOUND_MIB, async () => {
+      const page = Buffer.from('<!doctype html><script>parent.postMessage(document.cookie, "*")</script>');
+      const id = sha256(page);
+      const up = await upload(id, page.length, mallory, (req) => req.end(page));
+      assert.equal(up.status, 201);
+      const got = await fetch(`${node.url}/blobs/${id}`);
+      assert.equal(got.headers.get('content-type'), 'application/octet-stream');
+      assert.equal(got.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(got.headers.get('content-disposition'), 'attachment');
+      assert.equal(got.headers.get('content-security-policy'), "default-src 'none'; sandbox");
     });
   });
 
