@@ -24,6 +24,8 @@ export const TARGETS = {
 export const ENTRIES = {
   background: 'background/index.ts',
   popup: 'popup/popup.tsx',
+  // a worker of the popup: encrypts and uploads large files (popup/lib/upload.ts)
+  'upload-worker': 'popup/upload-worker.ts',
   prompt: 'popup/prompt.tsx',
   content: 'content/content-script.ts',
   inpage: 'content/inpage.ts',

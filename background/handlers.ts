@@ -11,6 +11,7 @@ import { connection } from './connection.ts';
 import { getDraft, setDraft } from './drafts.ts';
 import * as store from './inbox-store.ts';
 import { pageWalletSigner } from './provider/page-wallet.ts';
+import { loadRemotePart, uploadTarget } from './remote-attachments.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 
 type AppHandlers = Omit<Handlers, 'provider.request' | 'wallet.response' | 'prompt.get' | 'prompt.resolve' | 'sites.list' | 'sites.revoke'>;
@@ -70,7 +71,8 @@ export const appHandlers: AppHandlers = {
     await inbox.outbox.discard(await inbox.unlockedAccount(), id);
     return true as const;
   },
-  'attachments.loadRemote': async ({ messageId }) => inbox.loadRemoteAttachment(await inbox.unlockedAccount(), messageId),
+  'attachments.loadRemote': async ({ messageId, part }) => loadRemotePart(await inbox.unlockedAccount(), messageId, part),
+  'attachments.uploadTarget': async () => uploadTarget(await inbox.unlockedAccount()),
   'sync.now': () => inbox.syncNow(),
 
   'names.lookup': ({ addresses }) => names().lookup(addresses),

@@ -17,7 +17,8 @@ import { Live } from './live.ts';
 import { announce, startNotifyingFrom, updateBadge } from './notify.ts';
 import { nodeAnswered, noteNetworkError, onConnectionChange } from './connection.ts';
 import { platform } from './platform.ts';
-import { getSettings } from './settings.ts';
+import { getSettings, isConfiguredNodeUrl } from './settings.ts';
+import { MAX_REMOTE_ATTACHMENT_BYTES } from '../src/xmtp/limits.ts';
 import { syncAll } from './sync.ts';
 import { getClient, onClient, type ActiveClient } from './xmtp-session.ts';
 import type { SyncStats } from '../src/messages.ts';
@@ -197,22 +198,20 @@ export async function markRead(account: string, topic: string): Promise<void> {
   }
 }
 
-/** Largest remote attachment we download. */
-const MAX_REMOTE_BYTES = 25 * 1024 * 1024;
-
 export async function loadRemoteAttachment(account: string, messageId: string): Promise<AttachmentContent> {
   const m = await store.getMessage(account, messageId);
   if (!m || m.contentType !== ContentTypes.remoteAttachment || !m.content) throw new RpcError(ErrorCode.invalidParams, 'That message has no remote attachment');
   const r = m.content as RemoteAttachmentContent;
-  if (!r.url.startsWith('https://')) throw new RpcError(ErrorCode.internal, 'Remote attachments must be served over https', { reason: 'insecure-url' });
+  // https, or the node the person configured (often http://127.0.0.1): where our own uploads go.
+  if (!r.url.startsWith('https://') && !(await isConfiguredNodeUrl(r.url))) throw new RpcError(ErrorCode.internal, 'Remote attachments must be served over https', { reason: 'insecure-url' });
   let payload: Uint8Array;
   try {
-    const res = await fetch(r.url, { credentials: 'omit', referrerPolicy: 'no-referrer', signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(r.url, { credentials: 'omit', referrerPolicy: 'no-referrer', signal: AbortSignal.timeout(120_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const length = Number(res.headers.get('content-length') ?? 0);
-    if (length > MAX_REMOTE_BYTES) throw new Error('the file is too large');
+    if (length > MAX_REMOTE_ATTACHMENT_BYTES) throw new Error('the file is too large');
     payload = new Uint8Array(await res.arrayBuffer());
-    if (payload.length > MAX_REMOTE_BYTES) throw new Error('the file is too large');
+    if (payload.length > MAX_REMOTE_ATTACHMENT_BYTES) throw new Error('the file is too large');
   } catch (e) {
     throw new RpcError(ErrorCode.internal, `Could not download the attachment: ${e instanceof Error ? e.message : String(e)}`, { reason: 'download-failed' });
   }

@@ -84,6 +84,19 @@ export function forgetCachedSettings(): void {
   cached.clear();
 }
 
+/**
+ * The configured node's origin is allowed as a remote attachment's address even where other URLs
+ * are not (http, a loopback or private address): the person chose that node, and it is where our
+ * own uploads go.
+ */
+export async function isConfiguredNodeUrl(url: string): Promise<boolean> {
+  try {
+    return new URL(url).origin === new URL((await getSettings()).nodeUrl).origin;
+  } catch {
+    return false;
+  }
+}
+
 export function normaliseNodeUrl(url: string): string {
   return serviceUrl(url, 'the node URL');
 }

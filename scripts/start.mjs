@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: build the extension, start the local XMTP node on 127.0.0.1:5555 (SQLite under ./data),
+// `npm start`: build the extension, start the local XMTP node on 127.0.0.1:5555 (SQLite and the blob store for large files under ./data),
 // and open Chromium with the extension loaded in a fresh profile. Without a display (no $DISPLAY or
 // $WAYLAND_DISPLAY) it prints how to load the extension by hand and keeps the node running.
 //   npm start -- --firefox     open Firefox ESR (temporary add-on through web-ext) instead
@@ -32,7 +32,7 @@ if (existsSync(path.join(root, 'server/main.ts'))) {
   if (await portInUse(NODE_PORT)) {
     console.log(`something already listens on 127.0.0.1:${NODE_PORT}; using it as the XMTP node`);
   } else {
-    const node = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(NODE_PORT)], { cwd: root, stdio: 'inherit' });
+    const node = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(NODE_PORT), '--blobs', 'data/blobs'], { cwd: root, stdio: 'inherit' });
     children.push(node);
     node.on('exit', (code) => { if (code) { console.error(`the XMTP node exited with code ${code}`); process.exit(code); } });
     for (let i = 0; i < 100 && !(await portInUse(NODE_PORT)); i++) await new Promise((r) => setTimeout(r, 100));

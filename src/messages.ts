@@ -14,6 +14,8 @@ import type {
   Settings,
   SiteGrantView,
   AttachmentContent,
+  UploadTarget,
+  LoadedAttachment,
   ConnectionView,
 } from './views.ts';
 
@@ -111,8 +113,13 @@ export interface Catalogue {
   'messages.send': { params: { topic: string } & OutgoingContent; result: MessageView };
   'outbox.retry': { params: { id: string }; result: MessageView };
   'outbox.discard': { params: { id: string }; result: true };
-  /** Downloads, verifies and decrypts a remote attachment of a message. */
-  'attachments.loadRemote': { params: { messageId: string }; result: AttachmentContent };
+  /**
+   * Downloads, verifies and decrypts a remote attachment of a message. A large file comes in parts
+   * (`parts` in the first answer; `part` asks for the others), as one message over the port is bounded.
+   */
+  'attachments.loadRemote': { params: { messageId: string; part?: number }; result: LoadedAttachment };
+  /** Where and with what token the popup uploads an encrypted file (refused when the node keeps no files). */
+  'attachments.uploadTarget': { params: undefined; result: UploadTarget };
   'sync.now': { params: undefined; result: SyncStats };
   /** What was typed and not sent in a conversation (kept in memory, across popup closes, until lock). */
   'drafts.get': { params: { topic: string }; result: string };
@@ -174,6 +181,7 @@ export const CALLERS: { [M in keyof Catalogue]: readonly Caller[] } = {
   'outbox.retry': ['popup'],
   'outbox.discard': ['popup'],
   'attachments.loadRemote': ['popup'],
+  'attachments.uploadTarget': ['popup'],
   'sync.now': ['popup'],
   'names.lookup': ['popup', 'prompt'],
   'names.resolve': ['popup'],

@@ -63,6 +63,7 @@ export type ErrorReason =
   | 'too-large'
   | 'download-failed'
   | 'bad-attachment'
+  | 'no-blob-store'
   // prompts and limits
   | 'expired'
   | 'backoff'

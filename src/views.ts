@@ -51,6 +51,21 @@ export interface RemoteAttachmentContent {
   salt: string;
   nonce: string;
 }
+/** A remote attachment as the background hands it over: its base64 in parts, when it is large. */
+export interface LoadedAttachment extends AttachmentContent {
+  /** how many parts `data` comes in, when more than one: ask for the others by number, then join them */
+  parts?: number;
+}
+
+/** Where the popup uploads a remote attachment's encrypted file (`attachments.uploadTarget`). */
+export interface UploadTarget {
+  /** the blob store's base URL: the file goes to `url + <sha256 of its encrypted bytes>` */
+  url: string;
+  /** `Bearer <XMTP auth token>` of the current account, valid for about an hour */
+  authorization: string;
+  /** largest encrypted file the node takes */
+  maxBytes: number;
+}
 export type ReadReceiptContent = Record<string, never>;
 
 export type ConversationContextView = ConversationContextJson;

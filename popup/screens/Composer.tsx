@@ -1,10 +1,12 @@
-// The message composer: Enter sends, Shift+Enter starts a new line; a small file (≤ 1 MB) can be
-// attached and goes inline with the message; a reply shows what it answers, with a way to cancel.
+// The message composer: Enter sends, Shift+Enter starts a new line; a file can be attached (≤ 1 MB
+// goes inline with the message, larger ones up to 100 MB are encrypted and uploaded, with a progress
+// bar and a way to cancel); a reply shows what it answers, with a way to cancel.
 import type { RefObject } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { MessageView } from '../../src/views.ts';
 import { formatBytes, previewOf, shortAddress } from '../lib/format.ts';
-import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
+import { MAX_REMOTE_FILE_BYTES } from '../../src/xmtp/limits.ts';
+import type { UploadProgress } from '../lib/upload.ts';
 import { Icon } from '../components/Icon.tsx';
 import { ErrorNote } from '../components/ui.tsx';
 
@@ -20,6 +22,9 @@ export interface ComposerProps {
   draft?: string;
   /** what is typed, as it changes (kept as the draft) */
   onDraft?: (text: string) => void;
+  /** a large file being encrypted and uploaded, while it is */
+  upload?: (UploadProgress & { name: string }) | null;
+  onCancelUpload?: () => void;
 }
 
 const MAX_LINES_PX = 120;
@@ -65,8 +70,8 @@ export function Composer(props: ComposerProps) {
 
   const pick = (f: File | undefined) => {
     if (!f) return;
-    if (f.size > MAX_INLINE_ATTACHMENT_BYTES) {
-      setError(`“${f.name}” is ${formatBytes(f.size)}. Files up to ${formatBytes(MAX_INLINE_ATTACHMENT_BYTES)} can be sent.`);
+    if (f.size > MAX_REMOTE_FILE_BYTES) {
+      setError(`“${f.name}” is ${formatBytes(f.size)}. Files up to ${formatBytes(MAX_REMOTE_FILE_BYTES)} can be sent.`);
       return;
     }
     setError(null);
@@ -90,7 +95,8 @@ export function Composer(props: ComposerProps) {
           </button>
         </div>
       )}
-      {file && (
+      {props.upload && <UploadBar upload={props.upload} onCancel={props.onCancelUpload} />}
+      {file && !props.upload && (
         <div class="staged">
           <Icon name="file" size={14} />
           <span class="staged-name">{file.name}</span>
@@ -111,7 +117,7 @@ export function Composer(props: ComposerProps) {
           type="button"
           class="icon-btn"
           aria-label="Attach file"
-          title={`Attach a file (up to ${formatBytes(MAX_INLINE_ATTACHMENT_BYTES)})`}
+          title={`Attach a file (up to ${formatBytes(MAX_REMOTE_FILE_BYTES)})`}
           onClick={() => fileInput.current?.click()}
           disabled={props.disabled}
         >
@@ -160,6 +166,22 @@ export function Composer(props: ComposerProps) {
           <Icon name="send" />
         </button>
       </form>
+    </div>
+  );
+}
+
+function UploadBar({ upload, onCancel }: { upload: UploadProgress & { name: string }; onCancel?: () => void }) {
+  const uploading = upload.phase === 'uploading';
+  const pct = uploading && upload.total ? Math.floor((100 * upload.sent) / upload.total) : 0;
+  return (
+    <div class="staged uploading">
+      <span class="staged-name">{upload.name}</span>
+      {/* no value while encrypting: an indeterminate bar */}
+      <progress aria-label={`Sending ${upload.name}`} max={upload.total || 1} value={uploading ? upload.sent : undefined} />
+      <span class="muted">{uploading ? `${pct}%` : 'Encrypting…'}</span>
+      <button type="button" class="btn small" onClick={onCancel}>
+        Cancel
+      </button>
     </div>
   );
 }

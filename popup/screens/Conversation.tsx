@@ -2,7 +2,9 @@
 // composer, around the messages of useConversationMessages. Replies, reactions and attachments are
 // put together here from what the composer and the list's actions ask for.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ContentTypes, type ConversationView, type MessageView } from '../../src/views.ts';
+import { ContentTypes, type ConversationView, type MessageView, type RemoteAttachmentContent } from '../../src/views.ts';
+import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
+import { uploadFile, type UploadProgress } from '../lib/upload.ts';
 import type { Bg, Inbox } from '../state.ts';
 import { useStore } from '../state.ts';
 import { useName, type NameBook } from '../names.ts';
@@ -45,6 +47,9 @@ export function Conversation(props: ConversationProps) {
   const [confirmBlock, setConfirmBlock] = useState(false);
   const [link, setLink] = useState<string | null>(null);
   const draft = useDraft(bg, topic);
+  const [upload, setUpload] = useState<(UploadProgress & { name: string }) | null>(null);
+  const uploading = useRef<AbortController | null>(null);
+  useEffect(() => () => uploading.current?.abort(), []);
   // Focus goes to the message box (once it can take it: the conversation is known): a person who
   // opens a conversation mostly wants to write.
   const composer = useRef<HTMLTextAreaElement>(null);
@@ -75,7 +80,10 @@ export function Conversation(props: ConversationProps) {
     const reply = replyTo;
     const wrap = (contentType: string, content: unknown) =>
       reply ? m.send({ reference: reply.id, contentType, content }, ContentTypes.reply) : m.send(content, contentType === ContentTypes.text ? undefined : contentType);
-    if (file) {
+    if (file && file.size > MAX_INLINE_ATTACHMENT_BYTES) {
+      const remote = await uploadLarge(file);
+      if (!remote || !(await wrap(ContentTypes.remoteAttachment, remote))) return false;
+    } else if (file) {
       let data: string;
       try {
         data = bytesToBase64(new Uint8Array(await file.arrayBuffer()));
@@ -89,6 +97,23 @@ export function Conversation(props: ConversationProps) {
     if (text && !(await (file ? m.send(text) : wrap(ContentTypes.text, text)))) return false;
     setReplyTo(null);
     return true;
+  };
+
+  /** Encrypts and uploads a file too large for a message (in a worker); null if refused or cancelled. */
+  const uploadLarge = async (file: File): Promise<RemoteAttachmentContent | null> => {
+    const ctl = new AbortController();
+    uploading.current = ctl;
+    setUpload({ name: file.name, phase: 'encrypting', sent: 0, total: file.size });
+    try {
+      const target = await bg.call('attachments.uploadTarget');
+      return await uploadFile(file, target, (p) => setUpload({ name: file.name, ...p }), ctl.signal);
+    } catch (e) {
+      if (!ctl.signal.aborted) setError(problemOf(e));
+      return null;
+    } finally {
+      uploading.current = null;
+      setUpload(null);
+    }
   };
 
   const setConsent = async (state: 'allowed' | 'denied') => {
@@ -160,6 +185,8 @@ export function Conversation(props: ConversationProps) {
           replyTo={replyTo}
           onCancelReply={() => setReplyTo(null)}
           onSend={onSend}
+          upload={upload}
+          onCancelUpload={() => uploading.current?.abort()}
           inputRef={composer}
           disabled={!conv}
           draft={draft.text}

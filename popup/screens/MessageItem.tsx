@@ -274,6 +274,14 @@ export function AttachmentView({ att }: { att: AttachmentContent }) {
   );
 }
 
+/** A remote attachment's file, in as many parts as the background hands it over in. */
+async function loadWhole(bg: Bg, messageId: string): Promise<AttachmentContent> {
+  const { parts = 1, ...first } = await bg.call('attachments.loadRemote', { messageId });
+  let data = first.data;
+  for (let part = 1; part < parts; part++) data += (await bg.call('attachments.loadRemote', { messageId, part })).data;
+  return { ...first, data };
+}
+
 /** Remote attachments fetched this session, by message id (rows come and go as the list scrolls). */
 const remoteCache = new Map<string, AttachmentContent>();
 
@@ -288,7 +296,7 @@ function RemoteAttachmentView({ bg, m, filename, size }: { bg: Bg; m: MessageVie
     setBusy(true);
     setError(null);
     try {
-      const r = await bg.call('attachments.loadRemote', { messageId: m.id });
+      const r = await loadWhole(bg, m.id);
       remoteCache.set(m.id, r);
       if (live.current) setAtt(r);
     } catch (e) {

@@ -9,7 +9,7 @@ import {
 import { XmtpError } from './errors.ts';
 import { MAX_INLINE_ATTACHMENT_BYTES } from './limits.ts';
 import type { Attachment } from './content/attachment.ts';
-import type { RemoteAttachment } from './content/remote-attachment.ts';
+import { remoteUrlAllowed, type RemoteAttachment } from './content/remote-attachment.ts';
 import type { Reply } from './content/reply.ts';
 import type { DecodedMessage } from './conversations/decoded-message.ts';
 import type { Conversation } from './conversations/conversation.ts';
@@ -131,7 +131,7 @@ export function contentFromJson(typeString: string | undefined, json: unknown): 
   if (is(type, ContentTypeRemoteAttachment)) {
     if (!obj) throw bad('remote attachment content must be an object');
     const url = str('url', 'string', MAX_URL_LENGTH);
-    if (!url.startsWith('https://')) throw bad('content.url must be an https:// URL');
+    if (!remoteUrlAllowed(url)) throw bad('content.url must be an https:// URL (or http:// on this machine)');
     const contentLength = obj.contentLength;
     if (typeof contentLength !== 'number' || !Number.isSafeInteger(contentLength) || contentLength < 0) throw bad('content.contentLength must be a byte count');
     return {

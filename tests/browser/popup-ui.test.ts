@@ -6,7 +6,7 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -14,7 +14,7 @@ import { ROOT } from './support/browsers.ts';
 import { axeViolations, launchHarness, type Harness } from '../popup/harness.ts';
 import { ALICE, SAMPLE_NAMES, bigSeed, ME, NOT_ON_XMTP, ERIN, PASSWORD, RESTORE_ADDRESS, RESTORE_KEY, SAMPLE_PHRASE, sampleSeed, samplePhoto, TOPICS, NEWBIE, WORK } from '../popup/seed.ts';
 import type { FakeSeed } from '../popup/fake-background.ts';
-import { MAX_INLINE_ATTACHMENT_BYTES } from '../../src/xmtp/limits.ts';
+import { MAX_REMOTE_FILE_BYTES } from '../../src/xmtp/limits.ts';
 import decodeQR from '@paulmillr/qr/decode.js';
 
 const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
@@ -569,7 +569,7 @@ describe('conversation', () => {
     await page.close();
   });
 
-  test('attachments: an image shows inline from a blob: URL, files over 1,000,000 bytes are refused, a remote one loads', async () => {
+  test('attachments: an image shows inline from a blob: URL, files over 100 MB are refused, a remote one loads', async () => {
     const page = await h.open(sampleSeed(), { hash: '#/c/' + encodeURIComponent(TOPICS.bob) });
     await page.getByText('need one more signer').waitFor();
     await page.locator('.messages').evaluate((el) => (el.scrollTop = 0));
@@ -577,8 +577,12 @@ describe('conversation', () => {
     await page.getByRole('link', { name: 'Download remote.txt' }).waitFor();
     assert.deepEqual((await calls(page)).find((c) => c.method === 'attachments.loadRemote')?.params, { messageId: 'msg-13' });
     const input = page.locator('input[type=file]');
-    await input.setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(MAX_INLINE_ATTACHMENT_BYTES + 1) });
-    await page.getByRole('alert').filter({ hasText: 'Files up to 977 KB can be sent' }).waitFor();
+    const big = path.join(mkdtempSync(path.join(os.tmpdir(), 'popup-ui-big-')), 'big.bin');
+    writeFileSync(big, '');
+    truncateSync(big, MAX_REMOTE_FILE_BYTES + 20 * 1024 * 1024); // sparse: nothing written
+    await input.setInputFiles(big);
+    await page.getByRole('alert').filter({ hasText: '“big.bin” is 120.0 MB. Files up to 100.0 MB can be sent' }).waitFor();
+    rmSync(path.dirname(big), { recursive: true });
     const photo = samplePhoto();
     await input.setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: photo });
     await page.getByRole('button', { name: 'Remove photo.png' }).waitFor();

@@ -117,6 +117,11 @@ test('attachment and remote attachment (encrypt, digest check, decrypt)', async 
   tampered[0] ^= 1;
   await assert.rejects(decryptRemoteContent(decoded, tampered, registry), /digest does not match/);
   await assert.rejects(registry.encode({ ...remote, url: 'http://x' }, { contentType: ContentTypeRemoteAttachment }), /https/);
+  await assert.rejects(registry.encode({ ...remote, url: 'http://127.0.0.1.example.com/blobs/x' }, { contentType: ContentTypeRemoteAttachment }), /https/);
+  // a desktop user's own node: plain http on this machine
+  for (const url of ['http://127.0.0.1:5555/blobs/ab', 'http://localhost:5555/blobs/ab', 'http://[::1]:5555/blobs/ab']) {
+    assert.equal(((await registry.decode((await registry.encode({ ...remote, url }, { contentType: ContentTypeRemoteAttachment })).bytes)).content as RemoteAttachment).url, url);
+  }
 });
 
 test('unknown content types are delivered with their fallback; newer major versions are unknown', async () => {

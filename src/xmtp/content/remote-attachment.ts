@@ -31,11 +31,27 @@ export interface EncryptedAttachment {
   payload: Uint8Array;
 }
 
+/**
+ * Where a remote attachment we send may live: https, as XIP-17 asks (the official SDK refuses
+ * anything else), or plain http on this machine's loopback (a desktop user's own node, where nothing
+ * crosses a network; the bytes are ciphertext either way).
+ */
+export function remoteUrlAllowed(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'https:') return true;
+  return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(u.hostname));
+}
+
 export class RemoteAttachmentCodec implements ContentCodec<RemoteAttachment> {
   readonly contentType = ContentTypeRemoteAttachment;
 
   encode(r: RemoteAttachment) {
-    if (!r.url.startsWith('https')) throw new XmtpError('invalid_content', 'scheme must be https');
+    if (!remoteUrlAllowed(r.url)) throw new XmtpError('invalid_content', 'the URL must be https (or http on this machine)');
     return {
       type: ContentTypeRemoteAttachment,
       parameters: {

@@ -38,7 +38,8 @@ export interface ChromiumExt {
   close(opts?: { keepProfile?: boolean }): Promise<void>;
 }
 
-export async function launchChromium(extDir = DIST.chrome): Promise<ChromiumExt> {
+/** `args`: further Chromium switches (e.g. to trust a test node's own certificate). */
+export async function launchChromium(extDir = DIST.chrome, args: string[] = []): Promise<ChromiumExt> {
   requireBuilt(extDir, 'chromium');
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'xmtp-inbox-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -52,6 +53,7 @@ export async function launchChromium(extDir = DIST.chrome): Promise<ChromiumExt>
       // Tests talk to 127.0.0.1 and localhost only; any other host (the default Ethereum RPC for
       // names, an avatar) fails at once instead of leaving the machine.
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+      ...args,
     ],
   });
   const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
