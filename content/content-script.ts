@@ -16,7 +16,10 @@ import { PORT } from '../src/messages.ts';
 import { ErrorCode, RpcError, type RpcEvent, type RpcResponse } from '../src/rpc.ts';
 import { isProviderMethod, PROVIDER_LIMITS, PROVIDER_PARAMS } from '../src/provider-api.ts';
 
-type Runtimeish = Pick<Runtime.Static, 'connect' | 'onMessage' | 'id'>;
+type Runtimeish = Pick<Runtime.Static, 'connect' | 'id'> & {
+  /** the browsers' callback form: answer with sendResponse at once, return nothing */
+  onMessage: { addListener(fn: (msg: unknown, sender: Runtime.MessageSender, sendResponse: (response: unknown) => void) => undefined): void };
+};
 const runtime: Runtimeish = ((globalThis as { browser?: { runtime: Runtimeish } }).browser ?? (globalThis as unknown as { chrome: { runtime: Runtimeish } }).chrome).runtime;
 
 const post = (m: Record<string, unknown>) => window.postMessage({ channel: CHANNEL, dir: 'to-page', ...m } satisfies Partial<ToPage>, selfOrigin());
@@ -212,11 +215,14 @@ window.addEventListener('message', (ev: MessageEvent) => {
 
 // The background asks this frame's wallet while no port is open (e.g. the popup's "sign in with this
 // page's wallet"): open the port so the answer can travel back on it.
-runtime.onMessage.addListener((msg: unknown) => {
-  const m = msg as { walletRequest?: unknown };
+runtime.onMessage.addListener((msg, _sender, sendResponse) => {
+  const m = msg as { walletRequest?: unknown; pageInfo?: unknown };
   if (m && typeof m === 'object' && m.walletRequest) {
     if (open()) walletRequest(m.walletRequest);
   }
+  // The popup's onboarding lists the open pages whose wallet can sign in (only top-level pages answer;
+  // the extension has no access to tabs' addresses otherwise).
+  if (m && typeof m === 'object' && m.pageInfo === true && window.top === window) sendResponse({ origin: location.origin, title: document.title.slice(0, 120) });
   return undefined;
 });
 

@@ -33,7 +33,7 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
   const setStatus = (s: AppStatus) => session.set(s);
   const setFatal = (e: unknown) => session.fail(e);
   const [route, setRoute] = useState<Route>(() => routeFromHash(location.hash));
-  const [pageWallet, setPageWallet] = useState<PageWalletTarget | undefined>();
+  const [pageWallets, setPageWallets] = useState<PageWalletTarget[]>([]);
   const [prefetched, setPrefetched] = useState<ReturnType<typeof prefetchMessages> | undefined>();
 
   const loadStatus = () => session.refresh();
@@ -57,10 +57,10 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
       inbox.clear();
       setRoute({ name: 'inbox' });
     }
-    if (state === 'onboarding') void findPageWallet().then(setPageWallet);
+    if (state === 'onboarding') void findPageWallets().then(setPageWallets);
   }, [state, address]);
   useEffect(() => {
-    if (route.name === 'add-account') void findPageWallet().then(setPageWallet);
+    if (route.name === 'add-account') void findPageWallets().then(setPageWallets);
   }, [route.name]);
 
   // Escape goes back to the inbox from any other screen (dialogs and pickers stop it first).
@@ -80,7 +80,7 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
   if (status.state === 'onboarding') {
     return (
       <main class="app">
-        <Onboarding bg={bg} pageWallet={pageWallet} nodeSettings onDone={() => void loadStatus()} />
+        <Onboarding bg={bg} pageWallets={pageWallets} nodeSettings onDone={() => void loadStatus()} />
       </main>
     );
   }
@@ -137,7 +137,7 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
         <Accounts bg={bg} status={status} onBack={toInbox} onAdd={() => setRoute({ name: 'add-account' })} onBackup={backupRoute} onStatus={setStatus} />
       )}
       {route.name === 'add-account' && (
-        <Onboarding bg={bg} adding pageWallet={pageWallet} onCancel={toInbox} onDone={() => toInbox()} />
+        <Onboarding bg={bg} adding pageWallets={pageWallets} onCancel={toInbox} onDone={() => toInbox()} />
       )}
       {backupAccount && <Backup bg={bg} account={backupAccount} onBack={toInbox} />}
       {route.name === 'conversation' && <Conversation key={route.topic} bg={bg} inbox={inbox} names={names} connection={connection} topic={route.topic} me={status.address} onBack={toInbox} prefetched={prefetched} />}
@@ -174,17 +174,29 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
   );
 }
 
-/** The page whose wallet can sign in: the active tab of this window, unless that is this page itself. */
-async function findPageWallet(): Promise<PageWalletTarget | undefined> {
+/**
+ * The open web pages whose wallet can sign in: every tab's top page that our content script runs in
+ * answers with its origin and title (the extension may not read tabs' addresses itself). The active
+ * tab of this window comes first; this page itself never counts.
+ */
+async function findPageWallets(): Promise<PageWalletTarget[]> {
   try {
-    const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-    if (tab?.id === undefined) return undefined;
-    const self = await browser.tabs.getCurrent();
-    if (self && self.id === tab.id) return undefined;
-    if (tab.url && !/^https?:/.test(tab.url)) return undefined;
-    return { tabId: tab.id, origin: tab.url ? new URL(tab.url).host : undefined };
+    const [tabs, self, [active]] = await Promise.all([browser.tabs.query({}), browser.tabs.getCurrent(), browser.tabs.query({ active: true, currentWindow: true })]);
+    const asked = tabs
+      .filter((t) => t.id !== undefined && t.id !== self?.id && !t.discarded)
+      .map(async (t): Promise<PageWalletTarget | undefined> => {
+        const answer = await Promise.race([
+          browser.tabs.sendMessage(t.id!, { pageInfo: true }, { frameId: 0 }).catch(() => undefined),
+          new Promise((r) => setTimeout(r, 500)),
+        ]);
+        const a = answer as { origin?: unknown; title?: unknown } | undefined;
+        if (typeof a?.origin !== 'string' || !/^https?:\/\/[^/\s]+$/.test(a.origin)) return undefined;
+        return { tabId: t.id, origin: new URL(a.origin).host, title: typeof a.title === 'string' ? a.title.slice(0, 120) : undefined };
+      });
+    const found = (await Promise.all(asked)).filter((t): t is PageWalletTarget => !!t);
+    return found.sort((x, y) => Number(y.tabId === active?.id) - Number(x.tabId === active?.id));
   } catch {
-    return undefined;
+    return [];
   }
 }
 

@@ -96,7 +96,7 @@ function body(
         <Onboarding
           bg={bg}
           title={`Set up XMTP Inbox for ${hostOf(view.origin)}`}
-          pageWallet={{ promptId: id, origin: view.origin }}
+          pageWallets={[{ promptId: id, origin: view.origin }]}
           onDone={() => void bg.call('app.status').then(setStatus)}
         />
         <div class="actions">

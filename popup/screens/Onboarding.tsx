@@ -2,7 +2,7 @@
 // recovery phrase or private key (an existing XMTP identity is restored automatically), or sign in with
 // the wallet of a web page. The first account sets the password; "Add account" (`adding`) runs the same
 // steps on the unlocked extension, without one. Reused by the prompt window (popup/prompt.tsx) for sites
-// that ask for XMTP before an identity exists: pass its PortClient as `bg` and `pageWallet: { promptId, origin }`.
+// that ask for XMTP before an identity exists: pass its PortClient as `bg` and `pageWallets: [{ promptId, origin }]`.
 import { NODE_URL_PATTERN } from '../../src/validate.ts';
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -19,19 +19,21 @@ export interface OnboardingResult {
 }
 
 export interface PageWalletTarget {
-  /** the tab whose window.ethereum signs (popup: the active tab) */
+  /** the tab whose window.ethereum signs (popup: one of the open pages) */
   tabId?: number;
   /** the prompt request that carries the requesting page (prompt window) */
   promptId?: string;
   /** shown to the user: whose wallet will be asked */
   origin?: string;
+  /** the page's title, as the page says */
+  title?: string;
 }
 
 export interface OnboardingProps {
   bg: Bg;
   onDone: (r: OnboardingResult) => void;
-  /** offers "Use this page's wallet" when set */
-  pageWallet?: PageWalletTarget;
+  /** pages whose wallet can sign in (the prompt: the page that asked; the popup: the open pages) */
+  pageWallets?: PageWalletTarget[];
   /** open directly on one step */
   initialStep?: Step;
   /** heading level 1 text of the first step */
@@ -55,7 +57,7 @@ export function Onboarding(props: OnboardingProps) {
   const back = props.initialStep && props.initialStep !== 'choose' ? props.onCancel : () => setStep('choose');
   if (step === 'create') return <CreateStep {...props} onBack={back} />;
   if (step === 'import') return <ImportStep {...props} onBack={back} />;
-  if (step === 'page' && props.pageWallet) return <PageWalletStep {...props} target={props.pageWallet} onBack={back} />;
+  if (step === 'page' && props.pageWallets?.length) return <PageWalletStep {...props} targets={props.pageWallets} onBack={back} />;
   return <Choose {...props} onPick={setStep} />;
 }
 
@@ -77,9 +79,9 @@ function Choose(props: OnboardingProps & { onPick: (s: Step) => void }) {
         <button type="button" class="btn block" onClick={() => props.onPick('import')}>
           <Icon name="inbox" /> Import a wallet
         </button>
-        {props.pageWallet && (
+        {!!props.pageWallets?.length && (
           <button type="button" class="btn block" onClick={() => props.onPick('page')}>
-            <Icon name="wallet" /> Use this page's wallet
+            <Icon name="wallet" /> {props.pageWallets[0]!.promptId ? "Use this page's wallet" : 'Use a wallet on an open page'}
           </button>
         )}
       </div>
@@ -463,18 +465,20 @@ function ImportStep(props: OnboardingProps & { onBack?: () => void }) {
   );
 }
 
-function PageWalletStep(props: OnboardingProps & { target: PageWalletTarget; onBack?: () => void }) {
+function PageWalletStep(props: OnboardingProps & { targets: PageWalletTarget[]; onBack?: () => void }) {
   const pw = usePasswords(!props.adding);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [chosen, setChosen] = useState(0);
+  const target = props.targets[chosen] ?? props.targets[0]!;
   const submit = async () => {
     setError(null);
     if (!pw.validate()) return;
     setBusy(true);
     try {
       const r = await props.bg.call('account.connectPageWallet', {
-        ...(props.target.tabId !== undefined ? { tabId: props.target.tabId } : {}),
-        ...(props.target.promptId !== undefined ? { promptId: props.target.promptId } : {}),
+        ...(target.tabId !== undefined ? { tabId: target.tabId } : {}),
+        ...(target.promptId !== undefined ? { promptId: target.promptId } : {}),
         ...pw.params,
       });
       props.onDone(r);
@@ -485,7 +489,7 @@ function PageWalletStep(props: OnboardingProps & { target: PageWalletTarget; onB
   };
   return (
     <StepFrame
-      title="Use this page's wallet"
+      title={target.promptId ? "Use this page's wallet" : 'Use the wallet of an open page'}
       onBack={props.onBack}
       onSubmit={submit}
       busy={busy}
@@ -493,9 +497,23 @@ function PageWalletStep(props: OnboardingProps & { target: PageWalletTarget; onB
       error={error}
       submit="Connect wallet"
     >
+      {props.targets.length > 1 ? (
+        <fieldset class="choice">
+          <legend>Which page's wallet signs in?</legend>
+          {props.targets.map((t, i) => (
+            <label class="check" key={t.tabId ?? i}>
+              <input type="radio" name="page-wallet" checked={i === chosen} onChange={() => setChosen(i)} disabled={busy} />
+              <span>
+                {t.origin ?? 'A page'}
+                {t.title && <span class="hint">{t.title}</span>}
+              </span>
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
       <p>
-        The wallet of {props.target.origin ? <strong>{props.target.origin}</strong> : 'the page you are on'} signs in. Afterwards your XMTP keys live in this
-        extension and the wallet is not needed to message.
+        The wallet of {target.origin ? <strong>{target.origin}</strong> : 'the page you are on'} signs in. Afterwards your XMTP keys live in this extension and
+        the wallet is not needed to message.
       </p>
       {pw.fields(busy)}
       <SignatureExplainer pageWallet />

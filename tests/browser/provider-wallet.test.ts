@@ -18,12 +18,14 @@ let pages: PageServer;
 let ext: ChromiumExt;
 const walletKey = randomKey();
 const walletAddress = privateKeySigner(walletKey).address;
+const secondKey = randomKey();
 
 before(async () => {
   node = await startNode({ port: 0, db: ':memory:', logLevel: 'error' });
   pages = await startPageServer();
   pages.set('/', await dappHtml({ walletKey }));
   pages.set('/no-wallet', await dappHtml({ title: 'dapp without a wallet' }));
+  pages.set('/second', await dappHtml({ title: 'second wallet', walletKey: secondKey }));
   ext = await launchChromium();
   const control = await ext.openPopup();
   await bgCall(control, 'settings.update', { nodeUrl: node.url });
@@ -99,5 +101,24 @@ describe("onboarding with the requesting page's wallet (Chromium)", () => {
     await until(async () => ((await call(page, 'xmtp_canMessage', { addresses: [sdk.address] })).ok as Record<string, boolean>)?.[sdk.address], 'canMessage');
     await noPrompt(ext.context, ext.base);
     await page.close();
+  });
+
+  test("from the popup, any open page's wallet signs in: the pages are listed, and the chosen one adds an account", async () => {
+    const second = await ext.context.newPage();
+    await second.goto(pages.altUrl + '/second'); // another origin, another wallet
+    const plain = await dapp('/no-wallet');
+    const popup = await ext.openPopup('popup.html#/accounts/add');
+    await popup.getByRole('button', { name: 'Use a wallet on an open page' }).click();
+    const altHost = new URL(pages.altUrl).host;
+    const choices = popup.getByRole('radio');
+    assert.ok((await choices.count()) >= 2, 'the open pages are listed');
+    await popup.getByRole('radio', { name: new RegExp(`${altHost.replace(/[.:]/g, '\\$&')}.*second wallet`) }).check();
+    assert.equal(await popup.getByLabel('Password', { exact: true }).count(), 0, 'an added account needs no new password');
+    await popup.getByRole('button', { name: 'Connect wallet' }).click();
+    const secondAddress = privateKeySigner(secondKey).address;
+    await until(async () => (await bgCall<{ address?: string }>(popup, 'app.status')).address === secondAddress, 'the second account to be current', 60_000);
+    const calls = await second.evaluate(() => (window as unknown as { __fakeWallet: { calls: string[] } }).__fakeWallet.calls);
+    assert.deepEqual(calls.filter((c) => c !== 'eth_requestAccounts'), ['personal_sign', 'personal_sign'], 'the chosen page signed');
+    await Promise.all([popup.close(), second.close(), plain.close()]);
   });
 });
