@@ -2,7 +2,7 @@
 import type { ComponentChildren, InputHTMLAttributes, PartialInputHTMLAttributes, RefObject, TargetedMouseEvent } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { Icon, type IconName } from './Icon.tsx';
-import { addressColor, shortAddress } from '../lib/format.ts';
+import { addressColor, errorText, shortAddress } from '../lib/format.ts';
 
 export function IconButton(props: {
   icon: IconName;
@@ -198,8 +198,44 @@ export function TextField(props: {
   );
 }
 
-/** An error for a person; announced at once. */
-/** An error for a person; the technical words (`detail`) one click away, under "Details". */
+/**
+ * A form that asks for the password again (unlock, reveal a backup): an empty one is refused at once,
+ * a wrong one says why and selects what was typed. `attempt` throws the background's error.
+ */
+export function usePasswordForm(attempt: (password: string) => Promise<void>) {
+  const [password, setPasswordState] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const setPassword = (v: string) => {
+    setPasswordState(v);
+    setError(null);
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    if (!password) {
+      setError('Enter your password.');
+      input.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await attempt(password);
+      setPasswordState('');
+    } catch (err) {
+      setError(errorText(err));
+      input.current?.select();
+      input.current?.focus();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { password, setPassword, busy, error, input, submit };
+}
+
+/** An error for a person, announced at once; the technical words (`detail`) one click away, under "Details". */
 export function ErrorNote({ children, detail }: { children: ComponentChildren; detail?: string }) {
   return (
     <div class="error-note" role="alert">

@@ -4,8 +4,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AccountView } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
-import { errorText, shortAddress } from '../lib/format.ts';
-import { ErrorNote, Field, IconButton, copyText, useFocusOnMount } from '../components/ui.tsx';
+import { shortAddress } from '../lib/format.ts';
+import { ErrorNote, Field, IconButton, copyText, useFocusOnMount, usePasswordForm } from '../components/ui.tsx';
 
 /** How long a copied secret stays on the clipboard. */
 export const CLEAR_CLIPBOARD_MS = 30_000;
@@ -43,32 +43,10 @@ export function Backup({ bg, account, onBack }: { bg: Bg; account: AccountView; 
 
 function Reveal({ bg, account }: { bg: Bg; account: AccountView }) {
   const [secret, setSecret] = useState<Secret>(account.backup === 'phrase' ? 'phrase' : 'privateKey');
-  const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [shown, setShown] = useState<{ secret: Secret; value: string; index?: number } | null>(null);
-  const input = useRef<HTMLInputElement>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    if (busy) return;
-    if (!password) {
-      setError('Enter your password.');
-      input.current?.focus();
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await bg.call('account.reveal', { address: account.address, password, secret });
-      setPassword('');
-      setShown({ secret, ...r });
-    } catch (err) {
-      setError(errorText(err));
-      input.current?.select();
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { password, setPassword, busy, error, input, submit } = usePasswordForm(async (password) =>
+    setShown({ secret, ...(await bg.call('account.reveal', { address: account.address, password, secret })) }),
+  );
   return (
     <>
       <div class="banner warn stacked" role="note">
@@ -106,10 +84,7 @@ function Reveal({ bg, account }: { bg: Bg; account: AccountView }) {
             type="password"
             autocomplete="current-password"
             value={password}
-            onValue={(v) => {
-              setPassword(v);
-              if (error) setError(null);
-            }}
+            onValue={setPassword}
             hint="Enter your password again to show it."
             inputRef={input}
             disabled={busy}

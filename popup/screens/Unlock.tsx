@@ -1,37 +1,15 @@
 // Unlock: the password opens the stored keys (in the background); nothing secret comes back.
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { AppStatus } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
 import { errorText, shortAddress } from '../lib/format.ts';
-import { Avatar, Dialog, ErrorNote, Field, useFocusOnMount } from '../components/ui.tsx';
+import { Avatar, Dialog, ErrorNote, Field, useFocusOnMount, usePasswordForm } from '../components/ui.tsx';
 
 /** `canStartOver`: offer to remove every account (the popup; a site's prompt window does not). */
 export function Unlock({ bg, status, onUnlocked, canStartOver = false }: { bg: Bg; status: AppStatus; onUnlocked: (s: AppStatus) => void; canStartOver?: boolean }) {
-  const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { password, setPassword, busy, error, input, submit } = usePasswordForm(async (password) => onUnlocked(await bg.call('account.unlock', { password })));
   const [startingOver, setStartingOver] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
   const heading = useFocusOnMount<HTMLHeadingElement>(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    if (busy) return;
-    if (!password) {
-      setError('Enter your password.');
-      input.current?.focus();
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      onUnlocked(await bg.call('account.unlock', { password }));
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-      input.current?.select();
-      input.current?.focus();
-    }
-  };
   return (
     <section class="screen unlock" aria-labelledby="unlock-title">
       <form class="pad stack center" onSubmit={submit} noValidate aria-busy={busy}>
@@ -53,10 +31,7 @@ export function Unlock({ bg, status, onUnlocked, canStartOver = false }: { bg: B
           type="password"
           autocomplete="current-password"
           value={password}
-          onValue={(v) => {
-            setPassword(v);
-            if (error) setError(null);
-          }}
+          onValue={setPassword}
           inputRef={input}
           disabled={busy}
           autoFocus

@@ -4,7 +4,7 @@ import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDB } from 'idb';
 import { IDBFactory } from 'fake-indexeddb';
-import { everything, freshBackground, memoryNode, PASSWORD, restartWorker, walletKey } from './setup.ts';
+import { everything, freshBackground, outcome, memoryNode, PASSWORD, restartWorker, walletKey } from './setup.ts';
 import { Client } from '../../src/xmtp/client.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { bytesToHex, hexToBytes } from '../../src/xmtp/crypto/bytes.ts';
@@ -29,14 +29,6 @@ const peer = (n: number) => Client.create(privateKeySigner(walletKey(n)), { apiU
 async function until(ok: () => boolean, what: string, ms = 10_000): Promise<void> {
   for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
 }
-const reasonOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return (e as { data?: { reason?: string } }).data?.reason ?? String(e);
-  }
-};
 const messageOf = async (p: Promise<unknown>) => {
   try {
     await p;
@@ -53,7 +45,7 @@ test('a created wallet has a recovery phrase: revealed with the password, it res
   const bob = await peer(0x61);
   await (await bob.conversations.newConversation(me)).send('before the backup');
 
-  assert.equal(await reasonOf(accounts.reveal(me, 'not my password', 'phrase')), 'wrong-password');
+  assert.equal(await outcome(accounts.reveal(me, 'not my password', 'phrase')), 'wrong-password');
   const { value: phrase, index } = await accounts.reveal(me, PASSWORD, 'phrase');
   assert.equal(index, 0);
   assert.equal(phrase.split(' ').length, 12);
@@ -79,7 +71,7 @@ test('a wrong recovery phrase gets a clear error, and another account number giv
   assert.match(await messageOf(accounts.checkImport({ phrase: words.replace('sausage', 'sausages') })), /Word 6 \("sausages"\) is not in the recovery phrase word list/);
   assert.match(await messageOf(accounts.checkImport({ phrase: words.split(' ').slice(0, 11).join(' ') })), /12, 15, 18, 21 or 24 words; this one has 11/);
   assert.match(await messageOf(accounts.checkImport({ phrase: words.replace('yellow', 'legal') })), /checksum does not match/);
-  assert.equal(await reasonOf(accounts.importWallet({ phrase: words.replace('yellow', 'legal'), password: PASSWORD })), 'bad-phrase');
+  assert.equal(await outcome(accounts.importWallet({ phrase: words.replace('yellow', 'legal'), password: PASSWORD })), 'bad-phrase');
   assert.equal((await accounts.status()).state, 'onboarding', 'nothing was created');
   // The standard path m/44'/60'/0'/0/i: account 0 of this BIP-39 test vector is a known address.
   const zero = await accounts.checkImport({ phrase: words });
@@ -96,7 +88,7 @@ test('several accounts under one password: derived once at unlock; switch and re
   assert.deepEqual(s.accounts.map((x) => x.label), ['Account 1', 'Burner', 'Account 3']);
   assert.deepEqual(s.accounts.map((x) => x.backup), ['key', 'phrase', 'key']);
   assert.equal(s.address, c, 'a new account becomes the current one');
-  assert.equal(await reasonOf(accounts.importWallet({ privateKey: walletKey(0x62) })), 'account-exists');
+  assert.equal(await outcome(accounts.importWallet({ privateKey: walletKey(0x62) })), 'account-exists');
 
   s = await accounts.switchAccount(a);
   assert.equal(s.address, a);
@@ -105,8 +97,8 @@ test('several accounts under one password: derived once at unlock; switch and re
   assert.equal(s.accounts[1]!.label, 'Work');
 
   await accounts.lock();
-  assert.equal(await reasonOf(accounts.createWallet({})), 'locked');
-  assert.equal(await reasonOf(accounts.unlock('wrong password')), 'wrong-password');
+  assert.equal(await outcome(accounts.createWallet({})), 'locked');
+  assert.equal(await outcome(accounts.unlock('wrong password')), 'wrong-password');
   // One PBKDF2 derivation opens every account.
   const derive = crypto.subtle.deriveBits.bind(crypto.subtle);
   let derivations = 0;
@@ -129,7 +121,7 @@ test('several accounts under one password: derived once at unlock; switch and re
 
   await accounts.changePassword(PASSWORD, 'a new password');
   await accounts.lock();
-  assert.equal(await reasonOf(accounts.unlock(PASSWORD)), 'wrong-password');
+  assert.equal(await outcome(accounts.unlock(PASSWORD)), 'wrong-password');
   await accounts.unlock('a new password');
   for (const x of [a, b, c]) assert.equal((await getClient(x)).account, x, `${x} opens under the new password`);
 });
@@ -212,7 +204,7 @@ test('removing an account leaves no record of it; the others keep theirs; removi
   assert.equal((await inbox.listConversations(b))[0]?.lastMessage?.content, 'for b');
   assert.deepEqual((await listGrants()).map((g) => g.account), [b]);
   assert.deepEqual([...(await getSession().current())!.keys.keys()], [b]);
-  assert.equal(await reasonOf(accounts.switchAccount(a)), 'unknown-account');
+  assert.equal(await outcome(accounts.switchAccount(a)), 'unknown-account');
 
   s = await accounts.removeAccount(b);
   assert.equal(s.state, 'onboarding');
@@ -280,7 +272,7 @@ test('a version 1 profile (one account, its own password salt) upgrades and unlo
   const s = await accounts.status();
   assert.equal(s.state, 'locked');
   assert.deepEqual(s.accounts.map((x) => [x.address, x.label, x.backup, x.backedUp]), [[address, 'Account 1', 'key', false]]);
-  assert.equal(await reasonOf(accounts.unlock('not it')), 'wrong-password');
+  assert.equal(await outcome(accounts.unlock('not it')), 'wrong-password');
   await accounts.unlock(PASSWORD);
   const record = (await (await db()).get('accounts', address))!;
   const opened = await openSecrets(record, (await getSession().current())!.keys.get(address)!.keys.get(1)!);
@@ -296,5 +288,5 @@ test('a version 1 profile (one account, its own password salt) upgrades and unlo
   const stored = await everything();
   assert.ok(!stored.includes('legacy marker') && !stored.includes('queued offline') && !stored.includes('m-legacy'), 'no plain text is left');
   assert.equal((await accounts.reveal(address, PASSWORD, 'privateKey')).value, walletKey(0x6e));
-  assert.equal(await reasonOf(accounts.reveal(address, PASSWORD, 'phrase')), 'no-phrase');
+  assert.equal(await outcome(accounts.reveal(address, PASSWORD, 'phrase')), 'no-phrase');
 });

@@ -13,7 +13,7 @@ import {
   type KeystoreSecrets,
 } from '../../background/keystore.ts';
 import { Session } from '../../background/session.ts';
-import { memoryPlatform } from './setup.ts';
+import { memoryPlatform, outcome } from './setup.ts';
 
 // Tests use a lower iteration count only where they derive many keys; the product default is checked.
 const FAST = 100_000;
@@ -25,15 +25,6 @@ const secrets: KeystoreSecrets = {
   mnemonic: { phrase: 'legal winner thank year wave sausage worth useful legal winner thank yellow', index: 3 },
 };
 const base = { createdAt: 1, wallet: 'extension' as const, label: 'Account 1' };
-
-const reasonOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return 'opened';
-  } catch (e) {
-    return (e as { data?: { reason?: string } }).data?.reason ?? String(e);
-  }
-};
 
 test('the product derives the vault key with PBKDF2-SHA256 at >= 600,000 iterations', async () => {
   assert.ok(PBKDF2_ITERATIONS >= 600_000);
@@ -64,24 +55,24 @@ test('the right password opens the secrets; nothing secret is stored in the clea
 test('a wrong password is refused as such; a damaged record as damaged, without changing it', async () => {
   const { vault, vaultKey } = await createVault('correct horse battery', FAST);
   const { record, dataKey } = await createAccountRecord(vaultKey, ADDRESS, secrets, base);
-  assert.equal(await reasonOf(unwrapAccountKeys(await deriveVaultKey('wrong password!', vault.kdf), record)), 'wrong-password');
+  assert.equal(await outcome(unwrapAccountKeys(await deriveVaultKey('wrong password!', vault.kdf), record)), 'wrong-password');
   const flipped = structuredClone(record);
   flipped.secrets.ciphertext[3]! ^= 0x40;
   const before = structuredClone(flipped);
-  assert.equal(await reasonOf(openSecrets(flipped, dataKey)), 'corrupted');
+  assert.equal(await outcome(openSecrets(flipped, dataKey)), 'corrupted');
   assert.deepEqual(flipped, before);
   const truncated = structuredClone(record);
   truncated.secrets.ciphertext = truncated.secrets.ciphertext.slice(0, 8);
-  assert.equal(await reasonOf(openSecrets(truncated, dataKey)), 'corrupted');
-  assert.equal(await reasonOf(deriveVaultKey('correct horse battery', { ...vault.kdf, iterations: 10 })), 'corrupted');
+  assert.equal(await outcome(openSecrets(truncated, dataKey)), 'corrupted');
+  assert.equal(await outcome(deriveVaultKey('correct horse battery', { ...vault.kdf, iterations: 10 })), 'corrupted');
 });
 
 test('keys and secrets are bound to their account: boxes moved to another address do not open', async () => {
   const { vaultKey } = await createVault('pw-123456', FAST);
   const { record, dataKey } = await createAccountRecord(vaultKey, ADDRESS, secrets, base);
   const moved = { ...record, address: OTHER };
-  assert.equal(await reasonOf(openSecrets(moved, dataKey)), 'corrupted');
-  assert.equal(await reasonOf(unwrapAccountKeys(vaultKey, moved)), 'wrong-password');
+  assert.equal(await outcome(openSecrets(moved, dataKey)), 'corrupted');
+  assert.equal(await outcome(unwrapAccountKeys(vaultKey, moved)), 'wrong-password');
   assert.deepEqual((await openSecrets(record, dataKey)).keyBundle, secrets.keyBundle);
 });
 
@@ -92,12 +83,12 @@ test('a new password brings a new data key: it seals the secrets; the old key st
   const { vaultKey: newKey } = await createVault('new password', FAST);
   const { record, keys } = await rotateDataKey(newKey, a.record, new Map([[1, a.dataKey]]), opened);
   assert.deepEqual(record.keys.map((w) => w.id), [2, 1]);
-  assert.equal(await reasonOf(unwrapAccountKeys(oldKey, record)), 'wrong-password');
+  assert.equal(await outcome(unwrapAccountKeys(oldKey, record)), 'wrong-password');
   const reopened = await unwrapAccountKeys(newKey, record);
   assert.deepEqual(await crypto.subtle.exportKey('raw', reopened.get(1)!), await crypto.subtle.exportKey('raw', a.dataKey), 'key 1 is the same key');
   assert.notDeepEqual(await crypto.subtle.exportKey('raw', reopened.get(2)!), await crypto.subtle.exportKey('raw', a.dataKey));
   assert.deepEqual(await crypto.subtle.exportKey('raw', keys.get(2)!), await crypto.subtle.exportKey('raw', reopened.get(2)!));
-  assert.equal(await reasonOf(openSecrets(record, a.dataKey)), 'corrupted', 'the secrets are under the new key');
+  assert.equal(await outcome(openSecrets(record, a.dataKey)), 'corrupted', 'the secrets are under the new key');
   const s2 = await openSecrets(record, reopened.get(2)!);
   assert.deepEqual(s2, opened);
   assert.deepEqual(s2.indexKey, opened.indexKey);

@@ -4,7 +4,7 @@
 // resumes at the next unlock and loses no record.
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { everything, freshBackground, memoryNode, PASSWORD, restartWorker, walletKey } from './setup.ts';
+import { everything, freshBackground, outcome, memoryNode, PASSWORD, restartWorker, walletKey } from './setup.ts';
 import { Client } from '../../src/xmtp/client.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import * as accounts from '../../background/accounts.ts';
@@ -23,14 +23,6 @@ beforeEach(async () => {
 });
 
 const MARKER = 'the marker text ✓ that must never be stored in the clear';
-const reasonOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return (e as { data?: { reason?: string } }).data?.reason ?? String(e);
-  }
-};
 
 test('message texts, previews, peers and topics are sealed; locked (and a worker restarted locked) reads nothing', async () => {
   const { address: me } = await accounts.importWallet({ privateKey: walletKey(0x71), password: PASSWORD });
@@ -59,10 +51,10 @@ test('message texts, previews, peers and topics are sealed; locked (and a worker
   assert.ok(!stored.includes(bytesToHex(sha256(utf8(`${me.toLowerCase()}\u0000marker`))).slice(0, 24)), 'no unkeyed word hash');
 
   await accounts.lock();
-  assert.equal(await reasonOf(inbox.listConversations(me)), 'locked');
+  assert.equal(await outcome(inbox.listConversations(me)), 'locked');
   restartWorker();
   assert.equal((await accounts.status()).state, 'locked');
-  assert.equal(await reasonOf(inbox.listMessages(me, convo.topic)), 'locked', 'a worker restarted while locked has no key');
+  assert.equal(await outcome(inbox.listMessages(me, convo.topic)), 'locked', 'a worker restarted while locked has no key');
   await accounts.unlock(PASSWORD);
   assert.deepEqual((await inbox.listMessages(me, convo.topic)).map((m) => m.content).sort(), [MARKER, `re: ${MARKER}`].sort());
 });
@@ -118,7 +110,7 @@ test('a password change rotates the data key; an interrupted re-seal resumes at 
   // The browser closes, the next start is locked; the new password unlocks and the re-seal resumes.
   restartWorker();
   resumeResealing();
-  assert.equal(await reasonOf(accounts.unlock(PASSWORD)), 'wrong-password', 'the old password opens nothing');
+  assert.equal(await outcome(accounts.unlock(PASSWORD)), 'wrong-password', 'the old password opens nothing');
   await accounts.unlock('the new password');
   await reseal(me);
   byKey = await rowsByKey(me);

@@ -5,6 +5,7 @@ import { after, before } from 'node:test';
 import { startNode, type XmtpNode } from '../../server/node.ts';
 import { IDBFactory } from 'fake-indexeddb';
 import { db, resetDbHandle } from '../../background/db.ts';
+import { reasonOf } from '../../src/rpc.ts';
 import { bytesToHex } from '../../src/xmtp/crypto/bytes.ts';
 import { forgetCachedSettings, updateSettings } from '../../background/settings.ts';
 import { setPlatform, type Platform } from '../../background/platform.ts';
@@ -103,3 +104,12 @@ export async function everything(): Promise<string> {
   return JSON.stringify(out, (_, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? bytesToHex(v) : v)).toLowerCase();
 }
 
+/** How a promise ends: 'ok', or its error's data.reason (else the error itself, as text). */
+export async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return reasonOf(e) ?? String(e);
+  }
+}
