@@ -1,12 +1,13 @@
 // Throwaway nats-server (Debian package `nats-server`) on a free loopback port, for tests and
 // benchmarks of the NATS fan-out. Default settings (max_payload 1 MB), as a stock server has.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locate } from '../../scripts/programs.mjs';
 import { freePort } from '../support/postgres.ts';
+import { ownProcess } from '../support/owned-process.ts';
 
 export async function startNats(): Promise<{ url: string; stop(): Promise<void> }> {
   const bin = locate('nats');
@@ -17,8 +18,7 @@ export async function startNats(): Promise<{ url: string; stop(): Promise<void> 
   const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
-  const kill = () => proc.kill('SIGKILL');
-  process.once('exit', kill);
+  const stop = ownProcess(proc, dir);
   const deadline = Date.now() + 10_000;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
@@ -34,12 +34,6 @@ export async function startNats(): Promise<{ url: string; stop(): Promise<void> 
   }
   return {
     url: `nats://127.0.0.1:${port}`,
-    async stop() {
-      process.removeListener('exit', kill);
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }

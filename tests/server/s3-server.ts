@@ -3,9 +3,10 @@
 // free loopback port, with one bucket. Its fixed credentials are S3RVER / S3RVER.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ownProcess } from '../support/owned-process.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -21,8 +22,7 @@ export async function startS3(bucket = 'blobs'): Promise<S3Server> {
   const dir = mkdtempSync(join(tmpdir(), 'xmtp-s3-'));
   const bin = join(require.resolve('s3rver/package.json'), '../bin/s3rver.js');
   const proc = spawn(process.execPath, [bin, '-d', dir, '-a', '127.0.0.1', '-p', '0', '--silent', '--configure-bucket', bucket], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const kill = () => proc.kill('SIGKILL');
-  process.once('exit', kill);
+  const stop = ownProcess(proc, dir);
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
@@ -43,12 +43,6 @@ export async function startS3(bucket = 'blobs'): Promise<S3Server> {
     bucket,
     accessKey: 'S3RVER',
     secretKey: 'S3RVER',
-    async stop() {
-      process.removeListener('exit', kill);
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
