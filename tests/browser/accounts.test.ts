@@ -1,7 +1,8 @@
 // Several accounts in the built extension against a real node, each talking to a user of the official
 // SDK: each account sees only its own inbox, the header switches in one click, the badge counts every
 // account, sites' grants follow the account (accountsChanged), and removing an account leaves no record
-// of it anywhere the extension stores data. The main flow also runs in Firefox ESR.
+// of it anywhere the extension stores data. A created wallet's recovery phrase, shown in the popup,
+// restores it in a fresh profile. The main flow also runs in Firefox ESR.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -12,6 +13,8 @@ import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { call, clickClosing, dappHtml, events, nextPrompt, noPrompt, start, until } from './support/dapp.ts';
 import { createSdkClient } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
+import { validateMnemonic } from '@scure/bip39';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
 
 const key = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
 const PASSWORD = 'correct horse battery';
@@ -139,6 +142,51 @@ describe('Chromium', () => {
     assert.ok(!(await storedMessages(probe)).some((m) => m.content === 'hello Work, from bob'), 'no record holds its messages, nor its keys');
     assert.ok(after.includes(s.a.slice(2).toLowerCase()), 'the other account stays');
     assert.equal(await badgeText(probe), '', 'the badge no longer counts the removed account');
+  });
+
+  test("backup: a created wallet's phrase, shown after the password, restores the same identity and its conversations in a fresh profile; a wrong phrase gets a clear error", async () => {
+    const { address: created } = await rpc<{ address: string }>(probe, 'account.create', { label: 'Saved' });
+    const carol = await createSdkClient(privateKeySigner(key(0xc9)), node.url);
+    await (await carol.conversations.newConversation(created)).send('hello Saved, from carol');
+
+    const backup = await ext.openPopup(`popup.html#/backup/${created}`);
+    await backup.getByRole('heading', { name: 'Back up Saved' }).waitFor();
+    await backup.getByLabel('Password').fill(PASSWORD);
+    await backup.getByRole('button', { name: 'Show recovery phrase' }).click();
+    const list = backup.getByRole('list', { name: 'Recovery phrase words, in order' });
+    await list.waitFor({ timeout: 30_000 }); // the password is checked with the slow KDF first
+    const words = await list.getByRole('listitem').allTextContents();
+    await backup.close();
+    assert.equal(words.length, 12);
+    const phrase = words.join(' ');
+    // The mistake people make: two words swapped (the first swap that breaks the checksum).
+    const swapped = [...Array(11).keys()]
+      .map((i) => [...words.slice(0, i), words[i + 1]!, words[i]!, ...words.slice(i + 2)].join(' '))
+      .find((p) => !validateMnemonic(p, wordlist))!;
+
+    const fresh = await launchChromium();
+    try {
+      await rpc(await fresh.openPopup('prompt.html'), 'settings.update', { nodeUrl: node.url });
+      const popup = await fresh.openPopup();
+      await popup.getByRole('button', { name: 'Import a wallet' }).click();
+      const field = popup.getByLabel('Recovery phrase', { exact: true });
+      await field.fill(swapped);
+      await popup.getByRole('alert').filter({ hasText: 'the checksum does not match' }).waitFor();
+      await field.fill(phrase);
+      await popup.getByText(/already has an XMTP identity — it will be restored/).waitFor({ timeout: 30_000 });
+      await popup.getByLabel('Password', { exact: true }).fill('another password');
+      await popup.getByLabel('Confirm password').fill('another password');
+      await popup.getByRole('button', { name: 'Import', exact: true }).click();
+      await popup.getByRole('tab', { name: /Requests/ }).click({ timeout: 60_000 });
+      const status = await rpc<{ address: string }>(popup, 'app.status');
+      assert.equal(status.address, created, 'the same identity');
+      const row = popup.getByRole('list', { name: /conversations$/ }).locator(`[title="${carol.address}"]`);
+      await row.waitFor({ timeout: 30_000 });
+      await row.click();
+      await popup.getByText('hello Saved, from carol').waitFor({ timeout: 30_000 });
+    } finally {
+      await fresh.close();
+    }
   });
 });
 
