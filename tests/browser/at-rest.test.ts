@@ -2,7 +2,7 @@
 // of the official SDK, the popup shows it (and a notification announces it), the extension is locked
 // and the browser closed; then every file of the profile — IndexedDB's LevelDB tables and logs, the
 // extension's storage, caches, session files — is read, and the marker's bytes (UTF-8, UTF-16LE,
-// UTF-16BE) appear in none of them.
+// UTF-16BE), whole or as the lower-case words the search index keeps, appear in none of them.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { fireTickAlarm, rpc, storedMessages, waitFor } from './support/extension
 import { testNode } from './support/test-node.ts';
 import { createSdkClient } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
+import { words } from '../../background/search-index.ts';
 
 const node = testNode('at-rest-e2e-');
 const key = (n: number) => '0x' + n.toString(16).padStart(2, '0').repeat(32);
@@ -62,6 +63,10 @@ test('after a locked browser closes, no file of its profile holds the marker tex
   const needles = [Buffer.from(MARKER, 'utf8'), utf16(MARKER, false), utf16(MARKER, true)];
   // a shorter piece too: a record may be split, but not this finely
   needles.push(Buffer.from('quokka teaspoon', 'utf8'), utf16('quokka teaspoon', false));
+  // and the search index's form of its words: lower-case tokens, each on its own
+  const tokens = ['zephyr', 'quokka', 'teaspoon'];
+  assert.deepEqual(words(MARKER).filter((w) => tokens.includes(w)), tokens, 'these are words the index keeps');
+  for (const t of tokens) needles.push(Buffer.from(t, 'utf8'), utf16(t, false), utf16(t, true));
   const control = [Buffer.from(CONTROL, 'utf8'), utf16(CONTROL, false)];
   let scanned = 0;
   let bytes = 0;
