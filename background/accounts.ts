@@ -35,6 +35,8 @@ import { deleteSettings, getSettings, writeSettings } from './settings.ts';
 import { updateBadge } from './notify.ts';
 import { unreadConversations, writesDone } from './inbox-store.ts';
 import { statusOf } from '../src/cache/status.ts';
+import { nodesFor } from './nodes.ts';
+import { connection } from './connection.ts';
 import { anonymousApi, dropClient, getSession, lockedError, onboardingError } from './xmtp-session.ts';
 
 const statusListeners: ((s: AppStatus) => void)[] = [];
@@ -46,7 +48,7 @@ export function onStatus(fn: (s: AppStatus) => void): void {
 export async function status(): Promise<AppStatus> {
   const [current, accounts, unlocked, settings] = await Promise.all([currentAccount(), listAccounts(), getSession().current(), getSettings()]);
   const unread = new Map(await Promise.all(accounts.map(async (a) => [a.address, unlocked ? await unreadConversations(a.address) : 0] as const)));
-  return statusOf({ accounts, current, unlocked: !!unlocked, nodeUrl: settings.nodeUrl, unread });
+  return statusOf({ accounts, current, unlocked: !!unlocked, nodeUrl: connection().node?.url ?? settings.nodeUrls[0]!, unread });
 }
 
 /** Tells every listener (ports, provider, badge) the new status. */
@@ -143,10 +145,11 @@ function onboard(w: OnboardWallet, opts: NewAccountOptions): Promise<{ address: 
     if (await getAccount(address)) throw new RpcError(ErrorCode.invalidParams, `${address} is already in XMTP Inbox`, { reason: 'account-exists' });
     const { vaultKey, created } = await vaultFor(opts.password);
     const restored = await hasNetworkIdentity(address);
-    const settings = await getSettings(); // the current account's: a new account starts on the same node
+    const settings = await getSettings(); // the current account's: a new account starts on the same nodes
     let client: Client;
     try {
-      client = await Client.create(w.signer, { apiUrl: settings.nodeUrl, storage: new MemoryStorage() });
+      const nodes = nodesFor(settings.nodeUrls);
+      client = await Client.create(w.signer, { transport: nodes, subscribeTransport: nodes, storage: new MemoryStorage() });
     } catch (e) {
       if (e instanceof RpcError) throw e;
       throw new RpcError(ErrorCode.internal, `Could not set up XMTP for ${address}: ${e instanceof Error ? e.message : String(e)}`, { reason: 'onboarding-failed' });

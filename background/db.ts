@@ -135,6 +135,20 @@ const UPGRADES: Upgrade[] = [
     await tx.objectStore('cursors').clear();
     await tx.objectStore('terms').clear();
   },
+  // v7: an ordered list of nodes instead of one node URL, in the extension's settings and each account's
+  async (_db, tx) => {
+    const meta = tx.objectStore('meta');
+    let cursor = await meta.openCursor();
+    while (cursor) {
+      const key = String(cursor.key);
+      const v = cursor.value as { nodeUrl?: unknown; nodeUrls?: unknown } | undefined;
+      if ((key === 'settings' || key.startsWith('settings:')) && v && typeof v.nodeUrl === 'string') {
+        const { nodeUrl, ...rest } = v;
+        await cursor.update({ ...rest, nodeUrls: [nodeUrl] });
+      }
+      cursor = await cursor.continue();
+    }
+  },
 ];
 if (UPGRADES.length !== DB_VERSION) throw new Error(`background/db.ts has ${UPGRADES.length} upgrades; src/cache/schema.ts says version ${DB_VERSION}`);
 export { DB_VERSION };
@@ -162,7 +176,7 @@ export function resetDbHandle(): void {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  nodeUrl: 'http://localhost:5555',
+  nodeUrls: ['http://localhost:5555'],
   lockAfterMinutes: 15,
   notifications: true,
   notificationPreview: 'text',

@@ -8,6 +8,7 @@ import { dropClient } from './xmtp-session.ts';
 import { names } from './names/index.ts';
 import { currentAccount } from './account-store.ts';
 import { connection } from './connection.ts';
+import { showCurrentNodes } from './nodes.ts';
 import { getDraft, setDraft } from './drafts.ts';
 import * as store from './inbox-store.ts';
 import { pageWalletSigner } from './provider/page-wallet.ts';
@@ -38,8 +39,9 @@ export const appHandlers: AppHandlers = {
   'settings.update': async (patch) => {
     const before = await getSettings();
     const after = await updateSettings(patch);
-    if (after.nodeUrl !== before.nodeUrl) {
-      dropClient(await currentAccount()); // the next request builds a client for the new node
+    if (after.nodeUrls.join('\n') !== before.nodeUrls.join('\n')) {
+      dropClient(await currentAccount()); // the next request builds a client for the new node list
+      showCurrentNodes(after.nodeUrls);
       inbox.live.restart();
       inbox.outbox.kick();
     }

@@ -12,6 +12,7 @@ import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
 import { parseNotificationId, updateBadge } from './notify.ts';
 import { getSettings } from './settings.ts';
+import { showCurrentNodes } from './nodes.ts';
 import { ensureFastCrypto, getSession, runningClient, unlockedAccounts } from './xmtp-session.ts';
 import { currentAccount } from './account-store.ts';
 import { getSignatureVerifier } from '../src/xmtp/crypto/verifier.ts';
@@ -80,7 +81,11 @@ wireBroadcasts();
 // Unlocking or switching accounts moves the live stream, the outbox and a catch-up to the current
 // account; a rename or a backup changes none of that.
 let streamingFor: string | undefined;
+// The popup shows the node in use of the current account's list (the extension's before onboarding).
+const showNodes = () => void getSettings().then((s) => showCurrentNodes(s.nodeUrls), () => {});
+showNodes();
 accounts.onStatus((status) => {
+  showNodes();
   const now = status.state === 'unlocked' ? status.address : undefined;
   holdLive(now !== undefined);
   if (now !== streamingFor) {
@@ -150,7 +155,7 @@ Object.defineProperty(globalThis, 'xmtpInboxDiagnostics', {
     liveTransport: async () => {
       const a = await runningClient();
       if (!a || !inbox.live.active) return 'none';
-      return a.subscriptions.usingWebSocket ? 'websocket' : 'http';
+      return a.nodes.currentNode.subscribe.usingWebSocket ? 'websocket' : 'http';
     },
   }),
 });

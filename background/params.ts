@@ -1,7 +1,7 @@
 // Runtime validation of every catalogue request's params (src/messages.ts), applied by the router
 // before any handler runs.
 import type { Method, Params, WalletSecret } from '../src/messages.ts';
-import { address, arrayOf, bool, contentType, int, isPlainObject, json, none, nodeUrl, obj, oneOf, optional, recordOf, str, topic, type Check } from '../src/validate.ts';
+import { address, arrayOf, bool, contentType, int, isPlainObject, json, MAX_NODES, none, nodeUrl, obj, oneOf, optional, recordOf, str, topic, type Check } from '../src/validate.ts';
 import { PROVIDER_LIMITS } from '../src/provider-api.ts';
 import { MAX_DRAFT_CHARS } from './drafts.ts';
 import { MAX_CONTENT_JSON_BYTES } from '../src/xmtp/limits.ts';
@@ -44,6 +44,7 @@ export const PARAMS: { [M in Method]: Check<Params<M>> } = {
   'settings.get': none,
   'settings.update': obj({
     nodeUrl: optional(nodeUrl),
+    nodeUrls: optional(arrayOf(nodeUrl, { min: 1, max: MAX_NODES })),
     lockAfterMinutes: optional(int({ min: 0, max: 24 * 60 })),
     notifications: optional(bool),
     notificationPreview: optional(oneOf(['text', 'sender'] as const)),

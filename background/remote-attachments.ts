@@ -1,4 +1,4 @@
-// Remote attachments and the configured node's blob store. The popup encrypts a large file and
+// Remote attachments and the blob store of the node in use. The popup encrypts a large file and
 // uploads it itself (popup/lib/upload.ts): its bytes never cross the port as JSON. What it needs from
 // here is where to upload and a token to do it with; the key it encrypts with is a fresh random secret
 // per file, never an identity key, so nothing secret of the account leaves the background except that
@@ -8,14 +8,13 @@ import type { AttachmentContent, LoadedAttachment, UploadTarget } from '../src/v
 import { createAuthToken } from '../src/xmtp/auth/token.ts';
 import { remoteUrlAllowed } from '../src/xmtp/content/remote-attachment.ts';
 import { MAX_REMOTE_ATTACHMENT_BYTES } from '../src/xmtp/limits.ts';
-import { getSettings } from './settings.ts';
 import { getClient } from './xmtp-session.ts';
 import { loadRemoteAttachment } from './inbox.ts';
 
 /** Where the popup uploads an encrypted file: the node's blob store, if it has one. */
 export async function uploadTarget(account: string): Promise<UploadTarget> {
   const a = await getClient(account);
-  const base = (await getSettings()).nodeUrl.replace(/\/+$/, '');
+  const base = a.nodes.current.replace(/\/+$/, ''); // the node in use of the account's list
   let info: { blobs?: { path?: unknown; maxBytes?: unknown } };
   try {
     const res = await fetch(base + '/', { credentials: 'omit', signal: AbortSignal.timeout(15_000) });

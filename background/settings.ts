@@ -1,9 +1,12 @@
 // User settings, stored in IndexedDB (`meta` store). Each account has its own (`settings:<address>`);
 // what belongs to the one password or to the chain rather than to an identity (the lock timeout, name
 // lookups) is the extension's (`settings`, which also holds what onboarding chose before there was an
-// account). A new node URL is accepted only if an XMTP node answers there, and a new Ethereum RPC URL
-// only if an Ethereum JSON-RPC endpoint does, so a typo cannot silently cut the inbox (or its names) off.
+// account). A node URL joins an account's node list only if an XMTP node answers there, and a new
+// Ethereum RPC URL only if an Ethereum JSON-RPC endpoint does, so a typo cannot silently cut the inbox
+// (or its names) off.
 import type { Settings } from '../src/views.ts';
+import type { SettingsPatch } from '../src/messages.ts';
+import { MAX_NODES } from '../src/validate.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { db, DEFAULT_SETTINGS } from './db.ts';
 import { currentAccount } from './account-store.ts';
@@ -39,17 +42,20 @@ export async function getSettings(account?: string): Promise<Settings> {
 }
 
 export async function updateSettings(
-  patch: Partial<Settings>,
+  patch: SettingsPatch,
   probe: (url: string) => Promise<void> = probeNode,
   probeRpc: (url: string) => Promise<void> = probeEthRpc,
   account?: string,
 ): Promise<Settings> {
   const who = account ?? (await currentAccount()) ?? '';
   const current = await getSettings(who);
-  const next: Settings = { ...current, ...patch };
-  if (patch.nodeUrl !== undefined) {
-    next.nodeUrl = normaliseNodeUrl(patch.nodeUrl);
-    if (next.nodeUrl !== current.nodeUrl) await probe(next.nodeUrl);
+  const { nodeUrl, ...rest } = patch;
+  const next: Settings = { ...current, ...rest };
+  const urls = nodeUrl !== undefined ? [nodeUrl] : patch.nodeUrls;
+  if (urls !== undefined) {
+    next.nodeUrls = nodeList(urls);
+    // Only a node new to the list is checked (the others answered when they were added).
+    for (const url of next.nodeUrls) if (!current.nodeUrls.includes(url)) await probe(url);
   }
   if (patch.ethRpcUrl !== undefined) {
     next.ethRpcUrl = serviceUrl(patch.ethRpcUrl, 'the Ethereum RPC URL', { keepQuery: true });
@@ -59,6 +65,16 @@ export async function updateSettings(
   if (patch.lensApiUrl !== undefined) next.lensApiUrl = serviceUrl(patch.lensApiUrl, 'the Lens API URL');
   await writeSettings(who, next);
   return next;
+}
+
+/** A node list as stored: normalised URLs, each once, between one and MAX_NODES of them. */
+function nodeList(urls: readonly string[]): string[] {
+  const list = urls.map(normaliseNodeUrl);
+  if (!list.length) throw new RpcError(ErrorCode.invalidParams, 'Keep at least one node');
+  if (list.length > MAX_NODES) throw new RpcError(ErrorCode.invalidParams, `At most ${MAX_NODES} nodes`);
+  const twice = list.find((u, i) => list.indexOf(u) !== i);
+  if (twice) throw new RpcError(ErrorCode.invalidParams, `${twice} is in the list already`);
+  return list;
 }
 
 /** Stores settings as they are (no checks): an account's own part, and the extension's. */
@@ -85,13 +101,13 @@ export function forgetCachedSettings(): void {
 }
 
 /**
- * The configured node's origin is allowed as a remote attachment's address even where other URLs
- * are not (http, a loopback or private address): the person chose that node, and it is where our
- * own uploads go.
+ * The configured nodes' origins are allowed as a remote attachment's address even where other URLs
+ * are not (http, a loopback or private address): the person chose those nodes, and uploads go to the one in use.
  */
 export async function isConfiguredNodeUrl(url: string): Promise<boolean> {
   try {
-    return new URL(url).origin === new URL((await getSettings()).nodeUrl).origin;
+    const origin = new URL(url).origin;
+    return (await getSettings()).nodeUrls.some((n) => new URL(n).origin === origin);
   } catch {
     return false;
   }

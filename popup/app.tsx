@@ -158,6 +158,7 @@ export function App({ bg, inbox, session, names, connection }: AppProps) {
           bg={bg}
           names={names}
           status={status}
+          connection={connection}
           onBack={toInbox}
           onLock={lock}
           onStatus={setStatus}

@@ -45,18 +45,18 @@ export class LocalCache {
     const meta = Promise.all([
       d.getAll('accounts') as Promise<AccountRecord[]>,
       d.get('meta', 'currentAccount') as Promise<string | undefined>,
-      d.get('meta', 'settings') as Promise<{ nodeUrl?: string } | undefined>,
+      d.get('meta', 'settings') as Promise<{ nodeUrls?: string[] } | undefined>,
     ]);
     const [session, [accounts, current, global]] = await Promise.all([this.stored, meta]);
     const address = accounts.some((a) => a.address === current) ? current : [...accounts].sort(oldestFirst)[0]?.address;
     const page = session && address ? this.keys(address, session).then((keys) => keys && readConversationPage(d, keys, { limit })) : undefined;
     const [own, counts, conversations] = await Promise.all([
-      current ? (d.get('meta', `settings:${current}`) as Promise<{ nodeUrl?: string } | undefined>) : undefined,
+      current ? (d.get('meta', `settings:${current}`) as Promise<{ nodeUrls?: string[] } | undefined>) : undefined,
       session ? Promise.all(accounts.map((a) => d.countFromIndex('conversations', 'byUnread', IDBKeyRange.only([a.address, 1])))) : [],
       page?.catch(() => undefined),
     ]);
     const unread = new Map(accounts.map((a, i) => [a.address, counts[i] ?? 0]));
-    const status = statusOf({ accounts, current, unlocked: !!session, nodeUrl: own?.nodeUrl ?? global?.nodeUrl ?? '', unread });
+    const status = statusOf({ accounts, current, unlocked: !!session, nodeUrl: own?.nodeUrls?.[0] ?? global?.nodeUrls?.[0] ?? '', unread });
     return conversations ? { status, conversations } : { status };
   }
 

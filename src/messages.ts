@@ -50,6 +50,9 @@ export interface ImportCheck {
   hasIdentity: boolean;
 }
 
+/** A change of settings. `nodeUrl` is short for a list of that one node (`nodeUrls: [nodeUrl]`). */
+export type SettingsPatch = Partial<Settings> & { nodeUrl?: string };
+
 export interface SyncStats {
   conversations: number;
   newMessages: number;
@@ -90,8 +93,8 @@ export interface Catalogue {
 
   // --- settings ---
   'settings.get': { params: undefined; result: Settings };
-  /** Partial update; a new node URL is checked for reachability first. */
-  'settings.update': { params: Partial<Settings>; result: Settings };
+  /** Partial update; a node URL new to the list is checked to answer as an XMTP node first. */
+  'settings.update': { params: SettingsPatch; result: Settings };
 
   // --- inbox (all answered from the local cache; the background syncs in the background) ---
   /** Newest first; `limit` returns only the first page (a screenful paints fastest). */
@@ -206,7 +209,7 @@ export interface Events {
   messages: { topic: string; messages: MessageView[] };
   /** names looked up since a `names.lookup` (lower-case address → name, or null for none) (popup, prompt) */
   names: { names: Record<string, NameView | null> };
-  /** the node stopped or started answering (popup) */
+  /** the node stopped or started answering, or another node of the list came into use (popup) */
   connection: ConnectionView;
   /** the background asks the page's wallet (window.ethereum) to do something (content) */
   'wallet.request': { requestId: string; method: 'eth_requestAccounts' | 'personal_sign'; params?: unknown[] };

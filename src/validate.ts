@@ -110,6 +110,8 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** An http(s) URL with a host: what a node URL may look like (the background normalises it). */
+/** Most nodes an account's list (Settings › Nodes) holds: each is tried in turn when the ones before it do not answer. */
+export const MAX_NODES = 8;
 export const NODE_URL_PATTERN = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 export const nodeUrl: Check<string> = str({ min: 1, max: 2048, pattern: NODE_URL_PATTERN, what: 'an http:// or https:// URL' });
 export const contentType: Check<string> = str({ min: 3, max: 200, pattern: CONTENT_TYPE_PATTERN, what: 'authority/type:major.minor' });

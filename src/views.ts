@@ -108,8 +108,12 @@ export interface OutgoingContent {
 }
 
 export interface Settings {
-  /** XMTP node, default http://localhost:5555 */
-  nodeUrl: string;
+  /**
+   * The XMTP nodes of one network this account uses, in order of preference (at least one, at most
+   * MAX_NODES): the first one that answers is used, the next ones when it does not. Default
+   * [http://localhost:5555].
+   */
+  nodeUrls: string[];
   /** auto-lock after this many idle minutes; 0 = never */
   lockAfterMinutes: number;
   notifications: boolean;
@@ -158,13 +162,31 @@ export interface SiteGrantView {
   grantedAt: number;
 }
 
-/** Whether the node answers (popup's offline banner). */
+/** Whether the node answers (popup's offline banner), and which node of the list is in use. */
 export interface ConnectionView {
   online: boolean;
   /** ms: when this state began */
   since: number;
   /** while offline: the last technical reason (shown on request) */
   detail?: string;
+  /** the current account's node in use; absent until its node list is known */
+  node?: NodeInUseView;
+}
+
+/** The node of the current account's list (Settings › Nodes) that requests and the live stream go to. */
+export interface NodeInUseView {
+  url: string;
+  /** its place in the list: 0 is the first (preferred) node */
+  index: number;
+  /** set while a later node is in use because an earlier one did not answer */
+  failover?: {
+    /** the node that did not answer */
+    from: string;
+    /** ms: when this node came into use */
+    at: number;
+    /** what failed there, for the "details" a person can open */
+    reason: string;
+  };
 }
 
 export type LockState = 'onboarding' | 'locked' | 'unlocked';
@@ -174,6 +196,7 @@ export interface AppStatus {
   state: LockState;
   /** the current account's wallet address, also while locked */
   address?: string;
+  /** the node in use (the first of Settings › Nodes unless it did not answer) */
   nodeUrl: string;
   /** every account in this browser, oldest first */
   accounts: AccountView[];

@@ -1,5 +1,7 @@
 // Says plainly that the node cannot be reached and what that means: the cached messages stay readable
-// and sends wait in the outbox until it is back; the technical reason is one click away.
+// and sends wait in the outbox until it is back; the technical reason is one click away. While the
+// inbox works through a later node of Settings › Nodes because the earlier ones do not answer, it says
+// which node is in use instead (a status, not an alert: nothing is wrong for the user).
 import { useStore } from '../state.ts';
 import type { NodeConnection } from '../connection.ts';
 import { formatClock } from '../lib/format.ts';
@@ -7,6 +9,19 @@ import { Details } from './ui.tsx';
 
 export function OfflineBanner({ connection, syncProblem, onRetry }: { connection: NodeConnection; syncProblem?: string | null; onRetry?: () => void }) {
   const c = useStore(connection.store);
+  const failover = c.node?.failover;
+  if (c.online && !syncProblem && c.node && failover) {
+    return (
+      <div class="banner warn node-notice" role="status">
+        <div class="banner-text">
+          <span>
+            Using node {c.node.url}: {failover.from} does not answer.
+          </span>
+          <Details text={[`since ${formatClock(failover.at)}`, failover.reason].filter(Boolean).join(' · ')} />
+        </div>
+      </div>
+    );
+  }
   if (c.online && !syncProblem) return null;
   return (
     <div class="banner warn" role="alert">

@@ -98,23 +98,26 @@ function Choose(props: OnboardingProps & { onPick: (s: Step) => void }) {
   );
 }
 
-/** The XMTP node the identity will live on, changeable before onboarding (self-hosted or local nodes). */
+/**
+ * The XMTP node the identity will live on (the first of the node list; Settings › Nodes adds more),
+ * changeable before onboarding (self-hosted or local nodes).
+ */
 function NodeChoice({ bg }: { bg: Bg }) {
   const [url, setUrl] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState('');
   useEffect(() => {
     bg.call('settings.get').then(
       (s) => {
-        setUrl(s.nodeUrl);
-        setSaved(s.nodeUrl);
+        setUrl(s.nodeUrls[0]!);
+        setSaved(s.nodeUrls);
       },
       () => {},
     );
   }, []);
-  if (url === null) return null;
+  if (url === null || saved === null) return null;
   const save = async (e: Event) => {
     e.preventDefault();
     if (busy) return;
@@ -127,9 +130,9 @@ function NodeChoice({ bg }: { bg: Bg }) {
     setError(null);
     setNote('Checking the node…');
     try {
-      const s = await bg.call('settings.update', { nodeUrl: next });
-      setSaved(s.nodeUrl);
-      setUrl(s.nodeUrl);
+      const s = await bg.call('settings.update', { nodeUrls: [next, ...saved.slice(1).filter((u) => u !== next.replace(/\/+$/, ''))] });
+      setSaved(s.nodeUrls);
+      setUrl(s.nodeUrls[0]!);
       setNote('Saved.');
     } catch (err) {
       setNote('');
@@ -141,7 +144,7 @@ function NodeChoice({ bg }: { bg: Bg }) {
   return (
     <details class="node-choice">
       <summary>
-        XMTP node: <span class="mono">{saved}</span>
+        XMTP node: <span class="mono">{saved[0]}</span>
       </summary>
       <form class="stack" onSubmit={save} noValidate aria-busy={busy}>
         <Field label="Node URL" type="url" value={url} onValue={setUrl} error={error} spellcheck={false} autocomplete="off" disabled={busy} />

@@ -1,12 +1,14 @@
-// Settings: this account (back up, sign out, all accounts); node URL, lock timeout, notifications, read
-// receipts; names (NameSettings.tsx); connected sites with Revoke; password change; about (version,
-// address); Lock.
-import { NODE_URL_PATTERN } from '../../src/validate.ts';
+// Settings: this account (back up, sign out, all accounts); lock timeout, notifications, read receipts;
+// nodes (NodeSettings.tsx); names (NameSettings.tsx); connected sites with Revoke; password change;
+// about (version, address, node in use); Lock.
 import { useEffect, useId, useState } from 'preact/hooks';
 import type { AppStatus, Settings as SettingsView, SiteGrantView } from '../../src/views.ts';
 import type { Bg } from '../state.ts';
 import { useName, type NameBook } from '../names.ts';
 import { NameSettings } from './NameSettings.tsx';
+import { NodeSettings } from './NodeSettings.tsx';
+import { useStore } from '../state.ts';
+import type { NodeConnection } from '../connection.ts';
 import { useSettingsForm } from './settings-form.ts';
 import { errorText, formatFull, peerLabel, shortAddress } from '../lib/format.ts';
 import { Avatar, CopyButton, ErrorNote, Field, IconButton, SaveRow, useFocusOnMount } from '../components/ui.tsx';
@@ -28,6 +30,7 @@ export interface SettingsProps {
   bg: Bg;
   names: NameBook;
   status: AppStatus;
+  connection: NodeConnection;
   onBack: () => void;
   onLock: () => void;
   onStatus: (s: AppStatus) => void;
@@ -35,7 +38,7 @@ export interface SettingsProps {
   onAccounts: () => void;
 }
 
-export function Settings({ bg, names, status, onBack, onLock, onStatus, onBackup, onAccounts }: SettingsProps) {
+export function Settings({ bg, names, status, connection, onBack, onLock, onStatus, onBackup, onAccounts }: SettingsProps) {
   const heading = useFocusOnMount<HTMLHeadingElement>();
   return (
     <section class="screen settings" aria-labelledby="settings-title">
@@ -47,11 +50,12 @@ export function Settings({ bg, names, status, onBack, onLock, onStatus, onBackup
       </header>
       <div class="scroll">
         <AccountSection bg={bg} status={status} onStatus={onStatus} onBackup={onBackup} onAccounts={onAccounts} />
-        <Preferences bg={bg} status={status} onStatus={onStatus} />
+        <Preferences bg={bg} />
+        <NodeSettings bg={bg} connection={connection} />
         <NameSettings bg={bg} />
         <ConnectedSites bg={bg} names={names} />
         <ChangePassword bg={bg} />
-        <About status={status} />
+        <About status={status} connection={connection} />
         <div class="pad">
           <button type="button" class="btn block" onClick={onLock}>
             Lock
@@ -62,9 +66,8 @@ export function Settings({ bg, names, status, onBack, onLock, onStatus, onBackup
   );
 }
 
-function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onStatus: (s: AppStatus) => void }) {
+function Preferences({ bg }: { bg: Bg }) {
   const { saved, form, setForm, stored, busy, setBusy, error, setError, note, setNote } = useSettingsForm(bg);
-  const [urlError, setUrlError] = useState<string | null>(null);
   const lockId = useId();
 
   const set = (p: Partial<SettingsView>) => {
@@ -76,14 +79,7 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
     e.preventDefault();
     if (!form || !saved || busy) return;
     setError(null);
-    setUrlError(null);
-    const url = form.nodeUrl.trim();
-    if (!NODE_URL_PATTERN.test(url)) {
-      setUrlError('Enter an http:// or https:// URL, for example http://localhost:5555.');
-      return;
-    }
     const changes: Partial<SettingsView> = {};
-    if (url !== saved.nodeUrl) changes.nodeUrl = url;
     if (form.lockAfterMinutes !== saved.lockAfterMinutes) changes.lockAfterMinutes = form.lockAfterMinutes;
     if (form.notifications !== saved.notifications) changes.notifications = form.notifications;
     if (form.notificationPreview !== saved.notificationPreview) changes.notificationPreview = form.notificationPreview;
@@ -93,16 +89,13 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
       return;
     }
     setBusy(true);
-    setNote(changes.nodeUrl ? 'Checking the node…' : '');
+    setNote('');
     try {
-      const s = await bg.call('settings.update', changes);
-      stored(s);
+      stored(await bg.call('settings.update', changes));
       setNote('Saved.');
-      if (changes.nodeUrl) onStatus({ ...status, nodeUrl: s.nodeUrl });
     } catch (err) {
       setNote('');
-      if (changes.nodeUrl) setUrlError(errorText(err));
-      else setError(errorText(err));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -116,20 +109,6 @@ function Preferences({ bg, status, onStatus }: { bg: Bg; status: AppStatus; onSt
         error ? <ErrorNote>{error}</ErrorNote> : <div class="settings-skeleton" aria-hidden="true" />
       ) : (
         <>
-          <Field
-            label="Node URL"
-            type="url"
-            value={form.nodeUrl}
-            onValue={(nodeUrl) => {
-              set({ nodeUrl });
-              setUrlError(null);
-            }}
-            error={urlError}
-            hint="The XMTP node this inbox talks to."
-            spellcheck={false}
-            autocomplete="off"
-            disabled={busy}
-          />
           <div class="field">
             <label for={lockId}>Lock after</label>
             <select
@@ -299,7 +278,8 @@ function ChangePassword({ bg }: { bg: Bg }) {
   );
 }
 
-function About({ status }: { status: AppStatus }) {
+function About({ status, connection }: { status: AppStatus; connection: NodeConnection }) {
+  const node = useStore(connection.store).node?.url ?? status.nodeUrl;
   return (
     <section class="section" aria-labelledby="about-title">
       <h2 id="about-title">About</h2>
@@ -317,8 +297,8 @@ function About({ status }: { status: AppStatus }) {
             </dd>
           </>
         )}
-        <dt>Node</dt>
-        <dd class="about-node">{status.nodeUrl}</dd>
+        <dt>Node in use</dt>
+        <dd class="about-node">{node}</dd>
       </dl>
     </section>
   );

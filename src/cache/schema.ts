@@ -12,7 +12,7 @@ import type { SyncPosition } from '../xmtp/storage/types.ts';
 
 export const DB_NAME = 'xmtp-inbox';
 /** The schema version this build reads and writes; background/db.ts has exactly this many upgrades. */
-export const DB_VERSION = 6;
+export const DB_VERSION = 7;
 
 /** AES-GCM ciphertext with its 96-bit IV (src/cache/seal.ts). */
 export interface SealedBox {

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { startNode } from '../../server/node.ts';
-import { PreferWebSocket } from '../../background/xmtp-session.ts';
+import { PreferWebSocket } from '../../background/nodes.ts';
 import { ApiClient } from '../../src/xmtp/api/api-client.ts';
 import { HttpTransport } from '../../src/xmtp/api/http-transport.ts';
 import type { WebSocketConstructor } from '../../src/xmtp/api/ws-transport.ts';

@@ -4,7 +4,8 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resetDbHandle, DEFAULT_SETTINGS } from '../../background/db.ts';
+import { openDB } from 'idb';
+import { db, DB_NAME, resetDbHandle, DEFAULT_SETTINGS } from '../../background/db.ts';
 import { getSettings, updateSettings, forgetCachedSettings, normaliseNodeUrl, probeNode } from '../../background/settings.ts';
 import { startNode } from '../../server/node.ts';
 
@@ -31,7 +32,7 @@ const reason = (e: unknown) => (e as { data?: { reason?: string } }).data?.reaso
 
 test('defaults until changed; changes persist', async () => {
   assert.deepEqual(await getSettings(), DEFAULT_SETTINGS);
-  assert.equal(DEFAULT_SETTINGS.nodeUrl, 'http://localhost:5555');
+  assert.deepEqual(DEFAULT_SETTINGS.nodeUrls, ['http://localhost:5555']);
   await updateSettings({ lockAfterMinutes: 5, notifications: false });
   forgetCachedSettings();
   assert.deepEqual(await getSettings(), { ...DEFAULT_SETTINGS, lockAfterMinutes: 5, notifications: false });
@@ -39,10 +40,44 @@ test('defaults until changed; changes persist', async () => {
 
 test('a node URL is accepted only where an XMTP node answers', async () => {
   const s = await updateSettings({ nodeUrl: node.url + '/' });
-  assert.equal(s.nodeUrl, node.url);
+  assert.deepEqual(s.nodeUrls, [node.url]);
   await assert.rejects(updateSettings({ nodeUrl: notANodeUrl }), (e) => reason(e) === 'not-a-node');
-  await assert.rejects(updateSettings({ nodeUrl: 'http://127.0.0.1:1' }), (e) => reason(e) === 'unreachable');
-  assert.equal((await getSettings()).nodeUrl, node.url, 'a refused URL changes nothing');
+  await assert.rejects(updateSettings({ nodeUrls: [node.url, 'http://127.0.0.1:1'] }), (e) => reason(e) === 'unreachable');
+  assert.deepEqual((await getSettings()).nodeUrls, [node.url], 'a refused URL changes nothing');
+});
+
+test('the node list: ordered, normalised, each node once, one to eight of them; only new nodes are probed', async () => {
+  const probed: string[] = [];
+  const probe = async (url: string) => void probed.push(url);
+  const a = 'http://a.test:5555';
+  const b = 'https://b.test/api';
+  assert.deepEqual((await updateSettings({ nodeUrls: [a, b + '/'] }, probe)).nodeUrls, [a, b]);
+  assert.deepEqual(probed, [a, b]);
+  // Reordering and removing probe nothing; adding probes the new one only.
+  assert.deepEqual((await updateSettings({ nodeUrls: [b, a] }, probe)).nodeUrls, [b, a]);
+  assert.deepEqual((await updateSettings({ nodeUrls: [a] }, probe)).nodeUrls, [a]);
+  assert.deepEqual((await updateSettings({ nodeUrls: [a, 'http://c.test'] }, probe)).nodeUrls, [a, 'http://c.test']);
+  assert.deepEqual(probed, [a, b, 'http://c.test']);
+  await assert.rejects(updateSettings({ nodeUrls: [a, a + '/'] }, probe), /is in the list already/);
+  await assert.rejects(updateSettings({ nodeUrls: [] }, probe), /at least one node/);
+  await assert.rejects(updateSettings({ nodeUrls: Array.from({ length: 9 }, (_, i) => `http://n${i}.test`) }, probe), /At most 8 nodes/);
+  assert.deepEqual((await getSettings()).nodeUrls, [a, 'http://c.test'], 'a refused list changes nothing');
+});
+
+test('settings stored with one node URL (database version 6) become a list of that node, the extension\'s and each account\'s', async () => {
+  const old = await openDB(DB_NAME, 6, { upgrade: (d) => void d.createObjectStore('meta') });
+  await old.put('meta', { nodeUrl: 'http://old.test:5555', lockAfterMinutes: 5 }, 'settings');
+  await old.put('meta', { nodeUrl: 'https://mine.test', readReceipts: false }, 'settings:0xA11CE');
+  await old.put('meta', { something: 'else', nodeUrl: 'not a setting' }, 'other');
+  old.close();
+  const global = await getSettings('');
+  assert.deepEqual(global.nodeUrls, ['http://old.test:5555']);
+  assert.equal(global.lockAfterMinutes, 5);
+  const mine = await getSettings('0xA11CE');
+  assert.deepEqual(mine.nodeUrls, ['https://mine.test']);
+  assert.equal(mine.readReceipts, false);
+  assert.ok(!('nodeUrl' in mine));
+  assert.deepEqual(await (await db()).get('meta', 'other'), { something: 'else', nodeUrl: 'not a setting' }, 'other records are left as they are');
 });
 
 test('node URLs are normalised and bad ones refused with a readable message', () => {

@@ -177,9 +177,11 @@ export function fakeBackground(seed: FakeSeed): void {
     },
     'settings.get': () => state.settings,
     'settings.update': (p) => {
-      if (p.nodeUrl && /unreachable|:1\//.test(p.nodeUrl)) throw err(-32603, `Cannot reach an XMTP node at ${p.nodeUrl}`, { reason: 'unreachable' });
-      state.settings = { ...state.settings, ...p };
-      if (p.nodeUrl) state.status = { ...state.status, nodeUrl: p.nodeUrl };
+      const { nodeUrl, ...rest } = p;
+      const nodeUrls = nodeUrl ? [nodeUrl] : p.nodeUrls;
+      const unreachable = nodeUrls?.find((u) => /unreachable|:1\/?$/.test(u));
+      if (unreachable) throw err(-32603, `Cannot reach an XMTP node at ${unreachable}`, { reason: 'unreachable' });
+      state.settings = { ...state.settings, ...rest, ...(nodeUrls && { nodeUrls: nodeUrls.map((u) => u.replace(/\/+$/, '')) }) };
       return state.settings;
     },
     // newest first, a page at a time with `limit` and `offset`

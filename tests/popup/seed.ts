@@ -170,7 +170,7 @@ export function sampleSeed(over: Partial<FakeSeed> = {}): FakeSeed {
       c(tx, '0xBAD0000000000000000000000000000000000bad', blocked, 'denied'),
     ],
     messages: { [ta]: alice, [tb]: bob, [tc]: carol, [td]: dave, [te]: erin, [ts]: spam, [tn]: newbie, [tx]: blocked },
-    settings: { nodeUrl: 'http://localhost:5555', lockAfterMinutes: 15, notifications: true, notificationPreview: 'text', readReceipts: true, ensNames: true, ethRpcUrl: 'https://ethereum-rpc.publicnode.com', ipfsGateway: 'https://ipfs.io', lensNames: false, lensApiUrl: 'https://api.lens.xyz/graphql' },
+    settings: { nodeUrls: ['http://localhost:5555'], lockAfterMinutes: 15, notifications: true, notificationPreview: 'text', readReceipts: true, ensNames: true, ethRpcUrl: 'https://ethereum-rpc.publicnode.com', ipfsGateway: 'https://ipfs.io', lensNames: false, lensApiUrl: 'https://api.lens.xyz/graphql' },
     sites: [
       { origin: 'https://app.uniswap.org', scope: 'app', account: ME, grantedAt: NOW - 10 * 24 * 60 * MIN },
       { origin: 'https://converse.xyz', scope: 'inbox', account: ME, grantedAt: NOW - 2 * 24 * 60 * MIN },

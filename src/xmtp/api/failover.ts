@@ -1,7 +1,10 @@
 // An ordered list of nodes of one network, used as one: every node holds every envelope, so when the
 // node in use cannot be reached the next one answers the same queries (cursors are (timestamp,
-// digest) pairs, the same on every node) and a subscription resumes there from where it was. The
-// first node is preferred: while another is in use, the first is tried again every `retryFirstMs`.
+// digest) pairs, the same on every node) and a subscription resumes there from where it was.
+// One node is in use at a time: when another comes into use, live streams still open on the old one
+// are ended, and their subscriptions reopen on the new one and catch up (ApiClient.subscribe).
+// The first node is preferred: while another is in use, the first is tried again every
+// `retryFirstMs`, by the next request due then; when it answers, everything moves back to it.
 import { ApiError, type Envelope, type QueryRequest, type QueryResponse, type StreamConnection, type SubscribeTransport, type Transport } from './types.ts';
 
 export interface NodeTransports {
@@ -9,33 +12,37 @@ export interface NodeTransports {
   subscribe: SubscribeTransport;
 }
 
-export interface FailoverOptions {
-  urls: string[];
+export interface FailoverOptions<N extends NodeTransports> {
+  urls: readonly string[];
   /** Builds the transports of one node (e.g. HTTP + WebSocket to that URL). */
-  connect(url: string): NodeTransports;
-  /** Called when another node comes into use (`reason`: what failed on the previous one). */
+  connect(url: string): N;
+  /** Called when another node comes into use (`reason`: what failed on the previous one; empty when moving back to the first). */
   onSwitch?(url: string, from: string, reason: string): void;
   /** While not on the first node, how often it is tried again (default 60 s). */
   retryFirstMs?: number;
   now?: () => number;
 }
 
-/** The node could not be reached or is not serving (as opposed to refusing the request). */
+/** The node could not be reached or is not serving (as opposed to refusing the request, which is an answer). */
 export function isUnreachable(e: unknown): boolean {
   if (e instanceof ApiError) return e.status === undefined || e.status === 502 || e.status === 503 || e.status === 504;
-  // fetch() rejects with a TypeError on network failure; aborted/timed-out requests with DOMExceptions.
-  return e instanceof TypeError || (typeof DOMException !== 'undefined' && e instanceof DOMException && e.name !== 'AbortError');
+  // fetch() rejects with a TypeError on network failure; a request past its time limit with a TimeoutError.
+  return e instanceof TypeError || (typeof DOMException !== 'undefined' && e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'NetworkError'));
 }
 
-export class FailoverTransport implements Transport, SubscribeTransport {
-  private readonly nodes: Array<{ url: string } & NodeTransports>;
+const why = (e: unknown) => (e === undefined ? '' : e instanceof Error ? e.message : String(e));
+
+export class FailoverTransport<N extends NodeTransports = NodeTransports> implements Transport, SubscribeTransport {
+  private readonly nodes: Array<{ url: string; t: N }>;
   private index = 0;
   private leftFirstAt = 0;
   private readonly now: () => number;
+  /** open streams and the node each is on */
+  private readonly streams = new Set<{ index: number; end(): void }>();
 
-  constructor(private readonly o: FailoverOptions) {
+  constructor(private readonly o: FailoverOptions<N>) {
     if (!o.urls.length) throw new Error('no node URL');
-    this.nodes = o.urls.map((url) => ({ url, ...o.connect(url) }));
+    this.nodes = o.urls.map((url) => ({ url, t: o.connect(url) }));
     this.now = o.now ?? Date.now;
   }
 
@@ -44,12 +51,23 @@ export class FailoverTransport implements Transport, SubscribeTransport {
     return this.nodes[this.index]!.url;
   }
 
-  private use(i: number, reason: string): void {
+  /** Its place in the list (0: the first, preferred node). */
+  get currentIndex(): number {
+    return this.index;
+  }
+
+  /** The transports of the node in use. */
+  get currentNode(): N {
+    return this.nodes[this.index]!.t;
+  }
+
+  private use(i: number, failure: unknown): void {
     if (i === this.index) return;
     const from = this.current;
     if (this.index === 0) this.leftFirstAt = this.now();
     this.index = i;
-    this.o.onSwitch?.(this.current, from, reason);
+    for (const s of this.streams) if (s.index !== i) s.end();
+    this.o.onSwitch?.(this.current, from, why(failure));
   }
 
   /** The order to try nodes in: the one in use, then the others; the first again once its retry is due. */
@@ -64,8 +82,8 @@ export class FailoverTransport implements Transport, SubscribeTransport {
     let last: unknown;
     for (const i of this.order()) {
       try {
-        const r = await fn(this.nodes[i]!.unary);
-        this.use(i, last === undefined ? '' : String((last as Error)?.message ?? last));
+        const r = await fn(this.nodes[i]!.t.unary);
+        this.use(i, last);
         return r;
       } catch (e) {
         if (!isUnreachable(e)) throw e;
@@ -89,7 +107,8 @@ export class FailoverTransport implements Transport, SubscribeTransport {
 
   /**
    * Opens the stream on the node in use; if it cannot be opened there, on the next ones. Once open,
-   * a broken stream ends as usual and its subscription reconnects here (and catches up).
+   * a broken stream ends as usual and its subscription reconnects here (and catches up); so does one
+   * ended because another node came into use.
    */
   openStream(topics: string[], onEnvelope: (envelope: Envelope) => void): StreamConnection {
     const order = this.order();
@@ -99,17 +118,22 @@ export class FailoverTransport implements Transport, SubscribeTransport {
       let last: unknown;
       for (const i of order) {
         if (closedByUser) throw new Error('closed');
-        const conn = this.nodes[i]!.subscribe.openStream(topics, onEnvelope);
+        const conn = this.nodes[i]!.t.subscribe.openStream(topics, onEnvelope);
         conn.closed.catch(() => {});
         current = conn;
         try {
           await conn.ready;
-          this.use(i, last === undefined ? '' : String((last as Error)?.message ?? last));
-          return;
         } catch (e) {
           conn.close();
           last = e;
+          continue;
         }
+        this.use(i, last);
+        const entry = { index: i, end: () => conn.close() };
+        this.streams.add(entry);
+        void conn.closed.catch(() => {}).finally(() => this.streams.delete(entry));
+        if (closedByUser) conn.close();
+        return;
       }
       throw last;
     })();

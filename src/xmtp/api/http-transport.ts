@@ -14,6 +14,11 @@ export interface HttpTransportOptions {
   fetch?: typeof fetch;
   /** largest answer read (default MAX_RESPONSE_BYTES); larger ones fail with ResponseTooLarge */
   maxResponseBytes?: number;
+  /**
+   * Longest a unary request may take, answer read included; past it the request fails with a
+   * TimeoutError (a node that accepts connections and never answers is then unreachable). Default: none.
+   */
+  timeoutMs?: number;
 }
 
 /** The body as JSON, read as it streams and abandoned as soon as it passes `limit` bytes. */
@@ -62,8 +67,10 @@ export class HttpTransport implements Transport, SubscribeTransport {
   private readonly fetchFn: typeof fetch;
   private readonly headers: Record<string, string>;
   private readonly maxResponseBytes: number;
+  private readonly timeoutMs: number | undefined;
 
   constructor(opts: HttpTransportOptions) {
+    this.timeoutMs = opts.timeoutMs;
     this.base = opts.apiUrl.replace(/\/+$/, '');
     this.fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.maxResponseBytes = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES;
@@ -76,6 +83,7 @@ export class HttpTransport implements Transport, SubscribeTransport {
       method: 'POST',
       headers: extraHeaders ? { ...this.headers, ...extraHeaders } : this.headers,
       body: JSON.stringify(body),
+      signal: this.timeoutMs ? AbortSignal.timeout(this.timeoutMs) : undefined,
     });
     if (!res.ok) throw await errorFromResponse(res);
     return readJson(res, this.maxResponseBytes);
