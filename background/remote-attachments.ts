@@ -8,13 +8,15 @@ import type { AttachmentContent, LoadedAttachment, UploadTarget } from '../src/v
 import { createAuthToken } from '../src/xmtp/auth/token.ts';
 import { remoteUrlAllowed } from '../src/xmtp/content/remote-attachment.ts';
 import { MAX_REMOTE_ATTACHMENT_BYTES } from '../src/xmtp/limits.ts';
+import { getSettings } from './settings.ts';
+import { nodesFor } from './nodes.ts';
 import { getClient } from './xmtp-session.ts';
 import { loadRemoteAttachment } from './inbox.ts';
 
 /** Where the popup uploads an encrypted file: the node's blob store, if it has one. */
 export async function uploadTarget(account: string): Promise<UploadTarget> {
   const a = await getClient(account);
-  const base = a.nodes.current.replace(/\/+$/, ''); // the node in use of the account's list
+  const base = nodesFor((await getSettings(account)).nodeUrls).current.replace(/\/+$/, ''); // the node in use of the account's list
   let info: { blobs?: { path?: unknown; maxBytes?: unknown } };
   try {
     const res = await fetch(base + '/', { credentials: 'omit', signal: AbortSignal.timeout(15_000) });

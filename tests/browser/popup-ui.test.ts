@@ -294,6 +294,15 @@ describe('inbox', () => {
     // the node is back: the banner goes
     await page.evaluate(() => (window as any).__fake.emit('connection', { online: true, since: Date.now() }));
     await banner.waitFor({ state: 'detached' });
+    // the first node does not answer and the second one is in use: a status says which, why on request
+    const failover = { from: 'https://a.example', at: Date.now(), reason: 'TypeError: Failed to fetch' };
+    await page.evaluate((f) => (window as any).__fake.emit('connection', { online: true, since: Date.now(), node: { url: 'https://c.example', index: 1, failover: f } }), failover);
+    const notice = page.getByRole('status').filter({ hasText: 'Using node https://c.example: https://a.example does not answer.' });
+    await notice.getByText('Details').click();
+    await notice.getByText(/Failed to fetch/).waitFor();
+    // back on the first node: the notice goes
+    await page.evaluate(() => (window as any).__fake.emit('connection', { online: true, since: Date.now(), node: { url: 'https://a.example', index: 0 } }));
+    await notice.waitFor({ state: 'detached' });
     await page.close();
   });
 
@@ -671,23 +680,43 @@ describe('names', () => {
 });
 
 describe('settings', () => {
-  test('node URL (unreachable, then saved), read receipts, revoke a site, change password', async () => {
+  test('nodes (add one that does not answer, add, move up, remove), read receipts, revoke a site, change password', async () => {
     const page = await h.open(sampleSeed());
     await page.getByRole('button', { name: 'Settings' }).click();
-    const url = page.getByLabel('Node URL');
+    const nodes = page.getByRole('list', { name: 'Nodes, in order of preference' });
+    await nodes.getByRole('listitem').filter({ hasText: 'http://localhost:5555' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Remove http/ }).count(), 0, 'the only node cannot be removed');
+    const url = page.getByLabel('Add a node');
     await url.fill('not a url');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Add node' }).click();
     await page.getByText('Enter an http:// or https:// URL').waitFor();
+    await url.fill('http://localhost:5555/');
+    await page.getByRole('button', { name: 'Add node' }).click();
+    await page.getByText('This node is in the list already.').waitFor();
     await url.fill('http://unreachable.test:1/');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Add node' }).click();
     await page.getByRole('alert').filter({ hasText: 'Cannot reach an XMTP node at http://unreachable.test:1/.' }).waitFor();
     await url.fill('http://127.0.0.1:5556');
+    await page.getByRole('button', { name: 'Add node' }).click();
+    await page.getByRole('status').filter({ hasText: 'Added http://127.0.0.1:5556.' }).waitFor();
+    assert.deepEqual(await nodes.getByRole('listitem').locator('.site-origin').allTextContents(), ['http://localhost:5555', 'http://127.0.0.1:5556']);
+    await page.getByRole('button', { name: 'Move http://127.0.0.1:5556 up' }).click();
+    await page.getByRole('status').filter({ hasText: 'http://127.0.0.1:5556 moved up.' }).waitFor();
+    assert.deepEqual(await nodes.getByRole('listitem').locator('.site-origin').allTextContents(), ['http://127.0.0.1:5556', 'http://localhost:5555']);
+    await page.getByRole('button', { name: 'Remove http://localhost:5555' }).click();
+    await page.getByRole('status').filter({ hasText: 'http://localhost:5555 removed.' }).waitFor();
+    const updates = (await calls(page)).filter((c) => c.method === 'settings.update').map((c) => c.params);
+    assert.deepEqual(updates.slice(-3), [
+      { nodeUrls: ['http://localhost:5555', 'http://127.0.0.1:5556'] },
+      { nodeUrls: ['http://127.0.0.1:5556', 'http://localhost:5555'] },
+      { nodeUrls: ['http://127.0.0.1:5556'] },
+    ]);
     await page.getByLabel(/Read receipts/).uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     const update = (await calls(page)).filter((c) => c.method === 'settings.update').at(-1);
-    assert.deepEqual(update?.params, { nodeUrl: 'http://127.0.0.1:5556', readReceipts: false });
-    await page.getByText('http://127.0.0.1:5556', { exact: true }).waitFor(); // About shows the node in use
+    assert.deepEqual(update?.params, { readReceipts: false });
+    await page.getByRole('definition').filter({ hasText: 'http://127.0.0.1:5556' }).waitFor(); // About: the node in use
     await page.getByRole('button', { name: 'Revoke https://converse.xyz' }).click();
     await page.getByText('converse.xyz', { exact: true }).waitFor({ state: 'detached' });
     await page.getByLabel('Current password').fill('wrong password');

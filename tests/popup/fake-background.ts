@@ -182,6 +182,8 @@ export function fakeBackground(seed: FakeSeed): void {
       const unreachable = nodeUrls?.find((u) => /unreachable|:1\/?$/.test(u));
       if (unreachable) throw err(-32603, `Cannot reach an XMTP node at ${unreachable}`, { reason: 'unreachable' });
       state.settings = { ...state.settings, ...rest, ...(nodeUrls && { nodeUrls: nodeUrls.map((u) => u.replace(/\/+$/, '')) }) };
+      // As the background does: a new list's first node is the one in use.
+      if (nodeUrls) emit('connection', { online: true, since: Date.now(), node: { url: state.settings.nodeUrls[0]!, index: 0 } });
       return state.settings;
     },
     // newest first, a page at a time with `limit` and `offset`

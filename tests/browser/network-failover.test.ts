@@ -1,0 +1,101 @@
+// The extension in a network of node processes: pointed at node A with node C second (Settings ›
+// Nodes), A–C peered as two operators' nodes, an official-SDK user on C. Node A is killed: the
+// extension fails over to C, the SDK user's messages keep arriving and our sends keep going, each
+// exactly once on both sides, and the popup says node C is in use. When A comes back (same port and
+// store, repaired from C) the extension keeps working.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium, type ChromiumExt } from './support/browsers.ts';
+import { rpc, storedMessages, waitFor } from './support/extension-rpc.ts';
+import { PASSWORD, randomKey } from './support/bg.ts';
+import { createSdkClient } from '../support/sdk.ts';
+import { spawnNode, type ChildNode } from '../server/helpers.ts';
+import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'xmtp-ext-net-'));
+const children: ChildNode[] = [];
+let ext: ChromiumExt | undefined;
+after(async () => {
+  await ext?.close();
+  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGTERM');
+  await Promise.all(children.map((c) => c.exited));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(name: string, extra: string[] = [], port = '0'): Promise<ChildNode> {
+  const c = await spawnNode(['--port', port, '--db', join(dir, `${name}.sqlite`), '--no-rate-limit', '--log-level', 'warn', '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--repair-interval', '2', ...extra]);
+  children.push(c);
+  return c;
+}
+const health = async (n: ChildNode) => (await (await fetch(n.url + '/healthz')).json()) as { p2p: { addrs: string[]; peers: number } };
+const texts = (all: { content: unknown }[], t: string) => all.filter((m) => m.content === t).length;
+
+test('node A stops: the extension goes on at node C with nothing lost and nothing twice, and the popup names node C; A back, it keeps working', { timeout: 240_000 }, async () => {
+  const a = await start('a');
+  const c = await start('c', ['--peer', (await health(a)).p2p.addrs[0]!]);
+  await waitFor(async () => (await health(a)).p2p.peers === 1, 'A and C peered');
+  await new Promise((r) => setTimeout(r, 1500)); // a gossipsub heartbeat grafts the mesh
+
+  ext = await launchChromium();
+  const probe = await ext.openPopup('prompt.html');
+  await rpc(probe, 'settings.update', { nodeUrls: [a.url, c.url] });
+  const { address: me } = await rpc<{ address: string }>(probe, 'account.import', { privateKey: randomKey(), password: PASSWORD });
+  const sdk = await createSdkClient(privateKeySigner('0x' + randomKey()), c.url);
+  const convo = await sdk.conversations.newConversation(me);
+  await convo.send('before A stops');
+  await waitFor(async () => texts(await storedMessages(probe), 'before A stops') === 1, 'a message through A');
+
+  const popup = await ext.openPopup();
+  await popup.getByRole('button', { name: 'Settings' }).click();
+  const nodes = popup.getByRole('list', { name: 'Nodes, in order of preference' });
+  await nodes.getByRole('listitem').filter({ hasText: a.url.replace('http://', '') }).getByText('In use').waitFor();
+  await popup.getByRole('button', { name: 'Back to inbox' }).click();
+
+  a.proc.kill('SIGKILL');
+  await a.exited;
+  const sent = await rpc<{ localId: string }>(probe, 'messages.send', { topic: convo.topic, content: 'from the extension, A down' });
+  for (const t of ['after A stopped 1', 'after A stopped 2']) await convo.send(t);
+  // The popup says which node is in use now, and why.
+  await popup.getByRole('status').filter({ hasText: `Using node ${c.url}: ${a.url} does not answer.` }).waitFor({ timeout: 30_000 });
+
+  await waitFor(async () => {
+    const all = await storedMessages(probe);
+    return texts(all, 'after A stopped 2') === 1 && all.some((m) => m.localId === sent.localId && m.status === 'sent');
+  }, 'the SDK user\'s messages and our send, through C', 30_000);
+  await convo.send('after A stopped 3');
+  const again = await rpc<{ localId: string }>(probe, 'messages.send', { topic: convo.topic, content: 'from the extension, on C' });
+  const all = await waitFor(async () => {
+    const m = await storedMessages(probe);
+    return texts(m, 'after A stopped 3') === 1 && m.some((x) => x.localId === again.localId && x.status === 'sent') && m;
+  }, 'live delivery and sending on C', 30_000);
+  for (const t of ['before A stops', 'after A stopped 1', 'after A stopped 2', 'after A stopped 3', 'from the extension, A down', 'from the extension, on C']) {
+    assert.equal(texts(all, t), 1, `the extension holds "${t}" once`);
+  }
+  const theirs = (await convo.messages()).map((m: { content: string }) => m.content);
+  for (const t of ['from the extension, A down', 'from the extension, on C']) assert.equal(theirs.filter((x: string) => x === t).length, 1, `the SDK user got "${t}" once`);
+
+  // Settings › Nodes and About name node C as the one in use.
+  await popup.getByRole('button', { name: 'Settings' }).click();
+  await nodes.getByRole('listitem').filter({ hasText: c.url.replace('http://', '') }).getByText('In use: the nodes above do not answer').waitFor();
+  await popup.getByRole('definition').filter({ hasText: c.url }).waitFor();
+
+  // A comes back on its address and store, and catches up from C: messages keep going both ways, once.
+  const back = await start('a', ['--peer', (await health(c)).p2p.addrs[0]!], new URL(a.url).port);
+  await waitFor(async () => (await health(back)).p2p.peers === 1, 'A back and peered with C');
+  await convo.send('after A is back');
+  const last = await rpc<{ localId: string }>(probe, 'messages.send', { topic: convo.topic, content: 'from the extension, A back' });
+  const final = await waitFor(async () => {
+    const m = await storedMessages(probe);
+    return texts(m, 'after A is back') === 1 && m.some((x) => x.localId === last.localId && x.status === 'sent') && m;
+  }, 'messages both ways after A is back', 30_000);
+  for (const t of ['before A stops', 'after A stopped 3', 'after A is back', 'from the extension, A back']) assert.equal(texts(final, t), 1, `the extension holds "${t}" once`);
+  await waitFor(async () => (await convo.messages()).filter((m: { content: string }) => m.content === 'from the extension, A back').length === 1, 'the SDK user gets the last send');
+  // A repaired what it missed while down: it holds the conversation's every envelope, as C does.
+  const count = async (n: ChildNode) => ((await (await fetch(n.url + '/message/v1/query', { method: 'POST', body: JSON.stringify({ contentTopics: [convo.topic], pagingInfo: { limit: 100 } }) })).json()) as { envelopes?: unknown[] }).envelopes?.length ?? 0;
+  await waitFor(async () => (await count(back)) === (await count(c)) && (await count(c)) >= 8, 'A holds what C holds');
+  await popup.close();
+  await probe.close();
+});
