@@ -13,6 +13,7 @@ import { NameBook } from './names.ts';
 import { NodeConnection } from './connection.ts';
 import { LocalCache, LocalFirst } from './local-cache.ts';
 import { afterNextPaint } from './lib/perf.ts';
+import { prepareListTimes } from './lib/format.ts';
 import './styles.css';
 
 const port = new PortClient('popup');
@@ -43,3 +44,5 @@ void first.finally(() =>
 );
 
 render(<App bg={bg} inbox={inbox} session={session} names={names} connection={connection} />, document.getElementById('app')!);
+// The main thread would wait idle for the cache's answers: do the first render's one-time work now.
+prepareListTimes();

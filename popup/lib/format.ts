@@ -74,6 +74,15 @@ export function formatListTime(ms: number, now: number, locale?: string): string
   return fmt(locale, { day: 'numeric', month: 'short', year: 'numeric' }).format(ms);
 }
 
+/**
+ * Makes the list's date formats ahead of the first render. In a process that has just started (the
+ * browser had stopped the idle worker, and with it the extension's process) the first Intl format
+ * loads locale data: 10-20 ms better spent while the first screen is read from the cache.
+ */
+export function prepareListTimes(now = Date.now()): void {
+  for (const days of [0, 3, 30, 400]) formatListTime(now - days * DAY, now);
+}
+
 /** Day separator in a conversation: `Today`, `Yesterday`, `Monday, 4 March`, `4 March 2023`. */
 export function formatDay(ms: number, now: number, locale?: string): string {
   const days = daysBetween(ms, now);
