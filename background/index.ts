@@ -14,6 +14,7 @@ import { parseNotificationId, updateBadge } from './notify.ts';
 import { getSettings } from './settings.ts';
 import { showCurrentNodes } from './nodes.ts';
 import { ensureFastCrypto, getSession, runningClient, unlockedAccounts } from './xmtp-session.ts';
+import { isUserActivity } from './session.ts';
 import { currentAccount } from './account-store.ts';
 import { getSignatureVerifier } from '../src/xmtp/crypto/verifier.ts';
 import { hashOf } from '../src/popup-route.ts';
@@ -48,9 +49,8 @@ setPlatform({
 });
 
 const router = createRouter({ ...appHandlers, ...providerHandlers }, browser.runtime.getURL(''), {
-  // Using the popup or a prompt is activity: it pushes back the auto-lock. Sites polling do not.
   onRequest: (caller, method) => {
-    if (caller !== 'content' && method !== 'app.ping') void getSession().touch();
+    if (isUserActivity(caller, method)) void getSession().touch();
   },
 });
 setRouter(router);

@@ -2,6 +2,7 @@
 // storage.session (memory only, closed to content scripts; format: src/cache/session-keys.ts) so a
 // restarted worker stays unlocked and the popup can read the cache on its own; locking removes them.
 // The auto-lock compares the last activity with the user's idle timeout.
+import type { Caller } from '../src/messages.ts';
 import { bytesToHex, hexToBytes } from '../src/xmtp/crypto/bytes.ts';
 import type { CacheKeys } from '../src/cache/seal.ts';
 import { cacheKeysFrom, parseSession, SESSION_KEY, toStoredAccount, type StoredSession } from '../src/cache/session-keys.ts';
@@ -91,7 +92,7 @@ export class Session {
     return (await this.current())?.keys.get(address);
   }
 
-  /** Records user activity (popup use, a site request), pushing back the auto-lock. */
+  /** Records user activity (see isUserActivity), pushing back the auto-lock. */
   async touch(): Promise<void> {
     const cur = await this.current();
     if (!cur) return;
@@ -129,4 +130,13 @@ export async function cacheKeys(account: string): Promise<CacheKeys> {
   const k = await getSession().keysOf(account);
   if (!k) throw lockedError();
   return k;
+}
+
+/**
+ * Whether a request is the user at work, which pushes back the auto-lock: the popup's requests are.
+ * Pages are not (a site polling would keep the inbox open), nor is the prompt window (its heartbeat
+ * runs while a site's request waits unanswered, maybe for hours), nor the keep-alive ping.
+ */
+export function isUserActivity(caller: Caller, method: string): boolean {
+  return caller === 'popup' && method !== 'app.ping';
 }

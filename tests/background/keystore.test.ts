@@ -12,7 +12,7 @@ import {
   unwrapAccountKeys,
   type KeystoreSecrets,
 } from '../../background/keystore.ts';
-import { Session } from '../../background/session.ts';
+import { Session, isUserActivity } from '../../background/session.ts';
 import { memoryPlatform, outcome } from './setup.ts';
 
 // Tests use a lower iteration count only where they derive many keys; the product default is checked.
@@ -132,4 +132,12 @@ test('the session auto-locks after the idle timeout, and activity pushes it back
   now += 2 * 60_000;
   assert.equal(await s.idleFor(5), true);
   assert.equal(await s.idleFor(0), false, '0 means never');
+});
+
+test('only the popup is user activity: an open prompt window (its heartbeat) or a site never keeps the inbox unlocked', () => {
+  assert.equal(isUserActivity('popup', 'conversations.list'), true);
+  assert.equal(isUserActivity('popup', 'app.ping'), false, 'the keep-alive of an open page');
+  assert.equal(isUserActivity('prompt', 'prompt.get'), false, "the prompt's heartbeat");
+  assert.equal(isUserActivity('prompt', 'prompt.resolve'), false);
+  assert.equal(isUserActivity('content', 'provider.request'), false);
 });
