@@ -183,7 +183,7 @@ export class ProviderService {
   private async conversationInGrant(account: string, grant: GrantRecord, st: PortState, topic: string): Promise<ConversationView> {
     const conv = await this.deps.backend.getConversation(account, topic);
     // Unknown and out-of-scope look the same: a site learns nothing about conversations it cannot see.
-    if (!conv || !inScope(grant.scope, st.site.host, conv)) throw outsideGrant();
+    if (!conv || !inScope(grant.scope, st.site.scopeKey, conv)) throw outsideGrant();
     return conv;
   }
 
@@ -261,7 +261,7 @@ export class ProviderService {
     const { account, grant } = await this.access(st);
     const all = await this.deps.backend.listConversations(account);
     return all
-      .filter((c) => inScope(grant.scope, st.site.host, c) && (params.before === undefined || c.createdAt < params.before))
+      .filter((c) => inScope(grant.scope, st.site.scopeKey, c) && (params.before === undefined || c.createdAt < params.before))
       .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1))
       .slice(0, params.limit ?? LIST_DEFAULT)
       .map(toPageConversation);
@@ -282,10 +282,10 @@ export class ProviderService {
       peer = resolved.address;
     }
     const { account } = await this.access(st);
-    const conversationId = scopedConversationId(grant.scope, st.site.host, params.conversationId);
+    const conversationId = scopedConversationId(grant.scope, st.site.scopeKey, params.conversationId);
     const context = conversationId === undefined ? undefined : { conversationId, metadata: params.metadata ?? {} };
     const conv = await this.deps.backend.newConversation(account, peer, context);
-    if (!inScope(grant.scope, st.site.host, conv)) throw outsideGrant();
+    if (!inScope(grant.scope, st.site.scopeKey, conv)) throw outsideGrant();
     return toPageConversation(conv);
   }
 
@@ -408,7 +408,7 @@ export class ProviderService {
         // A read receipt is a signal between inboxes ("seen"), never a message a page should show.
         if (m.status === 'pending' || !forPages(m) || m.contentType === ContentTypes.readReceipt) continue;
         const c = await conv(m.conversation);
-        if (!c || !inScope(grant.scope, st.site.host, c)) continue;
+        if (!c || !inScope(grant.scope, st.site.scopeKey, c)) continue;
         let page: PageMessage | undefined;
         for (const [id, sub] of st.subs) {
           if (sub.conversation && sub.conversation !== m.conversation) continue;

@@ -15,6 +15,7 @@ import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { startChain, type Address, type LocalChain } from '../support/eth-chain.ts';
 import { deployEns } from '../support/ens.ts';
+import { appScopeKey } from '../../background/provider/scope.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -107,7 +108,7 @@ describe('names (Chromium)', () => {
     await clickClosing(prompt.getByRole('button', { name: 'Allow' }));
     const out = (await starting.settled()) as { ok?: { peerAddress: string; context?: { conversationId: string } } };
     assert.equal(out.ok?.peerAddress, alice.address, JSON.stringify(out));
-    assert.equal(out.ok?.context?.conversationId, `${new URL(pages.url).host}/`);
+    assert.equal(out.ok?.context?.conversationId, `${appScopeKey(new URL(pages.url).origin)}/`);
     const resolved = await start(page, 'xmtp_lookupAddress', { address: alice.address });
     assert.deepEqual((await resolved.settled()).ok, { address: alice.address, name: 'alice.eth' });
     await page.close();

@@ -12,6 +12,7 @@ import { createSdkClient } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { dappHtml, until, type Settled } from './support/dapp.ts';
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
+import { appScopeKey } from '../../background/provider/scope.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -86,7 +87,7 @@ describe('window.xmtp in Firefox ESR', () => {
     assert.deepEqual(await events(page, 'accountsChanged'), [[me]]);
 
     const convo = (await call(page, 'xmtp_newConversation', { peerAddress: peer.address, conversationId: 'ff' })).ok as Any;
-    assert.equal(convo.context.conversationId, `${new URL(pages.url).host}/ff`);
+    assert.equal(convo.context.conversationId, `${appScopeKey(new URL(pages.url).origin)}/ff`);
     const sub = (await call(page, 'xmtp_subscribe', { conversation: convo.id })).ok;
     const sent = await call(page, 'xmtp_sendMessage', { conversation: convo.id, content: 'hello from Firefox' });
     assert.equal((sent.ok as Any)?.content, 'hello from Firefox', JSON.stringify(sent));

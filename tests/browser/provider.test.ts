@@ -14,6 +14,7 @@ import { createSdkClient } from '../support/sdk.ts';
 import { call, clickClosing, dappHtml, events, isPrompt, nextPrompt, noPrompt, start, until } from './support/dapp.ts';
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
+import { appScopeKey } from '../../background/provider/scope.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -24,7 +25,8 @@ let ext: ChromiumExt;
 let control: Page;
 let me: string;
 let peer: Any;
-const host = () => new URL(pages.url).host;
+/** The `app` scope prefix of the test pages' origin (http://127.0.0.1:port/). */
+const host = () => appScopeKey(new URL(pages.url).origin);
 
 before(async () => {
   node = await startNode({ port: 0, db: ':memory:', logLevel: 'error' });

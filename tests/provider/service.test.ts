@@ -28,7 +28,7 @@ beforeEach(() => {
   globalThis.indexedDB = new IDBFactory();
   resetDbHandle();
   backend = new FakeBackend();
-  backend.addConversation(T_APP, '127.0.0.1:4000/chat');
+  backend.addConversation(T_APP, 'http://127.0.0.1:4000/chat');
   backend.addConversation(T_OTHER, 'other.example/chat');
   backend.addConversation(T_PLAIN);
   windows = new FakeWindows();
@@ -145,9 +145,9 @@ test('app scope sees only its own conversations; inbox sees all', async () => {
   assert.deepEqual(((await call(page, 'xmtp_listMessages', { conversation: T_APP })) as { id: string }[]).map((m) => m.id), ['m1']);
   // new conversations are forced under the site's prefix
   const c = (await call(page, 'xmtp_newConversation', { peerAddress: OTHER, conversationId: 'other.example/chat' })) as { context: { conversationId: string } };
-  assert.equal(c.context.conversationId, '127.0.0.1:4000/other.example/chat');
+  assert.equal(c.context.conversationId, 'http://127.0.0.1:4000/other.example/chat');
   const d = (await call(page, 'xmtp_newConversation', { peerAddress: OTHER })) as { context: { conversationId: string } };
-  assert.equal(d.context.conversationId, '127.0.0.1:4000/');
+  assert.equal(d.context.conversationId, 'http://127.0.0.1:4000/');
 
   const wide = fakePort('https://inbox.example/');
   await connect(wide, 'inbox');
@@ -347,7 +347,7 @@ test('newConversation with a name: the prompt shows the name and the address; de
   await answer(true);
   const c = (await started) as { peerAddress: string; context: { conversationId: string } };
   assert.equal(c.peerAddress, PEER, 'the result carries the resolved address');
-  assert.equal(c.context.conversationId, '127.0.0.1:4000/chat');
+  assert.equal(c.context.conversationId, 'http://127.0.0.1:4000/chat');
   const unknown = await settle(call(page, 'xmtp_newConversation', { peerAddress: 'nobody.eth' }));
   assert.equal((unknown.data as { reason: string }).reason, 'name-not-found', 'no prompt for a name that does not resolve');
 });

@@ -7,7 +7,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { resetDbHandle } from '../../background/db.ts';
 import { PROVIDER_PARAMS, PROVIDER_LIMITS, isProviderMethod } from '../../src/provider-api.ts';
 import { RpcError } from '../../src/rpc.ts';
-import { appPrefix, covers, inScope, scopedConversationId, toPageConversation, toPageMessage } from '../../background/provider/scope.ts';
+import { appPrefix, appScopeKey, covers, inScope, scopedConversationId, toPageConversation, toPageMessage } from '../../background/provider/scope.ts';
 import { RateLimiter } from '../../background/provider/ratelimit.ts';
 import { getGrant, listGrants, putGrant, revokeGrant, revokeOrigin } from '../../background/provider/grants.ts';
 import { siteOf } from '../../background/provider/site.ts';
@@ -95,7 +95,17 @@ describe('scopes', () => {
     ...(conversationId ? { context: { conversationId, metadata: { a: 'b' } } } : {}),
   });
 
-  test('app scope covers only conversations with the host prefix', () => {
+  test('app scope: keyed on the whole origin (an https site on its default port by its host)', () => {
+    assert.equal(appScopeKey('https://app.example'), 'app.example');
+    assert.equal(appScopeKey('http://app.example'), 'http://app.example');
+    assert.equal(appScopeKey('https://app.example:8443'), 'https://app.example:8443');
+    assert.equal(appPrefix('http://app.example'), 'http://app.example/');
+    assert.equal(inScope('app', appScopeKey('http://app.example'), conv('app.example/chat')), false, 'http never shares the https site');
+    assert.equal(inScope('app', appScopeKey('https://app.example'), conv('http://app.example/chat')), false);
+    assert.equal(scopedConversationId('app', appScopeKey('http://app.example'), 'x'), 'http://app.example/x');
+  });
+
+  test('app scope covers only conversations with the key prefix', () => {
     assert.equal(appPrefix('app.example:8080'), 'app.example:8080/');
     assert.equal(inScope('app', 'app.example', conv('app.example/chat')), true);
     assert.equal(inScope('app', 'app.example', conv('app.example/')), true);
@@ -135,7 +145,7 @@ describe('site of a sender', () => {
   test('origin from the browser-reported sender', () => {
     assert.deepEqual(siteOf({ origin: 'http://127.0.0.1:3000', url: 'http://127.0.0.1:3000/x', tab: { id: 4 }, frameId: 0 } as never), {
       origin: 'http://127.0.0.1:3000',
-      host: '127.0.0.1:3000',
+      scopeKey: 'http://127.0.0.1:3000',
       tabId: 4,
       frameId: 0,
     });
@@ -145,6 +155,8 @@ describe('site of a sender', () => {
   });
   test('opaque or non-web frames are refused with 4100', () => {
     assert.equal(code(() => siteOf({ origin: 'null', url: 'data:text/html,x' } as never)), 4100);
+    // A sandboxed frame of a site has that site's URL but an opaque origin: it does not speak for the site.
+    assert.equal(code(() => siteOf({ origin: 'null', url: 'https://bank.example/frame' } as never)), 4100);
     assert.equal(code(() => siteOf({ url: 'file:///etc/passwd' })), 4100);
     assert.equal(code(() => siteOf(undefined)), 4100);
     assert.equal(code(() => siteOf({ url: 'chrome-extension://abc/popup.html' })), 4100);
