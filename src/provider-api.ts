@@ -42,6 +42,8 @@ export const PROVIDER_LIMITS = {
   maxPage: 500,
   /** requests of one frame waiting for an answer at once */
   maxInFlight: 64,
+  /** subscriptions of one frame (one per conversation, or all): more gets -32005 */
+  maxSubscriptions: 20,
 } as const;
 
 /** `{ conversationId, metadata }` of DESIGN's Conversation. */

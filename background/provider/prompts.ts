@@ -1,8 +1,16 @@
-// The prompt queue: requests that need the user (connect, consent, unlock, onboarding) wait here. Each
-// site has at most one prompt window at a time, showing its oldest request; further requests queue
-// and the same window moves on to them. A request equal to one already waiting (same site, same key)
-// gets -32002, except requests that may share one answer (unlock), which join it. Closing the window
-// rejects everything the site had waiting with 4001; a page that goes away takes its requests along.
+// The prompt queue: requests that need the user (connect, consent, a named peer, unlock, onboarding)
+// wait here, and one prompt window shows them one at a time, oldest first, whatever the site; the
+// window moves on to the next request when one is answered, and closes when none is left.
+//
+// A page cannot flood the user:
+// - requests are counted per top-level site (its iframes count toward it): at most
+//   MAX_PENDING_PER_SITE waiting, and MAX_QUEUED in all (-32005 beyond);
+// - a request equal to one already waiting (same frame origin, same key) gets -32002, except
+//   requests that may share one answer (unlock), which join it;
+// - after a Deny (closing the window is one) the site backs off: its other waiting requests are
+//   rejected, and new ones get 4001 without a window for a growing interval (BACKOFF_MS);
+// - the window takes focus once per request it shows, never for a request that only joined or queued.
+// A page that goes away takes its requests along.
 import type { Runtime } from 'webextension-polyfill';
 import { ErrorCode, RpcError } from '../../src/rpc.ts';
 import type { PromptView } from '../../src/messages.ts';
@@ -35,165 +43,186 @@ interface Waiter extends Requester {
 }
 interface Item {
   view: PromptView;
+  /** what the request asks, per frame origin */
   key: string;
+  /** the top-level site it counts toward */
+  site: string;
   waiters: Waiter[];
 }
-interface SiteState {
-  items: Item[];
-  win?: { windowId: number; tabId?: number };
-  /** the window is being opened */
-  opening?: boolean;
-}
 
+/** Requests of one top-level site waiting at once. */
 export const MAX_PENDING_PER_SITE = 10;
+/** Requests of every site waiting at once. */
+export const MAX_QUEUED = 50;
+/** After the n-th Deny in a row, a site waits BACKOFF_MS[n - 1] (the last one from then on) before it may ask again. */
+export const BACKOFF_MS = [5_000, 15_000, 60_000, 5 * 60_000, 15 * 60_000];
 
 export const userRejected = (message = 'User rejected the request.') => new RpcError(ErrorCode.userRejected, message);
 
+const backingOff = (retryAfterMs: number) =>
+  new RpcError(ErrorCode.userRejected, `The user declined this site's last request; it may ask again in ${Math.ceil(retryAfterMs / 1000)} s`, {
+    reason: 'backoff',
+    retryAfterMs,
+  });
+
+export interface PromptQueueOptions {
+  newId?: () => string;
+  now?: () => number;
+}
+
 export class PromptQueue {
-  private sites = new Map<string, SiteState>();
-  private byId = new Map<string, { origin: string; item: Item }>();
+  /** waiting requests, oldest first; the first is on screen */
+  private queue: Item[] = [];
+  private win: { windowId: number; tabId?: number } | undefined;
+  private opening = false;
+  /** the item the window was last pointed at (focus once per item) */
+  private showing: Item | undefined;
+  private readonly denials = new Map<string, { count: number; until: number }>();
+  private readonly newId: () => string;
+  private readonly now: () => number;
 
   constructor(
     private readonly windows: PromptWindows,
     private readonly urlFor: (id: string) => string,
-    private readonly newId: () => string = () => crypto.randomUUID(),
-  ) {}
+    opts: PromptQueueOptions = {},
+  ) {
+    this.newId = opts.newId ?? (() => crypto.randomUUID());
+    this.now = opts.now ?? Date.now;
+  }
 
   /**
-   * Waits for the user's answer to a request of `view.origin`. `key` names what the request asks, so
-   * an equal request gets -32002 — or, with `join`, shares the answer of the one waiting.
+   * Waits for the user's answer to a request of `body.origin`, counted toward the top-level `site`
+   * (default: the origin itself). `key` names what it asks: an equal request from the same origin gets
+   * -32002 — or, with `join`, shares the answer of the one waiting.
    */
-  ask(body: ViewBody, opts: { key: string; join?: boolean; requester?: Requester }): Promise<PromptAnswer> {
-    const origin = body.origin;
-    let site = this.sites.get(origin);
-    if (!site) this.sites.set(origin, (site = { items: [] }));
-    const same = site.items.find((i) => i.key === opts.key);
+  ask(body: ViewBody, opts: { key: string; join?: boolean; requester?: Requester; site?: string }): Promise<PromptAnswer> {
+    const site = opts.site ?? body.origin;
+    const denied = this.denials.get(site);
+    if (denied && denied.until > this.now()) return Promise.reject(backingOff(denied.until - this.now()));
+    const same = this.queue.find((i) => i.view.origin === body.origin && i.key === opts.key);
     if (same && !opts.join) {
-      if (site.win) void this.windows.focus(site.win.windowId);
       return Promise.reject(new RpcError(ErrorCode.requestPending, 'A request like this one is already waiting for the user; wait for it to finish'));
     }
-    if (!same && site.items.length >= MAX_PENDING_PER_SITE) {
-      return Promise.reject(new RpcError(ErrorCode.rateLimited, `This site already has ${MAX_PENDING_PER_SITE} requests waiting for the user`));
+    if (!same && this.queue.filter((i) => i.site === site).length >= MAX_PENDING_PER_SITE) {
+      return Promise.reject(new RpcError(ErrorCode.rateLimited, `This site already has ${MAX_PENDING_PER_SITE} requests waiting for the user`, { reason: 'busy' }));
+    }
+    if (!same && this.queue.length >= MAX_QUEUED) {
+      return Promise.reject(new RpcError(ErrorCode.rateLimited, 'Too many requests are waiting for the user; try again later', { reason: 'busy' }));
     }
     return new Promise<PromptAnswer>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, ...opts.requester };
-      if (same) {
-        same.waiters.push(waiter);
-        if (site.win) void this.windows.focus(site.win.windowId);
-        return;
-      }
+      if (same) return void same.waiters.push(waiter);
       const view = { ...body, id: this.newId() } as PromptView;
-      const item: Item = { view, key: opts.key, waiters: [waiter] };
-      site.items.push(item);
-      this.byId.set(view.id, { origin, item });
-      if (site.items.length === 1) void this.show(origin);
-      else if (site.win) void this.windows.focus(site.win.windowId);
+      this.queue.push({ view, key: opts.key, site, waiters: [waiter] });
+      if (this.queue.length === 1) void this.show();
     });
   }
 
-  /** The request a prompt window shows, while it is the one on screen. */
+  /** The request the prompt window shows, while it is the one on screen. */
   get(id: string): PromptView | undefined {
-    const e = this.byId.get(id);
-    return e && this.sites.get(e.origin)?.items[0] === e.item ? e.item.view : undefined;
+    const first = this.queue[0];
+    return first?.view.id === id ? first.view : undefined;
   }
 
   /** The frame that asked (for "sign in with this page's wallet"). */
   requesterOf(id: string): Requester | undefined {
-    const e = this.byId.get(id);
-    const w = e?.item.waiters.find((x) => x.tabId !== undefined);
+    const w = this.queue.find((i) => i.view.id === id)?.waiters.find((x) => x.tabId !== undefined);
     return w && { port: w.port, tabId: w.tabId, frameId: w.frameId };
   }
 
   /** The user answered the prompt on screen; false if it is not (any more) on screen. */
   resolve(id: string, answer: PromptAnswer): boolean {
-    if (!this.get(id)) return false;
-    const { origin, item } = this.byId.get(id)!;
-    this.remove(origin, item);
+    const item = this.queue[0];
+    if (item?.view.id !== id) return false;
+    this.remove(item);
     for (const w of item.waiters) w.resolve(answer);
+    if (answer.approved) this.denials.delete(item.site);
+    else this.deny(item.site);
+    void this.show();
     return true;
   }
 
   /** Answers every waiting request of a kind at once (e.g. all unlock prompts once the user unlocked). */
   resolveKind(kind: PromptView['kind'], answer: PromptAnswer): void {
-    for (const { origin, item } of [...this.byId.values()]) {
-      if (item.view.kind !== kind) continue;
-      this.remove(origin, item);
-      for (const w of item.waiters) w.resolve(answer);
-    }
+    const done = this.queue.filter((i) => i.view.kind === kind);
+    if (!done.length) return;
+    this.queue = this.queue.filter((i) => i.view.kind !== kind);
+    for (const item of done) for (const w of item.waiters) w.resolve(answer);
+    void this.show();
   }
 
-  /** A prompt window was closed (by the user, or by us). */
+  /** The prompt window was closed (by the user, or by us): a Deny of what it showed; everything else waiting goes too. */
   windowClosed(windowId: number): void {
-    for (const [origin, site] of this.sites) {
-      if (site.win?.windowId !== windowId) continue;
-      site.win = undefined;
-      const items = site.items.splice(0);
-      this.sites.delete(origin);
-      for (const item of items) {
-        this.byId.delete(item.view.id);
-        for (const w of item.waiters) w.reject(userRejected());
-      }
-    }
+    if (this.win?.windowId !== windowId) return;
+    this.win = undefined;
+    this.showing = undefined;
+    const [shown, ...rest] = this.queue.splice(0);
+    if (!shown) return;
+    this.deny(shown.site);
+    for (const item of [shown, ...rest]) for (const w of item.waiters) w.reject(userRejected());
   }
 
   /** A page went away: its waiting requests go too. */
   portClosed(port: Runtime.Port): void {
-    for (const { origin, item } of [...this.byId.values()]) {
+    for (const item of [...this.queue]) {
       const gone = item.waiters.filter((w) => w.port === port);
       if (!gone.length) continue;
       item.waiters = item.waiters.filter((w) => w.port !== port);
-      if (item.waiters.length === 0) this.remove(origin, item);
+      if (item.waiters.length === 0) this.remove(item);
       for (const w of gone) w.reject(new RpcError(ErrorCode.disconnected, 'The page went away'));
     }
+    void this.show();
   }
 
   /** Number of requests waiting (for tests and the badge). */
   get size(): number {
-    return this.byId.size;
+    return this.queue.length;
   }
 
-  private remove(origin: string, item: Item): void {
-    const site = this.sites.get(origin);
-    this.byId.delete(item.view.id);
-    if (!site) return;
-    const wasFirst = site.items[0] === item;
-    site.items = site.items.filter((i) => i !== item);
-    if (!wasFirst) return;
-    if (site.items.length) void this.show(origin);
-    else {
-      const win = site.win;
-      this.sites.delete(origin);
-      if (win) void this.windows.close(win.windowId).catch(() => {});
+  /** A Deny: the site's other requests are refused too, and it waits longer each time before asking again. */
+  private deny(site: string): void {
+    const count = (this.denials.get(site)?.count ?? 0) + 1;
+    const wait = BACKOFF_MS[Math.min(count, BACKOFF_MS.length) - 1]!;
+    this.denials.set(site, { count, until: this.now() + wait });
+    const theirs = this.queue.filter((i) => i.site === site);
+    this.queue = this.queue.filter((i) => i.site !== site);
+    for (const item of theirs) for (const w of item.waiters) w.reject(backingOff(wait));
+    if (this.denials.size > 1000) for (const [k, d] of this.denials) if (d.until <= this.now()) this.denials.delete(k);
+  }
+
+  private remove(item: Item): void {
+    this.queue = this.queue.filter((i) => i !== item);
+  }
+
+  /** Points the window at the first waiting request (opening it if needed), or closes it when none is left. */
+  private async show(): Promise<void> {
+    const item = this.queue[0];
+    if (!item) {
+      const win = this.win;
+      this.win = undefined;
+      this.showing = undefined;
+      if (win) await this.windows.close(win.windowId).catch(() => {});
+      return;
     }
-  }
-
-  private async show(origin: string): Promise<void> {
-    const site = this.sites.get(origin);
-    const item = site?.items[0];
-    if (!site || !item) return;
-    const url = this.urlFor(item.view.id);
-    if (site.opening) return; // the window being opened will be pointed at the first item
+    if (this.opening || this.showing === item) return;
     try {
-      if (site.win) {
-        await this.windows.navigate(site.win, url);
-        await this.windows.focus(site.win.windowId);
+      if (this.win) {
+        this.showing = item;
+        await this.windows.navigate(this.win, this.urlFor(item.view.id));
+        await this.windows.focus(this.win.windowId);
         return;
       }
-      site.opening = true;
-      const win = await this.windows.open(url);
-      site.opening = false;
-      if (this.sites.get(origin) !== site || !site.items.length) {
-        await this.windows.close(win.windowId).catch(() => {});
-        return;
-      }
-      site.win = win;
-      if (site.items[0] !== item) await this.windows.navigate(win, this.urlFor(site.items[0].view.id));
+      this.opening = true;
+      const win = await this.windows.open(this.urlFor(item.view.id));
+      this.opening = false;
+      this.win = win;
+      this.showing = item;
+      // The queue moved on while the window opened: show what is first now (or close it).
+      if (this.queue[0] !== item) await this.show();
     } catch (e) {
-      site.opening = false;
-      // No window could be shown: nobody can answer, so the site's requests fail now.
-      this.sites.delete(origin);
-      for (const it of site.items) {
-        this.byId.delete(it.view.id);
+      this.opening = false;
+      // No window could be shown: nobody can answer, so the waiting requests fail now.
+      for (const it of this.queue.splice(0)) {
         for (const w of it.waiters) w.reject(new RpcError(ErrorCode.internal, `Could not open the XMTP Inbox prompt: ${(e as Error)?.message ?? e}`));
       }
     }

@@ -5,8 +5,8 @@ import type { Runtime } from 'webextension-polyfill';
 import { ErrorCode, RpcError } from '../../src/rpc.ts';
 import {
   isProviderMethod,
+  PROVIDER_LIMITS,
   PROVIDER_PARAMS,
-  type PageMessage,
   type ProviderMethod,
   type ProviderParams,
   type ProviderResult,
@@ -36,16 +36,18 @@ export interface ServiceDeps {
 }
 
 interface Subscription {
+  /** one conversation, or every conversation in the grant */
   conversation?: string;
-  /** ids already delivered (a message may be reported again when its state changes) */
-  delivered: Set<string>;
 }
 interface PortState {
   site: Site;
   port: Runtime.Port;
   /** the accounts this port was last told (or answered) */
   accounts: string[];
+  /** at most PROVIDER_LIMITS.maxSubscriptions, one per filter: subscribing again to the same returns the same id */
   subs: Map<string, Subscription>;
+  /** message ids already delivered to this page (a message may be reported again when its state changes) */
+  delivered: Set<string>;
 }
 
 type MethodTable = { [M in ProviderMethod]: (st: PortState, params: ProviderParams<M>) => Promise<ProviderResult<M>> | ProviderResult<M> };
@@ -54,6 +56,7 @@ const LIST_DEFAULT = 100;
 /** What pages see of a conversation: messages that were sent and could be read (not failed sends, not refused envelopes). */
 const forPages = (m: MessageView) => m.status !== 'failed' && m.refused === undefined;
 const MESSAGES_DEFAULT = 50;
+/** Message ids remembered per page as delivered. */
 const DELIVERED_MEMORY = 1000;
 
 const notConnected = () => new RpcError(ErrorCode.unauthorized, 'This site is not connected to XMTP Inbox; call xmtp_connect first');
@@ -114,7 +117,7 @@ export class ProviderService {
   private stateOf(port: Runtime.Port, site: Site): PortState {
     let st = this.ports.get(port);
     if (!st) {
-      st = { site, port, accounts: [], subs: new Map() };
+      st = { site, port, accounts: [], subs: new Map(), delivered: new Set() };
       this.ports.set(port, st);
     }
     return st;
@@ -151,12 +154,23 @@ export class ProviderService {
     return (await this.grants.getGrant(s.address, origin)) ? [s.address] : [];
   }
 
-  private requester(st: PortState) {
-    return { port: st.port, tabId: st.site.tabId, frameId: st.site.frameId };
+  /** Who asks the user: the frame (to reach its page wallet), and the top-level site its prompts count toward. */
+  private asker(st: PortState) {
+    return { requester: { port: st.port, tabId: st.site.tabId, frameId: st.site.frameId }, site: this.topSite(st) };
+  }
+
+  /**
+   * The top-level site of a frame: the origin of its tab's top frame when that frame talks to us too,
+   * else the tab itself. A page's iframes (30 subdomains, say) count as the page, not as 30 sites.
+   */
+  private topSite(st: PortState): string {
+    if (st.site.frameId === 0 || st.site.tabId === undefined) return st.site.origin;
+    for (const other of this.ports.values()) if (other.site.tabId === st.site.tabId && other.site.frameId === 0) return other.site.origin;
+    return `tab:${st.site.tabId}`;
   }
 
   private async unlockPrompt(st: PortState): Promise<void> {
-    const answer = await this.deps.prompts.ask({ kind: 'unlock', origin: st.site.origin }, { key: 'unlock', join: true, requester: this.requester(st) });
+    const answer = await this.deps.prompts.ask({ kind: 'unlock', origin: st.site.origin }, { key: 'unlock', join: true, ...this.asker(st) });
     if (!answer.approved) throw userRejected();
   }
 
@@ -209,7 +223,7 @@ export class ProviderService {
       }
     }
     // The prompt itself walks the user through onboarding or unlocking first when needed.
-    const answer = await this.deps.prompts.ask({ kind: 'connect', origin, scope: requested }, { key: 'connect', requester: this.requester(st) });
+    const answer = await this.deps.prompts.ask({ kind: 'connect', origin, scope: requested }, { key: 'connect', ...this.asker(st) });
     if (!answer.approved) throw userRejected();
     const scope: GrantScope = requested === 'inbox' && answer.scope === 'app' ? 'app' : requested;
     const after = await this.deps.backend.status();
@@ -276,7 +290,7 @@ export class ProviderService {
       const resolved = await this.deps.backend.resolveName(peer);
       const answer = await this.deps.prompts.ask(
         { kind: 'newConversation', origin: st.site.origin, name: resolved.name, peerAddress: resolved.address },
-        { key: `new:${resolved.address.toLowerCase()}`, requester: this.requester(st) },
+        { key: `new:${resolved.address.toLowerCase()}`, ...this.asker(st) },
       );
       if (!answer.approved) throw userRejected();
       peer = resolved.address;
@@ -313,8 +327,13 @@ export class ProviderService {
     const { account, grant } = await this.access(st);
     if (params.conversation) await this.conversationInGrant(account, grant, st, params.conversation);
     if (!this.ports.has(st.port)) throw new RpcError(ErrorCode.disconnected, 'the page went away');
+    for (const [id, sub] of st.subs) if (sub.conversation === params.conversation) return id;
+    const max = PROVIDER_LIMITS.maxSubscriptions;
+    if (st.subs.size >= max) {
+      throw new RpcError(ErrorCode.rateLimited, `This page already has ${max} subscriptions; unsubscribe from one first`, { reason: 'too-many-subscriptions' });
+    }
     const id = this.newId();
-    st.subs.set(id, { conversation: params.conversation, delivered: new Set() });
+    st.subs.set(id, { conversation: params.conversation });
     this.updateLive();
     return id;
   }
@@ -329,7 +348,7 @@ export class ProviderService {
     await this.access(st);
     const answer = await this.deps.prompts.ask(
       { kind: 'setConsent', origin: st.site.origin, peerAddress: params.peerAddress, state: params.state },
-      { key: `consent:${params.peerAddress.toLowerCase()}`, requester: this.requester(st) },
+      { key: `consent:${params.peerAddress.toLowerCase()}`, ...this.asker(st) },
     );
     if (!answer.approved) throw userRejected();
     const { account } = await this.access(st);
@@ -406,17 +425,14 @@ export class ProviderService {
       if (!grant) continue;
       for (const m of messages) {
         // A read receipt is a signal between inboxes ("seen"), never a message a page should show.
-        if (m.status === 'pending' || !forPages(m) || m.contentType === ContentTypes.readReceipt) continue;
+        if (m.status === 'pending' || !forPages(m) || m.contentType === ContentTypes.readReceipt || st.delivered.has(m.id)) continue;
         const c = await conv(m.conversation);
         if (!c || !inScope(grant.scope, st.site.scopeKey, c)) continue;
-        let page: PageMessage | undefined;
+        st.delivered.add(m.id);
+        if (st.delivered.size > DELIVERED_MEMORY) st.delivered.delete(st.delivered.values().next().value!);
+        const page = toPageMessage(m);
         for (const [id, sub] of st.subs) {
-          if (sub.conversation && sub.conversation !== m.conversation) continue;
-          if (sub.delivered.has(m.id)) continue;
-          sub.delivered.add(m.id);
-          if (sub.delivered.size > DELIVERED_MEMORY) sub.delivered.delete(sub.delivered.values().next().value!);
-          page ??= toPageMessage(m);
-          this.deps.send(st.port, 'message', { subscription: id, message: page });
+          if (!sub.conversation || sub.conversation === m.conversation) this.deps.send(st.port, 'message', { subscription: id, message: page });
         }
       }
     }

@@ -164,8 +164,35 @@ function Account({ status }: { status: AppStatus }) {
   );
 }
 
+/**
+ * Allow waits this long each time a request is shown (a new request loads a new page) and each time
+ * the window becomes visible again, so a click or a double-click aimed at something else (the page
+ * under it, the request before) never approves a request the user has not seen.
+ */
+export const ALLOW_DELAY_MS = 1000;
+
+function useArmedAfter(ms: number): boolean {
+  const [armed, setArmed] = useState(false);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      setArmed(false);
+      clearTimeout(timer);
+      if (document.visibilityState === 'visible') timer = setTimeout(() => setArmed(true), ms);
+    };
+    arm();
+    document.addEventListener('visibilitychange', arm);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', arm);
+    };
+  }, [ms]);
+  return armed;
+}
+
 function Actions({ onAllow, onDeny }: { onAllow: () => void; onDeny: () => void }) {
   const [busy, setBusy] = useState(false);
+  const armed = useArmedAfter(ALLOW_DELAY_MS);
   const run = (fn: () => void) => () => {
     if (busy) return;
     setBusy(true);
@@ -176,7 +203,7 @@ function Actions({ onAllow, onDeny }: { onAllow: () => void; onDeny: () => void 
       <button type="button" class="btn" onClick={run(onDeny)} disabled={busy}>
         Deny
       </button>
-      <button type="button" class="btn primary" onClick={run(onAllow)} disabled={busy}>
+      <button type="button" class="btn primary" onClick={run(onAllow)} disabled={busy || !armed}>
         Allow
       </button>
     </div>

@@ -7,7 +7,8 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { resetDbHandle } from '../../background/db.ts';
 import { ProviderService } from '../../background/provider/service.ts';
-import { PromptQueue } from '../../background/provider/prompts.ts';
+import { BACKOFF_MS, PromptQueue } from '../../background/provider/prompts.ts';
+import { PROVIDER_LIMITS } from '../../src/provider-api.ts';
 import { RateLimiter, DEFAULT_LIMITS } from '../../background/provider/ratelimit.ts';
 import { getGrant, revokeOrigin } from '../../background/provider/grants.ts';
 import type { MessageView } from '../../src/views.ts';
@@ -23,6 +24,10 @@ let backend: FakeBackend;
 let windows: FakeWindows;
 let prompts: PromptQueue;
 let svc: ProviderService;
+/** The prompt queue's clock (its back-off after a Deny). */
+let clock = 0;
+/** Past the back-off a Deny started. */
+const waitOutBackoff = (denials = 1) => void (clock += BACKOFF_MS[denials - 1]!);
 
 beforeEach(() => {
   globalThis.indexedDB = new IDBFactory();
@@ -32,7 +37,8 @@ beforeEach(() => {
   backend.addConversation(T_OTHER, 'other.example/chat');
   backend.addConversation(T_PLAIN);
   windows = new FakeWindows();
-  prompts = new PromptQueue(windows, (id) => `chrome-extension://x/prompt.html?id=${id}`);
+  clock = 1_000_000;
+  prompts = new PromptQueue(windows, (id) => `chrome-extension://x/prompt.html?id=${id}`, { now: () => clock });
   svc = new ProviderService({
     backend,
     prompts,
@@ -108,6 +114,9 @@ test('deny gives 4001, a second connect while the first waits gives -32002, clos
   assert.equal((await settle(call(page, 'xmtp_connect', { scope: 'inbox' }))).code, -32002);
   await answer(false);
   assert.equal((await first).code, 4001);
+  const soon = await settle(call(page, 'xmtp_connect'));
+  assert.deepEqual([soon.code, (soon.data as { reason: string }).reason], [4001, 'backoff'], 'no new window right after a Deny');
+  waitOutBackoff();
   const again = settle(call(page, 'xmtp_connect'));
   await onScreen();
   prompts.windowClosed(windows.open_.at(-1)!.windowId);
@@ -173,6 +182,7 @@ test('locked: a request opens the unlock prompt; closing it gives 4001; unlockin
   prompts.windowClosed(2);
   assert.equal((await r1).code, 4001);
   assert.equal((await r2).code, 4001);
+  waitOutBackoff();
   const r3 = call(page, 'xmtp_canMessage', { addresses: [PEER, OTHER] });
   await onScreen();
   backend.setStatus({ state: 'unlocked', address: ME }); // the user unlocked in the prompt (or the popup)
@@ -238,6 +248,26 @@ test('subscriptions deliver only messages within the grant, once, and end when a
   svc.portClosed(wide);
   assert.equal(svc.subscriptionCount, 0);
   assert.equal(backend.live, 0, 'the live subscription is released');
+});
+
+
+test('a page flooding subscriptions: one per filter (the same id again), at most 20 per page, one event per subscription a message matches', async () => {
+  const page = fakePort(DAPP + '/');
+  await connect(page, 'inbox');
+  const all = await Promise.all(Array.from({ length: 200 }, () => call(page, 'xmtp_subscribe')));
+  assert.equal(new Set(all).size, 1, '200 subscriptions to everything are one');
+  const topics = Array.from({ length: 25 }, (_, i) => backend.addConversation(`/xmtp/0/m-flood${i}/proto`).id);
+  const each = await Promise.all(topics.map((conversation) => settle(call(page, 'xmtp_subscribe', { conversation }))));
+  assert.equal(each.filter((r) => typeof r.ok === 'string').length, PROVIDER_LIMITS.maxSubscriptions - 1);
+  const refused = each.filter((r) => r.code !== undefined);
+  assert.ok(refused.length > 0 && refused.every((r) => r.code === -32005 && (r.data as { reason: string }).reason === 'too-many-subscriptions'));
+  assert.equal(svc.subscriptionCount, PROVIDER_LIMITS.maxSubscriptions);
+  page.events.length = 0;
+  backend.push([msg('m', topics[0]!)]);
+  await tick(20);
+  assert.equal(page.events.filter((e) => e.event === 'message').length, 2, 'once for "everything", once for its conversation');
+  assert.equal(await call(page, 'xmtp_unsubscribe', { subscription: all[0] }), true);
+  assert.equal(typeof (await call(page, 'xmtp_subscribe', { conversation: topics[24] })), 'string', 'room again after an unsubscribe');
 });
 
 test('xmtp_disconnect revokes, tells the site, and ends its subscriptions', async () => {
@@ -343,6 +373,7 @@ test('newConversation with a name: the prompt shows the name and the address; de
   prompts.resolve(id, { approved: false });
   assert.equal((await denied).code, 4001);
 
+  waitOutBackoff();
   const started = call(page, 'xmtp_newConversation', { peerAddress: 'alice.eth', conversationId: 'chat' });
   await answer(true);
   const c = (await started) as { peerAddress: string; context: { conversationId: string } };
