@@ -55,7 +55,7 @@ export const MAX_PENDING_PER_SITE = 10;
 /** Requests of every site waiting at once. */
 export const MAX_QUEUED = 50;
 /** After the n-th Deny in a row, a site waits BACKOFF_MS[n - 1] (the last one from then on) before it may ask again. */
-export const BACKOFF_MS = [5_000, 15_000, 60_000, 5 * 60_000, 15 * 60_000];
+export const BACKOFF_MS = [2_000, 10_000, 60_000, 5 * 60_000, 15 * 60_000];
 
 export const userRejected = (message = 'User rejected the request.') => new RpcError(ErrorCode.userRejected, message);
 

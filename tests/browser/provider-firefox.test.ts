@@ -64,7 +64,8 @@ async function prompt(): Promise<Page> {
     }
     return undefined;
   }, 'the prompt window', 20_000);
-  await page.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === 'Allow'), { timeout: 20_000 });
+  // Allow is enabled a moment after the request shows (as a person would see it).
+  await page.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === 'Allow' && !b.disabled), { timeout: 20_000 });
   return page;
 }
 const click = (page: Page, name: string) =>

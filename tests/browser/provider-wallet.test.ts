@@ -12,6 +12,7 @@ import { createSdkClient } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { call, clickClosing, dappHtml, nextPrompt, noPrompt, start, until } from './support/dapp.ts';
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
+import { BACKOFF_MS } from '../../background/provider/prompts.ts';
 
 let node: XmtpNode;
 let pages: PageServer;
@@ -64,6 +65,7 @@ describe("onboarding with the requesting page's wallet (Chromium)", () => {
     assert.equal((await r.settled()).code, 4001);
     await noPrompt(ext.context, ext.base);
     await page.close();
+    await new Promise((r) => setTimeout(r, BACKOFF_MS[0]!)); // closing the prompt was a Deny: the site backs off
   });
 
   test('rejecting in the wallet: the prompt says so and nothing is created', async () => {

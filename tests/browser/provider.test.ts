@@ -15,6 +15,7 @@ import { call, clickClosing, dappHtml, events, isPrompt, nextPrompt, noPrompt, s
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { appScopeKey } from '../../background/provider/scope.ts';
+import { BACKOFF_MS } from '../../background/provider/prompts.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -70,7 +71,7 @@ async function peerConversation(topic: string): Promise<Any> {
 }
 
 describe('window.xmtp with a real node (Chromium)', () => {
-  test('connect: accounts before and after, deny gives 4001, a second connect while the first waits gives -32002', async () => {
+  test('connect: accounts before and after, deny gives 4001 and a back-off, a second connect while the first waits gives -32002', async () => {
     const page = await dapp();
     assert.deepEqual((await call(page, 'xmtp_accounts')).ok, []);
 
@@ -81,9 +82,17 @@ describe('window.xmtp with a real node (Chromium)', () => {
     assert.equal((await call(page, 'xmtp_connect')).code, -32002);
     await clickClosing(p1.getByRole('button', { name: 'Deny' }));
     assert.equal((await denied.settled()).code, 4001);
-    await noPrompt(ext.context, ext.base);
-    // Escape closes the prompt window, as Deny
-    const escaped = await start(page, 'xmtp_connect');
+    // Right after a Deny the site backs off: asking again gets 4001 at once, without a window.
+    const again = await call(page, 'xmtp_connect');
+    assert.deepEqual([again.code, (again.data as { reason: string }).reason], [4001, 'backoff']);
+    assert.equal(ext.context.pages().filter(isPrompt(ext.base)).length, 0);
+    await new Promise((r) => setTimeout(r, BACKOFF_MS[0]!));
+
+    await connect(page);
+    assert.deepEqual((await call(page, 'xmtp_accounts')).ok, [me]);
+    assert.deepEqual(await events(page, 'accountsChanged'), [[me]]);
+    // Escape closes the prompt window, as Deny (asking for the whole inbox; the app grant stays)
+    const escaped = await start(page, 'xmtp_connect', { scope: 'inbox' });
     const p2 = await nextPrompt(ext.context, ext.base);
     await p2.getByRole('button', { name: 'Deny' }).waitFor();
     await p2.keyboard.press('Escape').catch((e: Error) => {
@@ -91,11 +100,7 @@ describe('window.xmtp with a real node (Chromium)', () => {
     });
     assert.equal((await escaped.settled()).code, 4001);
     await noPrompt(ext.context, ext.base);
-    assert.deepEqual((await call(page, 'xmtp_accounts')).ok, []);
-
-    await connect(page);
     assert.deepEqual((await call(page, 'xmtp_accounts')).ok, [me]);
-    assert.deepEqual(await events(page, 'accountsChanged'), [[me]]);
     // already granted: answers without a prompt
     assert.deepEqual((await call(page, 'xmtp_connect')).ok, { address: me, scope: 'app' });
     assert.equal(ext.context.pages().filter(isPrompt(ext.base)).length, 0);
@@ -216,6 +221,7 @@ describe('window.xmtp with a real node (Chromium)', () => {
     await p1.close();
     assert.equal((await r1.settled()).code, 4001);
     await noPrompt(ext.context, ext.base);
+    await new Promise((r) => setTimeout(r, BACKOFF_MS[0]!)); // closing the prompt was a Deny: the site backs off
 
     const r2 = await start(page, 'xmtp_listConversations');
     const p2 = await nextPrompt(ext.context, ext.base);
