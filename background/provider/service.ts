@@ -298,6 +298,7 @@ export class ProviderService {
     const { account } = await this.access(st);
     const conversationId = scopedConversationId(grant.scope, st.site.scopeKey, params.conversationId);
     const context = conversationId === undefined ? undefined : { conversationId, metadata: params.metadata ?? {} };
+    // The core allows the peer only if the user never decided about them: a blocked peer stays blocked.
     const conv = await this.deps.backend.newConversation(account, peer, context);
     if (!inScope(grant.scope, st.site.scopeKey, conv)) throw outsideGrant();
     return toPageConversation(conv);
@@ -344,6 +345,7 @@ export class ProviderService {
     return had;
   }
 
+  /** The one way a site changes consent, and only with the user's approval (rules: src/xmtp/consent/contacts.ts). */
   private async setConsent(st: PortState, params: ProviderParams<'xmtp_setConsent'>): Promise<true> {
     await this.access(st);
     const answer = await this.deps.prompts.ask(

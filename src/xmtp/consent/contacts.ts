@@ -1,5 +1,14 @@
 // Consent (spec 13.3): the user's allow/deny list, kept as encrypted private preferences on the
 // network and mirrored in storage. `client.contacts` in the public API, as in the SDK.
+//
+// Who may change consent (docs/provider.md, "Consent"):
+// - the user: the popup (Allow/Block a request, Unblock) and an approved `xmtp_setConsent` prompt
+//   call allow()/deny() directly. These are the only ways a 'denied' peer becomes 'allowed'.
+// - implicitly, only over 'unknown', as the SDK does: newConversation() and send() allow an undecided
+//   peer, and so does an invitation with a valid XIP-43 consent proof (applyConsentProofs). Each
+//   checks the network's list first (ensureFresh/refreshConsentList), so a deny made on another
+//   device is not overridden by a stale local view.
+// - nothing else: a page's newConversation or send never unblocks; the conversation stays blocked.
 import { toChecksumAddress } from '../crypto/address.ts';
 import { splitWalletSignature, recoverPersonalSignAddress } from '../crypto/eip191.ts';
 import type { ApiClient } from '../api/api-client.ts';
