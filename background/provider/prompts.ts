@@ -19,6 +19,8 @@ import type { GrantScope } from '../../src/views.ts';
 export interface PromptAnswer {
   approved: boolean;
   scope?: GrantScope;
+  /** on a Deny: how long the site now waits before it may ask again (set by the queue) */
+  retryAfterMs?: number;
 }
 
 /** The window operations the queue needs (browser.windows in the extension; fakes in tests). */
@@ -57,7 +59,10 @@ export const MAX_QUEUED = 50;
 /** After the n-th Deny in a row, a site waits BACKOFF_MS[n - 1] (the last one from then on) before it may ask again. */
 export const BACKOFF_MS = [2_000, 10_000, 60_000, 5 * 60_000, 15 * 60_000];
 
-export const userRejected = (message = 'User rejected the request.') => new RpcError(ErrorCode.userRejected, message);
+export const userRejected = (message = 'User rejected the request.', retryAfterMs?: number) =>
+  new RpcError(ErrorCode.userRejected, message, retryAfterMs === undefined ? undefined : { retryAfterMs });
+/** The 4001 of a Deny, saying how long the site's back-off now lasts. */
+export const denied = (answer: PromptAnswer) => userRejected(undefined, answer.retryAfterMs);
 
 const backingOff = (retryAfterMs: number) =>
   new RpcError(ErrorCode.userRejected, `The user declined this site's last request; it may ask again in ${Math.ceil(retryAfterMs / 1000)} s`, {
@@ -135,9 +140,9 @@ export class PromptQueue {
     const item = this.queue[0];
     if (item?.view.id !== id) return false;
     this.remove(item);
-    for (const w of item.waiters) w.resolve(answer);
     if (answer.approved) this.denials.delete(item.site);
-    else this.deny(item.site);
+    const given = answer.approved ? answer : { ...answer, retryAfterMs: this.deny(item.site) };
+    for (const w of item.waiters) w.resolve(given);
     void this.show();
     return true;
   }
@@ -158,8 +163,9 @@ export class PromptQueue {
     this.showing = undefined;
     const [shown, ...rest] = this.queue.splice(0);
     if (!shown) return;
-    this.deny(shown.site);
-    for (const item of [shown, ...rest]) for (const w of item.waiters) w.reject(userRejected());
+    const wait = this.deny(shown.site);
+    for (const w of shown.waiters) w.reject(userRejected(undefined, wait));
+    for (const item of rest) for (const w of item.waiters) w.reject(userRejected());
   }
 
   /** A page went away: its waiting requests go too. */
@@ -179,8 +185,8 @@ export class PromptQueue {
     return this.queue.length;
   }
 
-  /** A Deny: the site's other requests are refused too, and it waits longer each time before asking again. */
-  private deny(site: string): void {
+  /** A Deny: the site's other requests are refused too, and it waits longer each time before asking again (returned). */
+  private deny(site: string): number {
     const count = (this.denials.get(site)?.count ?? 0) + 1;
     const wait = BACKOFF_MS[Math.min(count, BACKOFF_MS.length) - 1]!;
     this.denials.set(site, { count, until: this.now() + wait });
@@ -188,6 +194,7 @@ export class PromptQueue {
     this.queue = this.queue.filter((i) => i.site !== site);
     for (const item of theirs) for (const w of item.waiters) w.reject(backingOff(wait));
     if (this.denials.size > 1000) for (const [k, d] of this.denials) if (d.until <= this.now()) this.denials.delete(k);
+    return wait;
   }
 
   private remove(item: Item): void {

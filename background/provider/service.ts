@@ -15,7 +15,7 @@ import { ContentTypes, type ConversationView, type GrantScope, type MessageView 
 import type { GrantRecord } from '../db.ts';
 import type { BackendStatus, ProviderBackend } from './backend.ts';
 import type { PromptQueue } from './prompts.ts';
-import { userRejected } from './prompts.ts';
+import { denied, userRejected } from './prompts.ts';
 import type { RateLimiter } from './ratelimit.ts';
 import { covers, inScope, scopedConversationId, toPageConversation, toPageMessage } from './scope.ts';
 import { siteOf, type Site } from './site.ts';
@@ -171,7 +171,7 @@ export class ProviderService {
 
   private async unlockPrompt(st: PortState): Promise<void> {
     const answer = await this.deps.prompts.ask({ kind: 'unlock', origin: st.site.origin }, { key: 'unlock', join: true, ...this.asker(st) });
-    if (!answer.approved) throw userRejected();
+    if (!answer.approved) throw denied(answer);
   }
 
   /**
@@ -224,7 +224,7 @@ export class ProviderService {
     }
     // The prompt itself walks the user through onboarding or unlocking first when needed.
     const answer = await this.deps.prompts.ask({ kind: 'connect', origin, scope: requested }, { key: 'connect', ...this.asker(st) });
-    if (!answer.approved) throw userRejected();
+    if (!answer.approved) throw denied(answer);
     const scope: GrantScope = requested === 'inbox' && answer.scope === 'app' ? 'app' : requested;
     const after = await this.deps.backend.status();
     if (after.state !== 'unlocked' || !after.address) throw userRejected('XMTP Inbox is still locked');
@@ -292,7 +292,7 @@ export class ProviderService {
         { kind: 'newConversation', origin: st.site.origin, name: resolved.name, peerAddress: resolved.address },
         { key: `new:${resolved.address.toLowerCase()}`, ...this.asker(st) },
       );
-      if (!answer.approved) throw userRejected();
+      if (!answer.approved) throw denied(answer);
       peer = resolved.address;
     }
     const { account } = await this.access(st);
@@ -352,7 +352,7 @@ export class ProviderService {
       { kind: 'setConsent', origin: st.site.origin, peerAddress: params.peerAddress, state: params.state },
       { key: `consent:${params.peerAddress.toLowerCase()}`, ...this.asker(st) },
     );
-    if (!answer.approved) throw userRejected();
+    if (!answer.approved) throw denied(answer);
     const { account } = await this.access(st);
     await this.deps.backend.setConsent(account, params.peerAddress, params.state);
     return true;

@@ -10,9 +10,8 @@ import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { startNode, type XmtpNode } from '../../server/node.ts';
 import { createSdkClient } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
-import { call, clickClosing, dappHtml, nextPrompt, noPrompt, start, until } from './support/dapp.ts';
+import { call, clickClosing, dappHtml, nextPrompt, noPrompt, start, until, waitOutBackoff } from './support/dapp.ts';
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
-import { BACKOFF_MS } from '../../background/provider/prompts.ts';
 
 let node: XmtpNode;
 let pages: PageServer;
@@ -38,9 +37,9 @@ after(async () => {
   await node?.close();
 });
 
-async function dapp(path = '/'): Promise<Page> {
+async function dapp(path = '/', origin = pages.url): Promise<Page> {
   const page = await ext.context.newPage();
-  await page.goto(pages.url + path);
+  await page.goto(origin + path);
   await page.waitForFunction(() => !!(window as unknown as { t?: unknown }).t && !!(window as unknown as { xmtp?: unknown }).xmtp);
   return page;
 }
@@ -62,14 +61,16 @@ describe("onboarding with the requesting page's wallet (Chromium)", () => {
     await useWallet(prompt);
     await prompt.getByRole('alert').filter({ hasText: 'no Ethereum wallet' }).waitFor();
     await prompt.close();
-    assert.equal((await r.settled()).code, 4001);
+    const closed = await r.settled();
+    assert.equal(closed.code, 4001);
     await noPrompt(ext.context, ext.base);
     await page.close();
-    await new Promise((r) => setTimeout(r, BACKOFF_MS[0]!)); // closing the prompt was a Deny: the site backs off
+    await waitOutBackoff(closed); // closing the prompt was a Deny: the site backs off
   });
 
   test('rejecting in the wallet: the prompt says so and nothing is created', async () => {
-    const page = await dapp();
+    const page = await dapp('/', pages.altUrl); // another site: its Deny does not hold up the next test's
+
     await page.evaluate(() => ((window as unknown as { __fakeWallet: { reject: boolean } }).__fakeWallet.reject = true));
     const r = await start(page, 'xmtp_connect');
     const prompt = await nextPrompt(ext.context, ext.base);

@@ -11,11 +11,11 @@ import { launchChromium, ROOT, type ChromiumExt } from './support/browsers.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { startNode, type XmtpNode } from '../../server/node.ts';
 import { createSdkClient } from '../support/sdk.ts';
-import { call, clickClosing, dappHtml, events, isPrompt, nextPrompt, noPrompt, start, until } from './support/dapp.ts';
+import { call, clickClosing, dappHtml, events, isPrompt, nextPrompt, noPrompt, start, until, waitOutBackoff } from './support/dapp.ts';
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
-import { appScopeKey } from '../../background/provider/scope.ts';
 import { BACKOFF_MS } from '../../background/provider/prompts.ts';
+import { appScopeKey } from '../../background/provider/scope.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -81,12 +81,13 @@ describe('window.xmtp with a real node (Chromium)', () => {
     await p1.getByText('It cannot see your other conversations.').waitFor();
     assert.equal((await call(page, 'xmtp_connect')).code, -32002);
     await clickClosing(p1.getByRole('button', { name: 'Deny' }));
-    assert.equal((await denied.settled()).code, 4001);
+    const deny = await denied.settled();
+    assert.deepEqual([deny.code, (deny.data as { retryAfterMs?: number }).retryAfterMs], [4001, BACKOFF_MS[0]], 'the Deny says how long the site backs off');
     // Right after a Deny the site backs off: asking again gets 4001 at once, without a window.
     const again = await call(page, 'xmtp_connect');
     assert.deepEqual([again.code, (again.data as { reason: string }).reason], [4001, 'backoff']);
     assert.equal(ext.context.pages().filter(isPrompt(ext.base)).length, 0);
-    await new Promise((r) => setTimeout(r, BACKOFF_MS[0]!));
+    await waitOutBackoff(deny);
 
     await connect(page);
     assert.deepEqual((await call(page, 'xmtp_accounts')).ok, [me]);
@@ -219,9 +220,10 @@ describe('window.xmtp with a real node (Chromium)', () => {
     const p1 = await nextPrompt(ext.context, ext.base);
     await p1.getByRole('button', { name: 'Unlock' }).waitFor();
     await p1.close();
-    assert.equal((await r1.settled()).code, 4001);
+    const closed = await r1.settled();
+    assert.equal(closed.code, 4001);
     await noPrompt(ext.context, ext.base);
-    await new Promise((r) => setTimeout(r, BACKOFF_MS[0]!)); // closing the prompt was a Deny: the site backs off
+    await waitOutBackoff(closed); // closing the prompt was a Deny: the site backs off
 
     const r2 = await start(page, 'xmtp_listConversations');
     const p2 = await nextPrompt(ext.context, ext.base);

@@ -69,7 +69,7 @@ test('after a Deny the site backs off: its waiting requests go, new ones get 400
   const other = q.ask({ kind: 'connect', origin: B, scope: 'app' }, { key: 'connect' });
   await tick();
   q.resolve('p1', { approved: false });
-  assert.deepEqual(await asked, { ok: { approved: false } });
+  assert.deepEqual(await asked, { ok: { approved: false, retryAfterMs: BACKOFF_MS[0] } }, 'the Deny says how long the site waits');
   assert.deepEqual(await queued, { code: 4001, reason: 'backoff' });
   await tick();
   assert.equal(q.get('p3')?.origin, B, 'another site is not affected');

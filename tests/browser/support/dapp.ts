@@ -120,3 +120,10 @@ export async function clickClosing(button: Locator): Promise<void> {
     if (!/closed/i.test(e.message)) throw e;
   });
 }
+
+/** A Deny's 4001 says how long the site now backs off (data.retryAfterMs): waits that out. */
+export async function waitOutBackoff(denied: Settled): Promise<void> {
+  const ms = (denied.data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  if (typeof ms !== 'number') throw new Error(`expected a Deny with retryAfterMs, got ${JSON.stringify(denied)}`);
+  await new Promise((r) => setTimeout(r, ms));
+}
