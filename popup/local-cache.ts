@@ -6,57 +6,75 @@
 import type { Method, Params, Result } from '../src/messages.ts';
 import type { AppStatus, ConversationView } from '../src/views.ts';
 import type { PortClient } from '../src/port-client.ts';
-import { readConversation, readConversationPage, readMessages, type CacheDb } from '../src/cache/read.ts';
+import { conversationRows, openConversationViews, readConversation, readConversationPage, readMessages, type CacheDb } from '../src/cache/read.ts';
 import { cacheKeysFrom, type StoredSession } from '../src/cache/session-keys.ts';
 import { early, readSession } from './lib/early-reads.ts';
 import { oldestFirst, statusOf } from '../src/cache/status.ts';
 import { toConversationView } from '../src/cache/records.ts';
 import type { CacheKeys } from '../src/cache/seal.ts';
-import type { AccountRecord } from '../src/cache/schema.ts';
 import type { Bg } from './state.ts';
+
+/** Unlocked accounts whose first page is read before the current account is known. */
+const SPECULATIVE_PAGES = 4;
 
 export class LocalCache {
   // Both started the moment the popup's code ran (early-reads.ts): the first screen waits on them.
   private readonly db = early.db;
   private stored = early.session;
-  private imported: { stored: string; keys: CacheKeys } | undefined;
+  /** per account, imported once per session entry (a password change brings new keys) */
+  private readonly imported = new Map<string, { stored: string; keys: CacheKeys }>();
 
-  /** An account's keys while unlocked (imported once per session entry: a password change brings new ones). */
+  /** An account's keys while unlocked. */
   async keys(account: string, session?: StoredSession): Promise<CacheKeys | undefined> {
     const s = session ?? (await (this.stored = readSession()));
     const entry = s?.accounts[account];
     if (!s || !entry) return undefined;
-    const stored = JSON.stringify([account, entry]);
-    if (this.imported?.stored !== stored) {
-      const keys = await cacheKeysFrom(s, account);
-      if (!keys) return undefined;
-      this.imported = { stored, keys };
-    }
-    return this.imported.keys;
+    const stored = JSON.stringify(entry);
+    const hit = this.imported.get(account);
+    if (hit?.stored === stored) return hit.keys;
+    const keys = await cacheKeysFrom(s, account);
+    if (keys) this.imported.set(account, { stored, keys });
+    return keys;
+  }
+
+  /** An account's first page, opened; undefined when it cannot be read here. */
+  private firstPage(d: CacheDb, account: string, session: StoredSession, limit: number): Promise<ConversationView[] | undefined> {
+    const rows = conversationRows(d, account, { limit });
+    return this.keys(account, session)
+      .then(async (keys) => keys && openConversationViews(keys, await rows))
+      .catch(() => undefined);
   }
 
   /**
    * The first screen: the status as stored, and while unlocked the first page of the current account's
-   * conversations, read side by side. Undefined when this page cannot read them (the background answers).
+   * conversations. Undefined when this page cannot read them (the background answers).
+   *
+   * One round trip: which account is current is itself a read, so alongside it each unlocked account's
+   * unread count and first page are read, and the pages opened (usually one or two accounts; pages
+   * only up to SPECULATIVE_PAGES of them); the current account's page is kept.
    */
   async firstScreen(limit: number): Promise<{ status: AppStatus; conversations?: ConversationView[] } | undefined> {
     const d = await this.db;
     if (!d) return undefined;
-    const meta = Promise.all([
-      d.getAll('accounts') as Promise<AccountRecord[]>,
-      d.get('meta', 'currentAccount') as Promise<string | undefined>,
-      d.get('meta', 'settings') as Promise<{ nodeUrls?: string[] } | undefined>,
-    ]);
-    const [session, [accounts, current, global]] = await Promise.all([this.stored, meta]);
+    const meta = d.transaction('meta').store;
+    const records = Promise.all([d.getAll('accounts'), meta.getAllKeys(), meta.getAll()]);
+    const session = await this.stored;
+    const unlocked = session ? Object.keys(session.accounts) : [];
+    const count = (a: string) => d.countFromIndex('conversations', 'byUnread', IDBKeyRange.only([a, 1])).catch(() => 0);
+    const counts = new Map(unlocked.map((a) => [a, count(a)]));
+    const pages = new Map(session && unlocked.length <= SPECULATIVE_PAGES ? unlocked.map((a) => [a, this.firstPage(d, a, session, limit)]) : []);
+
+    const [accounts, keys, values] = await records;
+    const stored = new Map(keys.map((k, i) => [k, values[i]]));
+    const current = stored.get('currentAccount') as string | undefined;
     const address = accounts.some((a) => a.address === current) ? current : [...accounts].sort(oldestFirst)[0]?.address;
-    const page = session && address ? this.keys(address, session).then((keys) => keys && readConversationPage(d, keys, { limit })) : undefined;
-    const [own, counts, conversations] = await Promise.all([
-      current ? (d.get('meta', `settings:${current}`) as Promise<{ nodeUrls?: string[] } | undefined>) : undefined,
-      session ? Promise.all(accounts.map((a) => d.countFromIndex('conversations', 'byUnread', IDBKeyRange.only([a.address, 1])))) : [],
-      page?.catch(() => undefined),
+    const [conversations, unreadCounts] = await Promise.all([
+      session && address ? (pages.get(address) ?? this.firstPage(d, address, session, limit)) : undefined,
+      session ? Promise.all(accounts.map((a) => counts.get(a.address) ?? count(a.address))) : [],
     ]);
-    const unread = new Map(accounts.map((a, i) => [a.address, counts[i] ?? 0]));
-    const status = statusOf({ accounts, current, unlocked: !!session, nodeUrl: own?.nodeUrls?.[0] ?? global?.nodeUrls?.[0] ?? '', unread });
+    const unread = new Map(accounts.map((a, i) => [a.address, unreadCounts[i] ?? 0]));
+    const nodeUrls = (key: string) => (stored.get(key) as { nodeUrls?: string[] } | undefined)?.nodeUrls?.[0];
+    const status = statusOf({ accounts, current, unlocked: !!session, nodeUrl: (current ? nodeUrls(`settings:${current}`) : undefined) ?? nodeUrls('settings') ?? '', unread });
     return conversations ? { status, conversations } : { status };
   }
 

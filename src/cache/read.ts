@@ -3,7 +3,7 @@
 // the very same functions straight from IndexedDB (it never writes).
 import { openDB, unwrap, wrap, type IDBPDatabase, type IDBPIndex } from 'idb';
 import type { ConversationView, MessageView } from '../views.ts';
-import { DB_NAME, DB_VERSION, type ConversationRecord, type InboxDB, type MessageRecord } from './schema.ts';
+import { DB_NAME, DB_VERSION, type ConversationRecord, type ConversationRow, type InboxDB, type MessageRecord } from './schema.ts';
 import { openConversation, openMessage, toConversationView, toMessageView, topicId } from './records.ts';
 import type { CacheKeys } from './seal.ts';
 
@@ -90,10 +90,18 @@ export async function openAll<R, T>(rows: R[], openOne: (row: R) => Promise<T>):
 
 const accountRange = (account: string) => IDBKeyRange.bound([account, -Infinity], [account, Infinity]);
 
+/** The sealed rows of a page of an account's conversation list, newest first (reading needs no keys). */
+export function conversationRows(d: CacheDb, account: string, page: { offset?: number; limit: number }): Promise<ConversationRow[]> {
+  return pageOfIndex(d.transaction('conversations').store.index('byUpdated'), accountRange(account), page, 'prev');
+}
+
+export async function openConversationViews(keys: CacheKeys, rows: ConversationRow[]): Promise<ConversationView[]> {
+  return (await openAll(rows, (r) => openConversation(keys, r))).map(toConversationView);
+}
+
 /** A page of the conversation list, newest first. */
 export async function readConversationPage(d: CacheDb, keys: CacheKeys, page: { offset?: number; limit: number }): Promise<ConversationView[]> {
-  const rows = await pageOfIndex(d.transaction('conversations').store.index('byUpdated'), accountRange(keys.account), page, 'prev');
-  return (await openAll(rows, (r) => openConversation(keys, r))).map(toConversationView);
+  return openConversationViews(keys, await conversationRows(d, keys.account, page));
 }
 
 /** Every conversation of the account, newest first. */
