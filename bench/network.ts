@@ -1,5 +1,6 @@
 // Benchmark of the network of nodes: `npm run bench -- network [--seconds S] [--rate N]
-// [--missed N] [--idle-seconds S]`. Three node processes (server/main.ts, SQLite files) on loopback
+// [--missed N] [--idle-seconds S] [--cpu-prof DIR]` (--cpu-prof: each node process writes a V8 CPU
+// profile to DIR when it stops). Three node processes (server/main.ts, SQLite files) on loopback
 // in a line A–B–C; C reaches B through a TCP relay that counts the bytes on that link.
 //   1. replication delay at N publishes/s (default 1,000; one envelope per request) to A, read from
 //      live streams on A (the node's own fan-out: the floor), B (one hop) and C (two hops);
@@ -18,12 +19,13 @@ import { TcpLink } from '../tests/support/tcp-link.ts';
 import { HttpClient, openSubscribers, summary } from './server/load.ts';
 
 const { values: o } = parseArgs({
-  options: { seconds: { type: 'string' }, rate: { type: 'string' }, missed: { type: 'string' }, 'idle-seconds': { type: 'string' } },
+  options: { seconds: { type: 'string' }, rate: { type: 'string' }, missed: { type: 'string' }, 'idle-seconds': { type: 'string' }, 'cpu-prof': { type: 'string' } },
 });
 const SECONDS = Number(o.seconds ?? 10);
 const RATE = Number(o.rate ?? 1000);
 const MISSED = Number(o.missed ?? 100_000);
 const IDLE_SECONDS = Number(o['idle-seconds'] ?? 60);
+const NODE_ARGS = o['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', o['cpu-prof']] : [];
 const AUTH = { Authorization: `Bearer ${mintToken(identity(0x31, 0x41))}`, 'Content-Type': 'application/json' };
 const TOPIC = '/xmtp/0/m-network-bench/proto';
 const fmt = (n: number, d = 1) => n.toFixed(d);
@@ -31,7 +33,7 @@ const fmt = (n: number, d = 1) => n.toFixed(d);
 const dir = mkdtempSync(join(tmpdir(), 'xmtp-bench-net-'));
 const nodes: ChildNode[] = [];
 async function start(name: string, extra: string[], p2pPort = 0): Promise<ChildNode> {
-  const n = await spawnNode(['--port', '0', '--db', join(dir, `${name}.sqlite`), '--no-rate-limit', '--log-level', 'warn', '--metrics-port', '0', '--p2p-listen', `/ip4/127.0.0.1/tcp/${p2pPort}`, ...extra]);
+  const n = await spawnNode(['--port', '0', '--db', join(dir, `${name}.sqlite`), '--no-rate-limit', '--log-level', 'warn', '--metrics-port', '0', '--p2p-listen', `/ip4/127.0.0.1/tcp/${p2pPort}`, ...extra], {}, NODE_ARGS);
   nodes.push(n);
   return n;
 }

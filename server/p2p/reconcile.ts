@@ -29,6 +29,8 @@ export const LIMITS = {
   fanout: 16,
   /** Leaves compared (or ranges pulled) at once. */
   concurrency: 4,
+  /** A range we hold nothing of is pulled whole (without splitting it further) up to this many pages. */
+  pullPages: 4,
 };
 
 export interface ReconcileResult {
@@ -92,9 +94,13 @@ export async function reconcile(
       const m = mine[i]!;
       const t = theirs[i]!;
       if (t.count === 0n || same(m, t)) return;
-      // A large range we hold nothing of is pulled in a few parts at once (pages of one part are sequential).
-      if (m.count === 0n) pulls.push(...(t.count > BigInt(limits.maxIds * limits.concurrency) && r.lo < r.hi ? split(r, limits.concurrency) : [r]));
-      else if ((m.count <= BigInt(limits.leaf) && t.count <= BigInt(limits.leaf)) || r.lo === r.hi) leaves.push(r);
+      // A range we hold nothing of is pulled whole once it is small enough for one worker; a larger one is
+      // split by fingerprints first: the pages of one part come one after another, and timestamps may crowd
+      // into a sliver of the range, so only parts of known size keep all workers busy.
+      if (m.count === 0n) {
+        if (t.count <= BigInt(limits.maxIds * limits.pullPages) || r.lo === r.hi) pulls.push(r);
+        else queue.push(...split(r, Math.min(limits.maxRanges, Math.max(limits.fanout, Math.ceil(Number(t.count) / (limits.maxIds * limits.pullPages))))));
+      } else if ((m.count <= BigInt(limits.leaf) && t.count <= BigInt(limits.leaf)) || r.lo === r.hi) leaves.push(r);
       else queue.push(...split(r, limits.fanout));
     });
   }

@@ -186,7 +186,8 @@ export class Repair {
   /** The peer's store, as reconcile() sees it. */
   private source(peer: PeerId): RangeSource {
     const call = async (req: RepairRequest): Promise<RepairResponse> => {
-      const stream = await this.o.host.dialProtocol(peer, REPAIR_PROTOCOL, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      // negotiateFully: false sends the protocol id with the request (one round trip per request, not two).
+      const stream = await this.o.host.dialProtocol(peer, REPAIR_PROTOCOL, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), negotiateFully: false });
       try {
         const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_BYTES });
         const bytes = encodeRequest(req);

@@ -170,8 +170,8 @@ export interface ChildNode {
 }
 
 /** Runs `server/main.ts` in a child process (as `npm run server` does) and waits until it listens. */
-export function spawnNode(args: string[], envExtra: Record<string, string> = {}): Promise<ChildNode> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
+export function spawnNode(args: string[], envExtra: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ChildNode> {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...envExtra },
     stdio: ['ignore', 'pipe', 'pipe'],

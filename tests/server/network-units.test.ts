@@ -95,7 +95,7 @@ function envelope(topic: string, ts: bigint, body: string): StoredEnvelope {
 }
 
 /** The peer's store behind answer(), as repair.ts would reach it over a stream. */
-function sourceOf(store: SqliteStore, calls: { n: number }): RangeSource {
+function sourceOf(store: SqliteStore, calls: { n: number; pulled?: Set<bigint> }): RangeSource {
   return {
     fingerprints: async (ranges) => (calls.n++, (await answer(store, { kind: 'fingerprints', ranges })).fingerprints!),
     ids: async (range, limit) => (calls.n++, (await answer(store, { kind: 'ids', range, limit })).ids!),
@@ -107,6 +107,7 @@ function sourceOf(store: SqliteStore, calls: { n: number }): RangeSource {
     pull: async (range, after) => {
       calls.n++;
       const r = await answer(store, { kind: 'pull', range, after });
+      if (r.messages!.length) calls.pulled?.add(range.lo);
       return { messages: r.messages!, next: r.ids![0] ?? null };
     },
   };
@@ -149,6 +150,22 @@ test('range reconciliation fetches exactly what is missing, both ways, and an id
   assert.equal(re.accepted, await a.count());
   assert.ok(calls.n <= 1 + Math.ceil(re.accepted / LIMITS.maxIds) + 1, `${calls.n} requests`);
   await Promise.all([a.close(), b.close(), empty.close()]);
+});
+
+test('a range we hold nothing of, its timestamps crowded into a sliver of it, is pulled in parts of known size, several at once', async () => {
+  const peer = new SqliteStore(':memory:');
+  const base = 1_700_000_000_000_000_000n;
+  // 40,000 envelopes 1 ns apart (as a burst of publishes can be), nothing else.
+  await peer.insert(Array.from({ length: 40_000 }, (_, i) => envelope('/xmtp/0/m-crowd/proto', base + BigInt(i), `c${i}`)));
+  const empty = new SqliteStore(':memory:');
+  const calls = { n: 0, pulled: new Set<bigint>() };
+  const r = await reconcile(empty, sourceOf(peer, calls), [{ lo: 0n, hi: MAX_INT64 }], async (msgs) =>
+    (await empty.insert(msgs.map((m) => envelope(m.contentTopic, m.timestamp, Buffer.from(m.payload).toString())))).length);
+  assert.equal(r.accepted, 40_000);
+  assert.equal(await empty.count(), 40_000);
+  // Split by fingerprints until no part holds more than a worker's share, not blindly by time.
+  assert.ok(calls.pulled.size >= LIMITS.concurrency, `${calls.pulled.size} parts pulled had envelopes`);
+  await Promise.all([peer.close(), empty.close()]);
 });
 
 test('split() covers a range exactly; repair answers stay within their bounds', async () => {

@@ -11,9 +11,11 @@ export class TcpLink {
   bytes = 0;
 
   constructor(private targetPort: number) {
-    this.server = createServer((client) => {
+    // noDelay both ways: a link forwards packets as they come; a relay left to Nagle's algorithm holds
+    // small writes back for the peer's delayed ACK (~40 ms per request/response exchange).
+    this.server = createServer({ noDelay: true }, (client) => {
       if (!this.up) return client.destroy();
-      const upstream = connect(this.targetPort, '127.0.0.1');
+      const upstream = connect({ port: this.targetPort, host: '127.0.0.1', noDelay: true });
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
