@@ -1,24 +1,19 @@
 // The inbox service: what the popup's handlers and the provider call. Reads come from the IndexedDB
 // cache (never waiting for the network); writes go through the client core and the outbox; every
 // change is announced to listeners (ports, the provider, the badge and notifications).
-import type { ConsentState, ConversationView, MessageView, OutgoingContent, AttachmentContent, RemoteAttachmentContent } from '../src/views.ts';
+import type { ConsentState, ConversationView, MessageView, OutgoingContent } from '../src/views.ts';
 import { ContentTypes } from '../src/views.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { isXmtpError } from '../src/xmtp/errors.ts';
 import { toChecksumAddress, isAddress } from '../src/xmtp/crypto/address.ts';
 import { checksumError } from '../src/address.ts';
-import { decryptRemoteContent } from '../src/xmtp/content/remote-attachment.ts';
-import { hexToBytes } from '../src/xmtp/crypto/bytes.ts';
-import { contentToJson } from '../src/xmtp/json-view.ts';
-import { ContentTypeAttachment } from '../src/xmtp/content/content-type.ts';
 import * as store from './inbox-store.ts';
 import { Outbox } from './outbox.ts';
 import { Live } from './live.ts';
 import { announce, startNotifyingFrom, updateBadge } from './notify.ts';
 import { nodeAnswered, noteNetworkError, onConnectionChange } from './connection.ts';
 import { platform } from './platform.ts';
-import { getSettings, isConfiguredNodeUrl } from './settings.ts';
-import { MAX_REMOTE_ATTACHMENT_BYTES } from '../src/xmtp/limits.ts';
+import { getSettings } from './settings.ts';
 import { syncAll } from './sync.ts';
 import { getClient, onClient, type ActiveClient } from './xmtp-session.ts';
 import type { SyncStats } from '../src/messages.ts';
@@ -196,48 +191,6 @@ export async function markRead(account: string, topic: string): Promise<void> {
   if (lastFromPeer && (unread > 0 || !lastReceipt || lastReceipt.sent < lastFromPeer.sent)) {
     await outbox.enqueue(account, topic, { contentType: ContentTypes.readReceipt, content: {} });
   }
-}
-
-export async function loadRemoteAttachment(account: string, messageId: string): Promise<AttachmentContent> {
-  const m = await store.getMessage(account, messageId);
-  if (!m || m.contentType !== ContentTypes.remoteAttachment || !m.content) throw new RpcError(ErrorCode.invalidParams, 'That message has no remote attachment');
-  const r = m.content as RemoteAttachmentContent;
-  // https, or the node the person configured (often http://127.0.0.1): where our own uploads go.
-  if (!r.url.startsWith('https://') && !(await isConfiguredNodeUrl(r.url))) throw new RpcError(ErrorCode.internal, 'Remote attachments must be served over https', { reason: 'insecure-url' });
-  let payload: Uint8Array;
-  try {
-    const res = await fetch(r.url, { credentials: 'omit', referrerPolicy: 'no-referrer', signal: AbortSignal.timeout(120_000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const length = Number(res.headers.get('content-length') ?? 0);
-    if (length > MAX_REMOTE_ATTACHMENT_BYTES) throw new Error('the file is too large');
-    payload = new Uint8Array(await res.arrayBuffer());
-    if (payload.length > MAX_REMOTE_ATTACHMENT_BYTES) throw new Error('the file is too large');
-  } catch (e) {
-    throw new RpcError(ErrorCode.internal, `Could not download the attachment: ${e instanceof Error ? e.message : String(e)}`, { reason: 'download-failed' });
-  }
-  const a = await getClient(account);
-  let content: unknown;
-  try {
-    content = await decryptRemoteContent(
-      {
-        url: r.url,
-        contentDigest: r.contentDigest,
-        salt: hexToBytes(r.salt),
-        nonce: hexToBytes(r.nonce),
-        secret: hexToBytes(r.secret),
-        scheme: r.scheme,
-        contentLength: r.contentLength,
-        filename: r.filename,
-      },
-      payload,
-      a.client.registry,
-    );
-  } catch (e) {
-    throw new RpcError(ErrorCode.internal, `The attachment failed its integrity check: ${e instanceof Error ? e.message : String(e)}`, { reason: 'bad-attachment' });
-  }
-  const view = (content ? contentToJson(ContentTypeAttachment, content) : undefined) as AttachmentContent | undefined;
-  if (!view) throw new RpcError(ErrorCode.internal, 'The remote file is not an attachment', { reason: 'bad-attachment' });
-  return view;
 }
 
 /** A full catch-up of an account (default: the current one) now: popup "refresh", unlock, the minute alarm. */

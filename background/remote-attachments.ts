@@ -4,14 +4,19 @@
 // per file, never an identity key, so nothing secret of the account leaves the background except that
 // token, which lets its holder do nothing the popup cannot already ask the background to do.
 import { ErrorCode, RpcError } from '../src/rpc.ts';
-import type { AttachmentContent, LoadedAttachment, UploadTarget } from '../src/views.ts';
+import { ContentTypes, type AttachmentContent, type LoadedAttachment, type RemoteAttachmentContent, type UploadTarget } from '../src/views.ts';
+import { publicHttpUrl } from '../src/public-host.ts';
+import { BodyTooLarge, readAtMost } from '../src/read-capped.ts';
+import { ContentTypeAttachment } from '../src/xmtp/content/content-type.ts';
+import { hexToBytes } from '../src/xmtp/crypto/bytes.ts';
+import { contentToJson } from '../src/xmtp/json-view.ts';
+import * as store from './inbox-store.ts';
 import { createAuthToken } from '../src/xmtp/auth/token.ts';
-import { remoteUrlAllowed } from '../src/xmtp/content/remote-attachment.ts';
+import { decryptRemoteContent, remoteUrlAllowed } from '../src/xmtp/content/remote-attachment.ts';
 import { MAX_REMOTE_ATTACHMENT_BYTES } from '../src/xmtp/limits.ts';
-import { getSettings } from './settings.ts';
+import { getSettings, isConfiguredNodeUrl } from './settings.ts';
 import { nodesFor } from './nodes.ts';
 import { getClient } from './xmtp-session.ts';
-import { loadRemoteAttachment } from './inbox.ts';
 
 /** Where the popup uploads an encrypted file: the node's blob store, if it has one. */
 export async function uploadTarget(account: string): Promise<UploadTarget> {
@@ -60,4 +65,59 @@ export async function loadRemotePart(account: string, messageId: string, part = 
   kept = parts > 1 && part < parts - 1 ? { account, messageId, att, drop: setTimeout(() => (kept = null), KEEP_MS) } : null;
   const data = parts > 1 ? att.data.slice(part * PART_CHARS, (part + 1) * PART_CHARS) : att.data;
   return { ...att, data, ...(parts > 1 ? { parts } : {}) };
+}
+
+/**
+ * A remote attachment's encrypted bytes. Its URL is the peer's choice, so: https on a public host
+ * (never loopback, the local network or link-local: a message must not make the extension probe them),
+ * or a node the person configured (often http://127.0.0.1: where our own uploads go). No redirects
+ * (a public URL could point on to a private one), and at most MAX_REMOTE_ATTACHMENT_BYTES read, with
+ * or without a Content-Length.
+ */
+async function downloadRemote(url: string): Promise<Uint8Array> {
+  if (!(await isConfiguredNodeUrl(url))) {
+    if (!/^https:/i.test(url)) throw new RpcError(ErrorCode.internal, 'Remote attachments must be served over https', { reason: 'insecure-url' });
+    if (!publicHttpUrl(url)) throw new RpcError(ErrorCode.internal, 'This file is on a private or local address, which the inbox does not fetch', { reason: 'private-address' });
+  }
+  try {
+    const res = await fetch(url, { credentials: 'omit', referrerPolicy: 'no-referrer', redirect: 'error', signal: AbortSignal.timeout(120_000) });
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new Error(`HTTP ${res.status}`);
+    }
+    return await readAtMost(res, MAX_REMOTE_ATTACHMENT_BYTES);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) throw new RpcError(ErrorCode.internal, `The file is larger than ${Math.round(MAX_REMOTE_ATTACHMENT_BYTES / 2 ** 20)} MB`, { reason: 'too-large' });
+    throw new RpcError(ErrorCode.internal, `Could not download the attachment: ${e instanceof Error ? e.message : String(e)}`, { reason: 'download-failed' });
+  }
+}
+
+async function loadRemoteAttachment(account: string, messageId: string): Promise<AttachmentContent> {
+  const m = await store.getMessage(account, messageId);
+  if (!m || m.contentType !== ContentTypes.remoteAttachment || !m.content) throw new RpcError(ErrorCode.invalidParams, 'That message has no remote attachment');
+  const r = m.content as RemoteAttachmentContent;
+  const payload = await downloadRemote(r.url);
+  const a = await getClient(account);
+  let content: unknown;
+  try {
+    content = await decryptRemoteContent(
+      {
+        url: r.url,
+        contentDigest: r.contentDigest,
+        salt: hexToBytes(r.salt),
+        nonce: hexToBytes(r.nonce),
+        secret: hexToBytes(r.secret),
+        scheme: r.scheme,
+        contentLength: r.contentLength,
+        filename: r.filename,
+      },
+      payload,
+      a.client.registry,
+    );
+  } catch (e) {
+    throw new RpcError(ErrorCode.internal, `The attachment failed its integrity check: ${e instanceof Error ? e.message : String(e)}`, { reason: 'bad-attachment' });
+  }
+  const view = (content ? contentToJson(ContentTypeAttachment, content) : undefined) as AttachmentContent | undefined;
+  if (!view) throw new RpcError(ErrorCode.internal, 'The remote file is not an attachment', { reason: 'bad-attachment' });
+  return view;
 }

@@ -43,6 +43,9 @@ test('both manifests keep a strict CSP without remote code', () => {
     const scriptSrc = /script-src ([^;]+)/.exec(csp)![1].split(/\s+/);
     assert.ok(scriptSrc.every((s) => s === "'self'" || s === "'wasm-unsafe-eval'"), csp);
     assert.match(csp, /object-src 'self'/);
+    // no <base> to re-point relative URLs, no form posting anywhere from an extension page
+    assert.match(csp, /base-uri 'none'/);
+    assert.match(csp, /form-action 'none'/);
   }
 });
 

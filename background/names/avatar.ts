@@ -3,6 +3,7 @@
 // never loads a remote image, so opening the inbox tells no image host anything.
 import { toBase64 } from '../../src/xmtp/crypto/bytes.ts';
 import { readCapped } from '../../src/read-capped.ts';
+import { publicHttpUrl } from '../../src/public-host.ts';
 
 /** Largest image fetched or accepted inline. */
 export const MAX_AVATAR_BYTES = 2 * 1024 * 1024;
@@ -50,39 +51,23 @@ function parseDataUrl(url: string): Image | undefined {
 }
 
 async function fetchImage(url: string, opts: AvatarFetchOptions): Promise<Image | undefined> {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password) return undefined;
-  if (!opts.allowPrivateHosts && isPrivateHost(u.hostname)) return undefined;
+  const allowed = (u: string) => !!publicHttpUrl(u, { anyHost: opts.allowPrivateHosts });
+  if (!allowed(url)) return undefined;
   let res: Response;
   try {
-    res = await fetch(u, { credentials: 'omit', referrerPolicy: 'no-referrer', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await fetch(url, { credentials: 'omit', referrerPolicy: 'no-referrer', signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch {
     return undefined;
   }
   const type = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (!res.ok || !IMAGE_TYPES.test(type)) {
+  // Gateways redirect (path to subdomain), so redirects are followed; where they ended is checked again.
+  if (!res.ok || !IMAGE_TYPES.test(type) || !allowed(res.url || url)) {
     await res.body?.cancel().catch(() => {});
     return undefined;
   }
   const bytes = await readCapped(res, MAX_AVATAR_BYTES);
   if (!bytes) return undefined;
   return { type, bytes };
-}
-
-/** Loopback, private, link-local and unique-local hosts: a name record must not make us probe them. */
-export function isPrivateHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.local') || h === '::1' || h === '::') return true;
-  if (/^(fc|fd|fe8|fe9|fea|feb)/.test(h) && h.includes(':')) return true;
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h.replace(/^::ffff:/, ''));
-  if (!v4) return false;
-  const [a, b] = [Number(v4[1]), Number(v4[2])];
-  return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || a >= 224;
 }
 
 /** A square AVATAR_PX image where the platform can draw (service worker, event page); else as is if small. */

@@ -13,6 +13,7 @@ import {
 } from '../../src/views.ts';
 import { isAddress as isAddressString, sameAddress, shortAddress } from '../../src/address.ts';
 import { ErrorCode, reasonOf } from '../../src/rpc.ts';
+import { isDisplayableImage } from '../../src/inline-image.ts';
 
 // ---------------------------------------------------------------- addresses
 
@@ -371,7 +372,7 @@ export function estimateRowHeight(row: Row): number {
   if (text !== undefined) h = 22 + Math.ceil(Math.max(1, text.length) / 34) * 20;
   if (asReply(m)) h += 36;
   const att = asAttachment(m);
-  if (att && att.mimeType.startsWith('image/')) h = 200;
+  if (att && isDisplayableImage(att.mimeType)) h = 200;
   else if (att || asRemoteAttachment(m)) h = 60;
   if (row.first) h += 6;
   if (row.last) h += 18;
@@ -394,10 +395,6 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** Image types browsers display safely from a blob: URL (no SVG: it can carry scripts). */
-export function isDisplayableImage(mimeType: string): boolean {
-  return /^image\/(png|jpe?g|gif|webp|avif|bmp)$/i.test(mimeType);
-}
 
 // ---------------------------------------------------------------- errors
 

@@ -18,7 +18,6 @@ import {
   formatBytes,
   formatClock,
   formatFull,
-  isDisplayableImage,
   previewOf,
   sameAddress,
   shortAddress,
@@ -27,6 +26,7 @@ import {
 } from '../lib/format.ts';
 import { Icon } from '../components/Icon.tsx';
 import { Details } from '../components/ui.tsx';
+import { blobTypeFor, isDisplayableImage } from '../../src/inline-image.ts';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -228,7 +228,7 @@ function Link({ url, onLink }: { url: string; onLink: (url: string) => void }) {
 function useBlobUrl(att: AttachmentContent): string | null {
   const url = useMemo(() => {
     try {
-      return URL.createObjectURL(new Blob([base64ToBytes(att.data)], { type: att.mimeType || 'application/octet-stream' }));
+      return URL.createObjectURL(new Blob([base64ToBytes(att.data)], { type: blobTypeFor(att.mimeType) }));
     } catch {
       return null;
     }

