@@ -12,7 +12,7 @@ import { inPage } from './support/in-page.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { startNode, type XmtpNode } from '../../server/node.ts';
 import { createSdkClient } from '../support/sdk.ts';
-import { call, clickClosing, dappHtml, isPrompt, nextPrompt, noPrompt, start, until } from './support/dapp.ts';
+import { call, clickClosing, dappHtml, isPrompt, nextPrompt, noPrompt, openDapp, start, until } from './support/dapp.ts';
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { Compression, encodeEncodedContent } from '../../src/xmtp/content/encoded-content.ts';
@@ -53,12 +53,7 @@ after(async () => {
   await node?.close();
 });
 
-async function dapp(path = '/'): Promise<Page> {
-  const page = await ext.context.newPage();
-  await page.goto(pages.url + path);
-  await page.waitForFunction(() => !!(window as unknown as { t?: unknown }).t && !!(window as unknown as { xmtp?: unknown }).xmtp);
-  return page;
-}
+const dapp = (path = '/'): Promise<Page> => openDapp(ext.context, pages.url + path);
 
 /** Bytes the extension's origin uses on disk (IndexedDB), as the browser counts them. */
 const usage = () => control.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);

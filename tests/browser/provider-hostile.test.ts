@@ -9,7 +9,7 @@ import { launchChromium, type ChromiumExt } from './support/browsers.ts';
 import { inPage } from './support/in-page.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { PROVIDER_LIMITS } from '../../src/provider-api.ts';
-import { call, dappHtml, nextPrompt, noPrompt, start, until, events, isPrompt } from './support/dapp.ts';
+import { call, dappHtml, events, isPrompt, nextPrompt, noPrompt, openDapp, start, until } from './support/dapp.ts';
 
 let pages: PageServer;
 let ext: ChromiumExt;
@@ -26,12 +26,7 @@ after(async () => {
   await pages?.close();
 });
 
-async function dapp(path = '/'): Promise<Page> {
-  const page = await ext.context.newPage();
-  await page.goto(pages.url + path);
-  await page.waitForFunction(() => !!(window as unknown as { t?: unknown }).t && !!(window as unknown as { xmtp?: unknown }).xmtp);
-  return page;
-}
+const dapp = (path = '/'): Promise<Page> => openDapp(ext.context, pages.url + path);
 
 /** Posts straight to this frame's content script, skipping window.xmtp's checks, and waits for the answer. */
 function direct(page: Page, msg: Record<string, unknown>, timeoutMs = 5000) {

@@ -10,7 +10,7 @@ import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { startNode, type XmtpNode } from '../../server/node.ts';
 import { createSdkClient } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
-import { call, clickClosing, dappHtml, nextPrompt, noPrompt, start, until, waitOutBackoff } from './support/dapp.ts';
+import { call, clickClosing, dappHtml, nextPrompt, noPrompt, openDapp, start, until, waitOutBackoff } from './support/dapp.ts';
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
 
 let node: XmtpNode;
@@ -37,12 +37,7 @@ after(async () => {
   await node?.close();
 });
 
-async function dapp(path = '/', origin = pages.url): Promise<Page> {
-  const page = await ext.context.newPage();
-  await page.goto(origin + path);
-  await page.waitForFunction(() => !!(window as unknown as { t?: unknown }).t && !!(window as unknown as { xmtp?: unknown }).xmtp);
-  return page;
-}
+const dapp = (path = '/', origin = pages.url): Promise<Page> => openDapp(ext.context, origin + path);
 
 /** In the prompt: onboarding → "Use this page's wallet" → passwords → "Connect wallet". */
 async function useWallet(prompt: Page) {

@@ -11,7 +11,7 @@ import { launchChromium, ROOT, type ChromiumExt } from './support/browsers.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { startNode, type XmtpNode } from '../../server/node.ts';
 import { createSdkClient } from '../support/sdk.ts';
-import { call, clickClosing, dappHtml, events, isPrompt, nextPrompt, noPrompt, start, until, waitOutBackoff } from './support/dapp.ts';
+import { call, clickClosing, dappHtml, events, isPrompt, nextPrompt, noPrompt, openDapp, start, until, waitOutBackoff } from './support/dapp.ts';
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { BACKOFF_MS } from '../../background/provider/prompts.ts';
@@ -48,12 +48,7 @@ after(async () => {
   await node?.close();
 });
 
-async function dapp(url = pages.url + '/'): Promise<Page> {
-  const page = await ext.context.newPage();
-  await page.goto(url);
-  await page.waitForFunction(() => !!(window as unknown as { t?: unknown }).t && !!(window as unknown as { xmtp?: unknown }).xmtp);
-  return page;
-}
+const dapp = (url = pages.url + '/'): Promise<Page> => openDapp(ext.context, url);
 
 /** Connects a page through the prompt (Allow). */
 async function connect(page: Page, scope: 'app' | 'inbox' = 'app') {

@@ -1,6 +1,7 @@
 // Message API v1 over HTTP/JSON with fetch (spec 7): unary POSTs and the newline-delimited JSON
 // subscribe stream. Works in Node 18+, service workers and pages.
 import { MAX_RESPONSE_BYTES } from '../limits.ts';
+import { readBodyAtMost } from './read-body.ts';
 import { ApiError, ResponseTooLarge, type Envelope, type QueryRequest, type QueryResponse, type StreamConnection, type SubscribeTransport, type Transport } from './types.ts';
 import { envelopeFromJson, envelopeToJson, queryRequestToJson, queryResponseFromJson } from './json.ts';
 
@@ -23,29 +24,8 @@ export interface HttpTransportOptions {
 
 /** The body as JSON, read as it streams and abandoned as soon as it passes `limit` bytes. */
 async function readJson(res: Response, limit: number): Promise<unknown> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > limit) {
-    await res.body?.cancel().catch(() => {});
-    throw new ResponseTooLarge(limit);
-  }
   if (!res.body) return res.json();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new ResponseTooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const decoder = new TextDecoder();
-  let text = '';
-  for (const c of chunks) text += decoder.decode(c, { stream: true });
-  return JSON.parse(text + decoder.decode());
+  return JSON.parse(new TextDecoder().decode(await readBodyAtMost(res, limit, () => new ResponseTooLarge(limit))));
 }
 
 async function errorFromResponse(res: Response): Promise<ApiError> {

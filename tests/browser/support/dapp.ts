@@ -57,6 +57,14 @@ export async function dappHtml(opts: DappOptions = {}): Promise<string> {
 <script>${RECORDER}</script>${wallet}</head><body><h1>${opts.title ?? 'test dapp'}</h1>${opts.body ?? ''}</body></html>`;
 }
 
+/** Opens a test dapp page and waits until its recorder and window.xmtp are there. */
+export async function openDapp(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => !!(window as unknown as { t?: unknown }).t && !!(window as unknown as { xmtp?: unknown }).xmtp);
+  return page;
+}
+
 // --- Chromium prompt helpers -------------------------------------------------------------------
 
 export const isPrompt = (base: string) => (p: Page) => p.url().startsWith(base + 'prompt.html');
