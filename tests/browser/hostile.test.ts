@@ -18,7 +18,7 @@ import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { Compression, encodeEncodedContent } from '../../src/xmtp/content/encoded-content.ts';
 import { ContentTypeText } from '../../src/xmtp/content/content-type.ts';
 import { REQUEST_QUOTA_BYTES } from '../../src/xmtp/sync/messages.ts';
-import { MAX_PENDING_PER_SITE } from '../../background/provider/prompts.ts';
+import { BACKOFF_MS, MAX_PENDING_PER_SITE } from '../../background/provider/prompts.ts';
 import { PROVIDER_LIMITS } from '../../src/provider-api.ts';
 import { hashOf } from '../../src/popup-route.ts';
 import type { MessageView } from '../../src/views.ts';
@@ -157,7 +157,9 @@ describe('a page floods the user (Chromium)', () => {
   });
 
   test('a double-click on Allow approves one request, never the next one the window moves to', async () => {
-    await new Promise((r) => setTimeout(r, 2000)); // the site's back-off from the tests before
+    // the back-off of the first test's Deny (the frames' page asked nothing itself: its frames' Deny
+    // counted toward its tab)
+    await new Promise((r) => setTimeout(r, BACKOFF_MS[0]));
     const page = await dapp();
     const connected = await start(page, 'xmtp_connect');
     const p1 = await nextPrompt(ext.context, ext.base);
