@@ -22,7 +22,8 @@ function run(label, cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status !== 0) {
-    console.error(`✖ ${label} failed (exit ${r.status ?? r.signal}) after ${secs}s`);
+    const why = r.error?.code === 'ETIMEDOUT' ? `timed out: something kept a test file alive (${opts.timeout / 60_000} min limit)` : `exit ${r.status ?? r.signal}`;
+    console.error(`✖ ${label} failed (${why}) after ${secs}s`);
     process.exit(r.status || 1);
   }
   console.log(`✔ ${label} (${secs}s)`);
@@ -58,8 +59,11 @@ if (full || groups.length) run('programs the tests start', process.execPath, ['s
 if (full) run('typecheck (tsc --noEmit)', npx('tsc'), ['--noEmit', '-p', '.']);
 if (full || browserTests.length) run('build (dist/chrome, dist/firefox)', process.execPath, ['build.mjs']);
 if (full) run('web-ext lint dist/firefox', process.execPath, ['scripts/lint-firefox.mjs']);
+// A test file that leaves a handle open (a stream that reconnects for ever) would hold its phase, and CI,
+// until CI's own limit; each phase normally takes 3-5 minutes.
+const PHASE_TIMEOUT_MS = 25 * 60_000;
 const testEnv = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--import tsx'].filter(Boolean).join(' ') };
-if (nodeTests.length) run(`unit and integration tests (${nodeTests.length} files)`, process.execPath, ['--test', '--test-concurrency=2', ...nodeTests], { env: testEnv });
-if (browserTests.length) run(`browser tests (${browserTests.length} files)`, process.execPath, ['--test', '--test-concurrency=1', ...browserTests], { env: testEnv });
+if (nodeTests.length) run(`unit and integration tests (${nodeTests.length} files)`, process.execPath, ['--test', '--test-concurrency=2', ...nodeTests], { env: testEnv, timeout: PHASE_TIMEOUT_MS });
+if (browserTests.length) run(`browser tests (${browserTests.length} files)`, process.execPath, ['--test', '--test-concurrency=1', ...browserTests], { env: testEnv, timeout: PHASE_TIMEOUT_MS });
 if (!nodeTests.length && !browserTests.length) { console.error('no test files found'); process.exit(1); }
 console.log('\nall test phases passed');

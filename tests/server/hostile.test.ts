@@ -44,7 +44,9 @@ const pid = () => node.proc.pid!;
 
 function status(field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid()}/status`, 'utf8'));
-  return Number(m![1]) / 1024;
+  // A dead (zombie) process has no memory lines: say why it died rather than fail on the parse.
+  if (!m) assert.fail(`the node is gone (exit ${node.proc.exitCode ?? node.proc.signalCode}): ${node.stderr().slice(-4000)}`);
+  return Number(m[1]) / 1024;
 }
 
 /** Starts a peak measurement; stop() answers the peak resident memory in MiB since. */

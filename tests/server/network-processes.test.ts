@@ -20,7 +20,11 @@ import { wallet } from './sdk-suite.ts';
 const dir = mkdtempSync(join(tmpdir(), 'xmtp-net-'));
 const children: ChildNode[] = [];
 let cluster: PgCluster | undefined;
+// Whatever the test opened that would keep this process alive if it fails midway (the SDK's streams
+// resubscribe for ever once their node is gone; the link's sockets).
+const opened: Array<() => unknown> = [];
 after(async () => {
+  for (const close of opened) await Promise.resolve(close()).catch(() => {});
   for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGTERM');
   await Promise.all(children.map((c) => c.exited));
   await cluster?.stop();
@@ -63,6 +67,7 @@ test('three node processes in a line: SDK users on A and C, SIGKILL of B, a cut 
   const a = await start(join(dir, 'a.sqlite'));
   const [ha, hc] = await Promise.all([health(a), health(c)]);
   const link = new TcpLink(tcpPortOf(ha.p2p.addrs[0]!));
+  opened.push(() => link.close());
   const viaLink = `${await link.listen()}/p2p/${ha.p2p.peerId}`;
   // B takes at most 100 envelopes/s from one peer (bursts of 500): the flood below exceeds it.
   const bArgs = ['--peer', viaLink, '--peer', hc.p2p.addrs[0]!, '--peer-rate', '100'];
@@ -78,6 +83,7 @@ test('three node processes in a line: SDK users on A and C, SIGKILL of B, a cut 
   await until('contacts replicated', async () => (await alice.canMessage(carolWallet.address)) && (await carol.canMessage(aliceWallet.address)));
   const carolAll = await carol.conversations.streamAllMessages();
   const aliceAll = await alice.conversations.streamAllMessages();
+  opened.push(() => carolAll.return?.(), () => aliceAll.return?.());
   const toCarol = await alice.conversations.newConversation(carolWallet.address, { conversationId: 'net.test/1', metadata: {} });
   await sleep(300);
   await toCarol.send('hello from A');
@@ -160,7 +166,4 @@ test('three node processes in a line: SDK users on A and C, SIGKILL of B, a cut 
   await toAlice.send('after the attack');
   for (let m = await nextMessage(aliceAll); ; m = await nextMessage(aliceAll)) if (m.content === 'after the attack') break;
   await until('every node holds every envelope', () => allHold(before + 6, [a, b, c]));
-  await carolAll.return?.();
-  await aliceAll.return?.();
-  link.close();
 });
