@@ -54,6 +54,8 @@ export function manifestFor(target, base = JSON.parse(readFileSync(path.join(roo
     delete m.browser_specific_settings;
   } else {
     m.background = { scripts: [script] };
+    // browser.dns: a remote attachment's host name is refused when it resolves to a private address
+    m.permissions = [...m.permissions, 'dns'];
   }
   return m;
 }

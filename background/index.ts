@@ -46,6 +46,7 @@ setPlatform({
     void browser.alarms.get(TICK).catch(() => {});
   },
   secp256k1Wasm: async () => (await fetch(browser.runtime.getURL('secp256k1.wasm'))).arrayBuffer(),
+  ...(browser.dns ? { resolveHost: async (hostname: string) => (await browser.dns.resolve(hostname)).addresses } : {}),
 });
 
 const router = createRouter({ ...appHandlers, ...providerHandlers }, browser.runtime.getURL(''), {

@@ -16,6 +16,11 @@ export interface Platform {
    * the node is down (no traffic at all).
    */
   keepAwake?(why: 'keepalive' | 'retry'): void;
+  /**
+   * The addresses a host name points to, where the browser tells (Firefox's dns API; Chrome has none),
+   * so a public-looking name that resolves to this machine or the local network is refused too.
+   */
+  resolveHost?(hostname: string): Promise<string[]>;
   /** The libsecp256k1 WebAssembly shipped in the package, if this platform has it. */
   secp256k1Wasm?(): Promise<BufferSource>;
 }

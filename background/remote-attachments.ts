@@ -5,7 +5,7 @@
 // token, which lets its holder do nothing the popup cannot already ask the background to do.
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { ContentTypes, type AttachmentContent, type LoadedAttachment, type RemoteAttachmentContent, type UploadTarget } from '../src/views.ts';
-import { publicHttpUrl } from '../src/public-host.ts';
+import { isPublicHost, publicHttpUrl } from '../src/public-host.ts';
 import { BodyTooLarge, readAtMost } from '../src/read-capped.ts';
 import { ContentTypeAttachment } from '../src/xmtp/content/content-type.ts';
 import { hexToBytes } from '../src/xmtp/crypto/bytes.ts';
@@ -17,6 +17,7 @@ import { MAX_REMOTE_ATTACHMENT_BYTES } from '../src/xmtp/limits.ts';
 import { getSettings, isConfiguredNodeUrl } from './settings.ts';
 import { nodesFor } from './nodes.ts';
 import { getClient } from './xmtp-session.ts';
+import { platform } from './platform.ts';
 
 /** Where the popup uploads an encrypted file: the node's blob store, if it has one. */
 export async function uploadTarget(account: string): Promise<UploadTarget> {
@@ -77,7 +78,8 @@ export async function loadRemotePart(account: string, messageId: string, part = 
 async function downloadRemote(url: string): Promise<Uint8Array> {
   if (!(await isConfiguredNodeUrl(url))) {
     if (!/^https:/i.test(url)) throw new RpcError(ErrorCode.internal, 'Remote attachments must be served over https', { reason: 'insecure-url' });
-    if (!publicHttpUrl(url)) throw new RpcError(ErrorCode.internal, 'This file is on a private or local address, which the inbox does not fetch', { reason: 'private-address' });
+    const u = publicHttpUrl(url);
+    if (!u || (await resolvesPrivate(u.hostname))) throw new RpcError(ErrorCode.internal, 'This file is on a private or local address, which the inbox does not fetch', { reason: 'private-address' });
   }
   try {
     const res = await fetch(url, { credentials: 'omit', referrerPolicy: 'no-referrer', redirect: 'error', signal: AbortSignal.timeout(120_000) });
@@ -89,6 +91,21 @@ async function downloadRemote(url: string): Promise<Uint8Array> {
   } catch (e) {
     if (e instanceof BodyTooLarge) throw new RpcError(ErrorCode.internal, `The file is larger than ${Math.round(MAX_REMOTE_ATTACHMENT_BYTES / 2 ** 20)} MB`, { reason: 'too-large' });
     throw new RpcError(ErrorCode.internal, `Could not download the attachment: ${e instanceof Error ? e.message : String(e)}`, { reason: 'download-failed' });
+  }
+}
+
+/**
+ * Whether a host name points at a non-public address, where the browser tells us (Firefox). A name
+ * that fails to resolve is left to the fetch. The fetch resolves again, so a name whose answer changes
+ * in between (DNS rebinding) is not caught here; the check stops the plain case.
+ */
+async function resolvesPrivate(hostname: string): Promise<boolean> {
+  const resolve = platform().resolveHost;
+  if (!resolve || hostname.startsWith('[') || /^[\d.]+$/.test(hostname)) return false;
+  try {
+    return (await resolve(hostname)).some((a) => !isPublicHost(a));
+  } catch {
+    return false;
   }
 }
 

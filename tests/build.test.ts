@@ -26,6 +26,7 @@ test('the Chrome manifest uses a service worker and needs Chrome 116', () => {
   assert.equal(m.minimum_chrome_version, '116');
   assert.equal(m.browser_specific_settings, undefined);
   assert.equal(m.version, pkg.version);
+  assert.ok(!m.permissions.includes('dns'), 'Chrome has no dns API (it would warn of an unknown permission)');
 });
 
 test('the Firefox manifest uses an event page and pins the add-on id and minimum version', () => {
@@ -35,6 +36,7 @@ test('the Firefox manifest uses an event page and pins the add-on id and minimum
   // content_scripts "world": "MAIN" needs 128; data_collection_permissions needs 140.
   assert.equal(m.browser_specific_settings.gecko.strict_min_version, '140.0');
   assert.equal(m.minimum_chrome_version, undefined);
+  assert.ok(m.permissions.includes('dns'), 'browser.dns: remote attachment hosts that resolve to private addresses are refused');
 });
 
 test('both manifests keep a strict CSP without remote code', () => {

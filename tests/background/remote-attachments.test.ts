@@ -114,6 +114,19 @@ test('a peer\'s URL on a private or loopback address is refused before any reque
   await new Promise((r) => local.close(r));
 });
 
+test('where the browser resolves names (Firefox), a public-looking name that points at the local network is refused', async () => {
+  const platform = await freshBackground(node.url);
+  const { address: me } = await accounts.importWallet({ privateKey: walletKey(0x95), password: PASSWORD });
+  const asked: string[] = [];
+  const answers: Record<string, string[]> = { 'files.example': ['93.184.216.34', '10.0.0.5'], 'v6.example': ['fd00::5'] };
+  platform.resolveHost = async (host) => (asked.push(host), answers[host] ?? []);
+  for (const host of Object.keys(answers)) {
+    await storeRemote(me, host, `https://${host}/file`);
+    await assert.rejects(loadRemotePart(me, host), reason('private-address'), host);
+  }
+  assert.deepEqual(asked, Object.keys(answers));
+});
+
 test('a configured node that streams past the limit without a Content-Length is cut off at the limit', async () => {
   // The node in the settings (its origin may be http and loopback), turned hostile: a chunked body
   // that never ends. The reader must stop at MAX_REMOTE_ATTACHMENT_BYTES, not buffer the stream.

@@ -1,6 +1,7 @@
 // window.xmtp in Firefox ESR (event-page background, puppeteer over WebDriver BiDi): connect through
 // the prompt window, accounts before and after, send to an official-SDK user, list, and the reply as
-// a subscription event — with a real node.
+// a subscription event — with a real node. Also Firefox's own check of remote attachment hosts: a
+// name that resolves to this machine (network.dns.localDomains) is refused through browser.dns.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'puppeteer-core';
@@ -8,7 +9,8 @@ import { launchFirefox, type FirefoxExt } from './support/browsers.ts';
 import { inPage } from './support/in-page.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { startNode, type XmtpNode } from '../../server/node.ts';
-import { createSdkClient } from '../support/sdk.ts';
+import { ContentTypeRemoteAttachment, createSdkClient } from '../support/sdk.ts';
+import { ContentTypes } from '../../src/views.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { dappHtml, until, type Settled } from './support/dapp.ts';
 import { bgCall, PASSWORD, randomKey } from './support/bg.ts';
@@ -27,7 +29,7 @@ before(async () => {
   node = await startNode({ port: 0, db: ':memory:', logLevel: 'error' });
   pages = await startPageServer();
   pages.set('/', await dappHtml());
-  ext = await launchFirefox();
+  ext = await launchFirefox(undefined, { 'network.dns.localDomains': 'files.example' });
   const control = await ext.openPopup();
   await bgCall(control, 'settings.update', { nodeUrl: node.url });
   me = (await bgCall<{ address: string }>(control, 'account.import', { privateKey: randomKey(), password: PASSWORD })).address;
@@ -101,5 +103,24 @@ describe('window.xmtp in Firefox ESR', () => {
     const listed = (await call(page, 'xmtp_listMessages', { conversation: convo.id, direction: 'ascending' })).ok as Any[];
     assert.deepEqual(listed.map((m) => m.content), ['hello from Firefox', 'hello back, Firefox']);
     await page.close();
+  });
+});
+
+describe('remote attachments in Firefox', () => {
+  test('a file on a public-looking name that resolves to this machine is refused (browser.dns)', async () => {
+    const convo = await peer.conversations.newConversation(me);
+    const file = { url: 'https://files.example/file.bin', contentDigest: '00'.repeat(32), salt: new Uint8Array(32), nonce: new Uint8Array(12), secret: new Uint8Array(32) };
+    await convo.send({ ...file, scheme: 'https://', contentLength: 10, filename: 'file.bin' }, { contentType: ContentTypeRemoteAttachment });
+    const control = await ext.openPopup();
+    const m = await until(async () => {
+      await bgCall(control, 'sync.now');
+      return (await bgCall<Any[]>(control, 'messages.list', { topic: convo.topic })).find((x) => x.contentType === ContentTypes.remoteAttachment);
+    }, 'the remote attachment', 30_000);
+    const refused = await bgCall(control, 'attachments.loadRemote', { messageId: m.id }).then(
+      () => undefined,
+      (e: { data?: { reason?: string } }) => e,
+    );
+    assert.equal(refused?.data?.reason, 'private-address', JSON.stringify(refused));
+    await control.close();
   });
 });
