@@ -2,8 +2,8 @@
 // other side, driven only through the UI by role and accessible name, as a person would: onboarding by
 // creating a wallet (Chromium) and by importing a key whose identity is restored (Firefox ESR), lock
 // and unlock with a wrong password first, a conversation with live messages both ways, a reply, a
-// reaction and an attachment, Requests → Messages and Block, the node URL (unreachable, then changed),
-// and the offline state when the node is down.
+// reaction and an attachment, Requests → Messages and Block, the node list (an unreachable node
+// refused, a second added, moved first, removed), and the offline state when the node is down.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -187,24 +187,30 @@ describe('Chromium', () => {
     await list().getByRole('button', { name: new RegExp(`^${short(carol.address)}`) }).waitFor();
   });
 
-  test('the node URL: an unreachable one is refused with a clear message, a working one is saved', async () => {
+  test('Settings › Nodes: an unreachable node is refused with a clear message; a second node of the network, moved first, comes into use; removed, the first is in use again', async () => {
     await popup.getByRole('button', { name: 'Settings' }).click();
-    const url = popup.getByLabel('Node URL');
-    await url.fill('http://127.0.0.1:1');
-    await popup.getByRole('button', { name: 'Save' }).click();
+    const nodes = popup.getByRole('list', { name: 'Nodes, in order of preference' });
+    const inUse = popup.getByRole('definition').filter({ hasText: /^http/ }); // About: the node in use
+    const add = popup.getByLabel('Add a node');
+    await add.fill('http://127.0.0.1:1');
+    await popup.getByRole('button', { name: 'Add node' }).click();
     const alert = popup.getByRole('alert').filter({ hasText: /127\.0\.0\.1:1/ });
     await alert.waitFor({ timeout: 30_000 });
     assert.match((await alert.textContent())!, /reach|unreachable|connect/i);
     // a second node process on the same database is a different URL for the same network
     const other = await startNode({ port: 0, db: path.join(node.dir, 'node.sqlite'), logLevel: 'error', rateLimits: false });
     try {
-      await url.fill(other.url);
-      await popup.getByRole('button', { name: 'Save' }).click();
-      await popup.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: 30_000 });
-      await popup.getByText(other.url, { exact: true }).waitFor(); // About shows the node in use
-      await url.fill(node.url);
-      await popup.getByRole('button', { name: 'Save' }).click();
-      await popup.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: 30_000 });
+      await add.fill(other.url);
+      await popup.getByRole('button', { name: 'Add node' }).click();
+      await popup.getByRole('status').filter({ hasText: `Added ${other.url}.` }).waitFor({ timeout: 30_000 });
+      await popup.getByRole('button', { name: `Move ${other.url} up` }).click();
+      await popup.getByRole('status').filter({ hasText: `${other.url} moved up.` }).waitFor({ timeout: 30_000 });
+      assert.deepEqual(await nodes.getByRole('listitem').locator('.site-origin').allTextContents(), [other.url, node.url]);
+      await inUse.filter({ hasText: other.url }).waitFor({ timeout: 30_000 });
+      await popup.getByRole('button', { name: `Remove ${other.url}` }).click();
+      await popup.getByRole('status').filter({ hasText: `${other.url} removed.` }).waitFor({ timeout: 30_000 });
+      assert.deepEqual(await nodes.getByRole('listitem').locator('.site-origin').allTextContents(), [node.url]);
+      await inUse.filter({ hasText: node.url }).waitFor({ timeout: 30_000 });
     } finally {
       await other.close();
     }
