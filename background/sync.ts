@@ -27,24 +27,42 @@ export async function syncConversations(a: ActiveClient, conversations: Conversa
 }
 
 const running = new Map<string, Promise<SyncStats>>();
+const following = new Map<string, Promise<SyncStats>>();
 
-/** One full catch-up per account at a time; a caller arriving during one waits for it. */
+/**
+ * One full catch-up per account at a time. A caller arriving during a run gets the run after it (one
+ * for everyone arriving meanwhile): the run in progress may have listed conversations before what
+ * that caller expects had arrived.
+ */
 export function syncAll(a: ActiveClient): Promise<SyncStats> {
-  let run = running.get(a.account);
-  if (!run) {
-    run = (async () => {
-      const t0 = performance.now();
-      try {
-        await a.client.conversations.list({ onError: refused });
-        await a.client.contacts.refreshConsentList().catch(log('consent list'));
-        const conversations = await a.client.conversations.listLocal();
-        const newMessages = await syncConversations(a, conversations);
-        return { conversations: conversations.length, newMessages, ms: Math.round(performance.now() - t0) };
-      } finally {
-        running.delete(a.account);
-      }
-    })();
-    running.set(a.account, run);
+  const current = running.get(a.account);
+  if (!current) return startSync(a);
+  let next = following.get(a.account);
+  if (!next) {
+    next = current
+      .catch(() => {})
+      .then(() => {
+        following.delete(a.account);
+        return startSync(a);
+      });
+    following.set(a.account, next);
   }
+  return next;
+}
+
+function startSync(a: ActiveClient): Promise<SyncStats> {
+  const run = (async () => {
+    const t0 = performance.now();
+    try {
+      await a.client.conversations.list({ onError: refused });
+      await a.client.contacts.refreshConsentList().catch(log('consent list'));
+      const conversations = await a.client.conversations.listLocal();
+      const newMessages = await syncConversations(a, conversations);
+      return { conversations: conversations.length, newMessages, ms: Math.round(performance.now() - t0) };
+    } finally {
+      running.delete(a.account);
+    }
+  })();
+  running.set(a.account, run);
   return run;
 }

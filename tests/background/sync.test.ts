@@ -132,3 +132,40 @@ test('once the skew window has passed, an incremental sync asks only for what fo
     a.client.api.batchQuery = original;
   }
 });
+
+test('a sync asked for while one is running sees what arrived after that one listed conversations', async () => {
+  ({ address: me } = await accounts.importWallet({ privateKey: key(0x48), password: PASSWORD }));
+  const a = await getClient();
+  await syncAll(a); // the catch-up at start, out of the way
+  // Hold the next run right after it has listed the conversations, as a slow machine would.
+  const conversations = a.client.conversations;
+  const list = conversations.list.bind(conversations);
+  let listed!: () => void;
+  const hasListed = new Promise<void>((r) => (listed = r));
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  conversations.list = async (...args: Parameters<typeof list>) => {
+    const found = await list(...args);
+    conversations.list = list;
+    listed();
+    await held;
+    return found;
+  };
+  try {
+    const first = syncAll(a);
+    await hasListed;
+    const dave = await peer(0x49);
+    await (await dave.conversations.newConversation(me)).send('after the first run listed');
+    const second = syncAll(a);
+    const third = syncAll(a);
+    assert.equal(second, third, 'one run follows, for everyone who asked meanwhile');
+    release();
+    assert.equal((await first).newMessages, 0);
+    assert.equal((await second).newMessages, 1);
+    const convo = (await store.listConversations(me)).find((c) => c.peerAddress === dave.address);
+    assert.ok(convo, "dave's conversation is stored");
+  } finally {
+    conversations.list = list;
+    release();
+  }
+});
