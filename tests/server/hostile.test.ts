@@ -534,7 +534,10 @@ describe('the node under attack', { concurrency: false }, () => {
         return { go, answer };
       });
       await sleep(300);
-      const fifth = await upload(id, file.length, uploaders[4]!, (req) => req.end(file));
+      // The fifth is answered from its head: it sends only a first part of its body, because the node
+      // cuts a refused upload after draining it for 1 s, and on a loaded machine that can come before
+      // this process has read the answer (EPIPE instead of the 429).
+      const fifth = await upload(id, file.length, uploaders[4]!, (req) => req.write(file.subarray(0, 64 * 1024)));
       assert.deepEqual([fifth.status, json(fifth).code, json(fifth).message], [429, 8, `too many uploads in progress from 127.0.0.1 (limit ${L.maxUploadsPerAddress})`]);
       for (const s of started) s.go();
       for (const a of await Promise.all(started.map((s) => s.answer))) assert.equal(a.status, 201, a.body);
