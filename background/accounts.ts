@@ -162,11 +162,13 @@ function onboard(w: OnboardWallet, opts: NewAccountOptions): Promise<{ address: 
       { createdAt: Math.max(Date.now(), ...accounts.map((a) => a.createdAt + 1)), wallet: w.wallet, label: opts.label?.trim() || nextLabel(accounts) },
     );
     const d = await db();
+    await getSession().dropFirstScreen(); // the new account becomes current (and again once it is)
     const tx = d.transaction(['accounts', 'meta'], 'readwrite');
     if (created) await tx.objectStore('meta').put(created, 'vault');
     await tx.objectStore('accounts').put(record);
     await tx.objectStore('meta').put(address, 'currentAccount');
     await tx.done;
+    await getSession().dropFirstScreen();
     await writeSettings(address, settings);
     if (created) await getSession().unlock(vaultKey, new Map([[address, cache]]));
     else await getSession().setAccount(cache);
@@ -290,7 +292,10 @@ export function changePassword(oldPassword: string, newPassword: string): Promis
 export function switchAccount(address: string): Promise<AppStatus> {
   return exclusive(async () => {
     const a = await requireAccount(address);
+    // before, so no popup paints the old account's rows; after, so no snapshot read meanwhile is kept
+    await getSession().dropFirstScreen();
     await (await db()).put('meta', a.address, 'currentAccount');
+    await getSession().dropFirstScreen();
     return announce();
   });
 }

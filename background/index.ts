@@ -5,6 +5,7 @@ import browser from '../src/browser.ts';
 import { createRouter } from './router.ts';
 import { setRouter } from './events.ts';
 import { wireBroadcasts } from './broadcast.ts';
+import { keepFirstScreen } from './first-screen.ts';
 import { appHandlers } from './handlers.ts';
 import { providerHandlers } from './provider/index.ts';
 import { setPlatform } from './platform.ts';
@@ -79,6 +80,7 @@ void getSession()
   });
 
 wireBroadcasts();
+keepFirstScreen();
 // Unlocking or switching accounts moves the live stream, the outbox and a catch-up to the current
 // account; a rename or a backup changes none of that.
 let streamingFor: string | undefined;

@@ -6,6 +6,7 @@ import type { Caller } from '../src/messages.ts';
 import { bytesToHex, hexToBytes } from '../src/xmtp/crypto/bytes.ts';
 import type { CacheKeys } from '../src/cache/seal.ts';
 import { cacheKeysFrom, parseSession, SESSION_KEY, toStoredAccount, type StoredSession } from '../src/cache/session-keys.ts';
+import { FIRST_SCREEN_KEY, type FirstScreen } from '../src/cache/first-screen.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 import { platform } from './platform.ts';
 
@@ -46,6 +47,8 @@ async function fromStored(v: unknown): Promise<Unlocked | undefined> {
 
 export class Session {
   private cached: Unlocked | undefined;
+  /** bumped whenever the first screen's snapshot is dropped: a snapshot computed before is stale */
+  private firstScreenGeneration = 0;
 
   constructor(
     private readonly area: SessionArea,
@@ -64,6 +67,7 @@ export class Session {
   }
 
   async removeAccount(address: string): Promise<void> {
+    await this.dropFirstScreen();
     const cur = await this.current();
     if (!cur?.keys.has(address)) return;
     const keys = new Map(cur.keys);
@@ -78,7 +82,30 @@ export class Session {
 
   async lock(): Promise<void> {
     this.cached = undefined;
-    await this.area.remove(SESSION_KEY);
+    this.firstScreenGeneration++;
+    await Promise.all([this.area.remove(SESSION_KEY), this.area.remove(FIRST_SCREEN_KEY)]);
+  }
+
+  /** The generation a snapshot about to be computed belongs to (pass it to setFirstScreen). */
+  firstScreenVersion(): number {
+    return this.firstScreenGeneration;
+  }
+
+  /**
+   * Keeps the first screen's snapshot (src/cache/first-screen.ts) unless it was dropped since it was
+   * computed, or its account is no longer unlocked. The check and the write start in the same turn, so
+   * a lock (which clears `cached` before removing) either prevents the write or removes it after.
+   */
+  async setFirstScreen(s: FirstScreen, generation: number): Promise<void> {
+    await this.current();
+    if (generation !== this.firstScreenGeneration || !this.cached?.keys.has(s.account)) return;
+    await this.area.set({ [FIRST_SCREEN_KEY]: s });
+  }
+
+  /** Before the current account changes or leaves: no popup may paint the old one's rows. */
+  async dropFirstScreen(): Promise<void> {
+    this.firstScreenGeneration++;
+    await this.area.remove(FIRST_SCREEN_KEY);
   }
 
   /** The vault key and every account's keys, or undefined when locked. */

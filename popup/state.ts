@@ -5,6 +5,7 @@ import type { PortClient } from '../src/port-client.ts';
 import type { AppStatus, ConversationView, MessageView } from '../src/views.ts';
 import { errorText, sortConversations } from './lib/format.ts';
 import { ErrorCode } from '../src/rpc.ts';
+import { FIRST_SCREEN_ROWS } from '../src/cache/first-screen.ts';
 
 /** What the screens need of the background connection (the popup's or the prompt's PortClient). */
 export type Bg = Pick<PortClient, 'call' | 'on'>;
@@ -52,7 +53,7 @@ export interface InboxState {
  * How many conversations the popup asks for first: enough to fill the screen. The rest follows right
  * after the first paint. (A first answer shorter than this is the whole list.)
  */
-export const FIRST_PAGE = 40;
+export const FIRST_PAGE = FIRST_SCREEN_ROWS;
 export const firstPageParams = { limit: FIRST_PAGE };
 /** The rest of the list comes in chunks of this many (about 20 ms of the background's time each). */
 export const REST_CHUNK = 200;

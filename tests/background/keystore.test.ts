@@ -13,6 +13,8 @@ import {
   type KeystoreSecrets,
 } from '../../background/keystore.ts';
 import { Session, isUserActivity } from '../../background/session.ts';
+import { FIRST_SCREEN_KEY, type FirstScreen } from '../../src/cache/first-screen.ts';
+import type { AppStatus } from '../../src/views.ts';
 import { memoryPlatform, outcome } from './setup.ts';
 
 // Tests use a lower iteration count only where they derive many keys; the product default is checked.
@@ -115,6 +117,27 @@ test('an unlocked session (vault key, every account key) survives a worker resta
   await restarted.lock();
   assert.equal(await new Session(area).current(), undefined);
   assert.deepEqual(await area.get('unlocked'), {});
+});
+
+test("the first screen's snapshot: kept only for an unlocked account, never when dropped since it was read, and lock removes it", async () => {
+  const area = memoryPlatform().session;
+  const { vaultKey } = await createVault('pw-123456', FAST);
+  const a = await createAccountRecord(vaultKey, ADDRESS, secrets, base);
+  const s = new Session(area);
+  const snap = (account: string) => ({ account, status: { version: '1', target: 'chrome', state: 'unlocked', nodeUrl: '', accounts: [], address: account } as AppStatus, conversations: [] });
+  await s.setFirstScreen(snap(ADDRESS), s.firstScreenVersion());
+  assert.deepEqual(await area.get(FIRST_SCREEN_KEY), {}, 'locked: nothing is kept');
+  await s.unlock(vaultKey, new Map([[ADDRESS, a.cache]]));
+  await s.setFirstScreen(snap(OTHER), s.firstScreenVersion());
+  assert.deepEqual(await area.get(FIRST_SCREEN_KEY), {}, 'an account that is not unlocked: nothing is kept');
+  const before = s.firstScreenVersion();
+  await s.dropFirstScreen(); // the current account changes while a snapshot is being read
+  await s.setFirstScreen(snap(ADDRESS), before);
+  assert.deepEqual(await area.get(FIRST_SCREEN_KEY), {}, 'read before the drop: stale, not kept');
+  await s.setFirstScreen(snap(ADDRESS), s.firstScreenVersion());
+  assert.equal(((await area.get(FIRST_SCREEN_KEY))[FIRST_SCREEN_KEY] as FirstScreen | undefined)?.account, ADDRESS);
+  await s.lock();
+  assert.deepEqual(await area.get(FIRST_SCREEN_KEY), {}, 'lock removes it');
 });
 
 test('the session auto-locks after the idle timeout, and activity pushes it back', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { launchChromium, launchFirefox, type ChromiumExt, type FirefoxExt } from './support/browsers.ts';
 import { badgeText, everythingStored, fireTickAlarm, rpc, storedMessages, waitFor } from './support/extension-rpc.ts';
+import { inPage } from './support/in-page.ts';
 import { testNode } from './support/test-node.ts';
 import { startPageServer, type PageServer } from '../support/page-server.ts';
 import { call, clickClosing, dappHtml, events, nextPrompt, noPrompt, start, until } from './support/dapp.ts';
@@ -78,12 +79,31 @@ describe('Chromium', () => {
   test('the popup paints on its own: with the worker stopped, the list (unlocked) and the lock screen (locked) come from the cache', async () => {
     const firstScreen = (page: Page) =>
       page.evaluate(() => (performance.getEntriesByName('first-screen-local')[0] as PerformanceMark | undefined)?.detail as { state: string; conversations: number | null } | undefined);
+    const snapshotRead = (page: Page) =>
+      page.evaluate(() => (performance.getEntriesByName('first-screen-snapshot')[0] as PerformanceMark | undefined)?.detail as { account: string; conversations: number } | undefined);
+    // the background keeps the current account's first screen in storage.session (memory)
+    const kept = async () => (await probe.evaluate(inPage(async () => (await (globalThis as any).chrome.storage.session.get('firstScreen')).firstScreen?.account ?? null))) as string | null;
+    await waitFor(async () => (await kept()) === s.a, "the first screen's snapshot of Account 1", 30_000);
     await ext.stopWorker();
     const popup = await ext.openPopup();
     await popup.getByRole('tab', { name: /Requests/ }).click(); // Account 1's conversation is a request
     await popup.getByRole('list', { name: /conversations$/ }).waitFor();
     assert.deepEqual(await firstScreen(popup), { state: 'unlocked', conversations: 1 }, 'the status and first page were read in the popup');
+    const read = await snapshotRead(popup);
+    assert.equal(read?.account, s.a, "the background's snapshot was read with the session's keys");
+    assert.equal(read?.conversations, 1);
     await popup.close();
+    // A switch, and the worker stopped at once: the popup never paints the previous account's snapshot.
+    await rpc(probe, 'account.switch', { address: s.b });
+    await ext.stopWorker();
+    const switched = await ext.openPopup();
+    await switched.getByRole('button', { name: 'Work — switch account' }).waitFor();
+    assert.notEqual((await snapshotRead(switched))?.account, s.a, "no snapshot of Account 1 once Work is current");
+    await switched.getByRole('tab', { name: /Requests/ }).click();
+    await switched.getByRole('list', { name: /conversations$/ }).locator(`[title="${s.bob.address}"]`).waitFor();
+    assert.equal(await switched.getByRole('list', { name: /conversations$/ }).locator(`[title="${s.alice.address}"]`).count(), 0);
+    await switched.close();
+    await rpc(probe, 'account.switch', { address: s.a });
     await rpc(probe, 'account.lock');
     await ext.stopWorker();
     const locked = await ext.openPopup();

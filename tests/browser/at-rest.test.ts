@@ -10,6 +10,7 @@ import path from 'node:path';
 import { launchChromium, type ChromiumExt } from './support/browsers.ts';
 import { fireTickAlarm, rpc, storedMessages, waitFor } from './support/extension-rpc.ts';
 import { testNode } from './support/test-node.ts';
+import { inPage } from './support/in-page.ts';
 import { createSdkClient } from '../support/sdk.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { words } from '../../background/search-index.ts';
@@ -56,7 +57,12 @@ test('after a locked browser closes, no file of its profile holds the marker tex
   await popup.getByText(MARKER).first().waitFor({ timeout: 30_000 }); // on screen: the preview of the list
   await popup.close();
   await rpc(probe, 'account.rename', { address: me, label: CONTROL });
+  // The popup's first-screen snapshot sits in storage.session (memory) while unlocked, and lock removes it.
+  const snapshot = async () =>
+    (await probe.evaluate(inPage(async () => JSON.stringify((await (globalThis as any).chrome.storage.session.get('firstScreen')).firstScreen ?? null)))) as string;
+  await waitFor(async () => (await snapshot()).includes(MARKER), 'the first-screen snapshot to hold the marker while unlocked');
   await rpc(probe, 'account.lock');
+  assert.equal(await snapshot(), 'null', 'lock removes the first-screen snapshot');
   const dir = ext.userDataDir;
   await ext.close({ keepProfile: true });
 

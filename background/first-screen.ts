@@ -1,0 +1,38 @@
+// Keeps the popup's first-screen snapshot (src/cache/first-screen.ts) in storage.session up to date:
+// after any change to the list, the lock state, the accounts or the unread counts, the current
+// account's first rows are read again (one page, as the popup would) and written, at most once per
+// burst. Lock and account changes drop it first (session.ts, accounts.ts), so it never outlives them.
+import { FIRST_SCREEN_ROWS, firstScreenRows } from '../src/cache/first-screen.ts';
+import * as accounts from './accounts.ts';
+import * as inbox from './inbox.ts';
+import { onUnreadChanged } from './notify.ts';
+import { getSession } from './session.ts';
+
+/** A burst of changes (a sync writes many batches) is written once, shortly after it settles. */
+const SETTLE_MS = 50;
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+let wired = false;
+
+export function keepFirstScreen(): void {
+  if (wired) return;
+  wired = true;
+  inbox.onConversations(schedule);
+  accounts.onStatus(schedule);
+  onUnreadChanged(schedule);
+}
+
+function schedule(): void {
+  clearTimeout(timer);
+  timer = setTimeout(() => void writeFirstScreen().catch(() => {}), SETTLE_MS);
+}
+
+/** Reads the current account's first screen and keeps it (nothing while locked: lock removed it). */
+export async function writeFirstScreen(): Promise<void> {
+  const session = getSession();
+  const generation = session.firstScreenVersion();
+  const status = await accounts.status();
+  if (status.state !== 'unlocked' || !status.address) return;
+  const conversations = firstScreenRows(await inbox.listConversations(status.address, { limit: FIRST_SCREEN_ROWS }));
+  await session.setFirstScreen({ account: status.address, status, conversations }, generation);
+}
