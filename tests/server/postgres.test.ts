@@ -202,11 +202,13 @@ describe('two node processes on one PostgreSQL', () => {
       const s = await StreamReader.open(b.url, '/message/v1/subscribe', { contentTopics: [T] });
       const admin = new pg.Client({ connectionString: db });
       await admin.connect();
-      const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'xmtp-listen'`);
+      const killed = await admin.query<{ pid: number }>(`SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'xmtp-listen'`);
       assert.equal(killed.rowCount, 2);
-      // Wait until both listeners are back, their LISTEN finished (idle), not merely sent.
+      // Wait until both listeners are back, their LISTEN finished (idle), not merely sent. A terminated
+      // backend can still be listed, idle after its LISTEN, for a moment: only new connections count.
+      const old = killed.rows.map((r) => r.pid);
       const deadline = Date.now() + 15_000;
-      while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'xmtp-listen' AND query LIKE 'LISTEN%' AND state = 'idle'`)).rowCount! < 2) {
+      while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'xmtp-listen' AND query LIKE 'LISTEN%' AND state = 'idle' AND NOT (pid = ANY($1::int[]))`, [old])).rowCount! < 2) {
         assert.ok(Date.now() < deadline, 'listeners did not reconnect');
         await sleep(50);
       }
