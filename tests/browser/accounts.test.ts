@@ -144,7 +144,9 @@ describe('Chromium', () => {
     const before = await everythingStored(probe);
     const bHex = s.b.slice(2).toLowerCase();
     assert.ok(before.includes(bHex), 'the check below can fail: Work is stored now');
-    assert.ok(!before.includes(s.toB.topic.toLowerCase()) && !before.includes('hello work'), 'sealed: neither its topic nor its messages are readable without its key');
+    // At rest (not the session's memory, where the unlocked first screen may show Work's request).
+    const atRest = await everythingStored(probe, { atRest: true });
+    assert.ok(!atRest.includes(s.toB.topic.toLowerCase()) && !atRest.includes('hello work'), 'sealed: neither its topic nor its messages are readable without its key');
     assert.ok((await storedMessages(probe)).some((m) => m.content === 'hello Work, from bob'), 'with its key (the session), they are');
     assert.equal(await badgeText(probe), '1', "Work's request is unread (Account 1's was read)");
 

@@ -118,11 +118,13 @@ export async function waitFor<T>(fn: () => Promise<T>, what: string, timeoutMs =
 
 /**
  * Everything the extension keeps where its pages can read it, as lower-case text: every record and key
- * of every IndexedDB store (bytes as hex), storage.session and storage.local. For "no record of X" checks.
+ * of every IndexedDB store (bytes as hex), storage.local and (unless `atRest`) storage.session, which
+ * lives in memory only and holds the unlocked session's keys and first screen. For "no record of X"
+ * checks (everything) and "sealed at rest" checks (atRest).
  */
-export async function everythingStored(page: Evaluator): Promise<string> {
+export async function everythingStored(page: Evaluator, { atRest = false } = {}): Promise<string> {
   return (await page.evaluate(
-    inPage(async () => {
+    inPage(async (atRest: boolean) => {
       const api = (globalThis as any).browser ?? (globalThis as any).chrome;
       const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
       const text = (v: unknown) =>
@@ -141,8 +143,9 @@ export async function everythingStored(page: Evaluator): Promise<string> {
         out.push(name, text(keys), text(values));
       }
       db.close();
-      out.push(text(await api.storage.session.get(null)), text(await api.storage.local.get(null)));
+      out.push(text(await api.storage.local.get(null)));
+      if (!atRest) out.push(text(await api.storage.session.get(null)));
       return out.join('\n').toLowerCase();
-    }),
+    }, atRest),
   )) as string;
 }
