@@ -144,7 +144,9 @@ async function main() {
         performance.getEntriesByName('first-screen-local').length,
         Number(((performance.getEntriesByName('first-screen-snapshot')[0] as PerformanceMark | undefined)?.detail as { painted?: boolean } | undefined)?.painted ?? false),
       ]);
-      if (!local && !EXT) throw new Error('the popup did not paint from the cache');
+      // On its own: from the background's snapshot in storage.session, or from the cache (IndexedDB);
+      // the snapshot usually paints before the cache's first screen has been read.
+      if (!local && !snapshot && !EXT) throw new Error('the popup did not paint on its own (neither from the snapshot nor from the cache)');
       // by topic: the row is named by the peer's name or its address, depending on the build measured
       await page.getByRole('list', { name: /conversations$/ }).locator(`[data-topic="${seeded.topics[0]}"]`).click();
       await waitForMark(cdp, 'conversation-painted');
