@@ -23,11 +23,21 @@ export function onUnreadChanged(fn: () => void): void {
   unreadListeners.push(fn);
 }
 
+let recounting: Promise<void> = Promise.resolve();
+
 /**
  * Counts again the unread conversations of `account` (default: every unlocked account) and shows the
- * total of all unlocked accounts on the badge; nothing while locked.
+ * total of all unlocked accounts on the badge; nothing while locked. One recount at a time: two at
+ * once would each start from the counts before the other, and the last to finish would put back a
+ * stale count of the other's account.
  */
-export async function updateBadge(account?: string): Promise<void> {
+export function updateBadge(account?: string): Promise<void> {
+  const run = recounting.then(() => recount(account));
+  recounting = run.catch(() => {});
+  return run;
+}
+
+async function recount(account: string | undefined): Promise<void> {
   const open = await unlockedAccounts();
   const next = new Map<string, number>();
   for (const a of open) next.set(a, a === account || account === undefined || !unread.has(a) ? await inbox.unreadConversations(a) : unread.get(a)!);

@@ -26,8 +26,8 @@ beforeEach(async () => {
 });
 
 const peer = (n: number) => Client.create(privateKeySigner(walletKey(n)), { apiUrl: node.url });
-async function until(ok: () => boolean, what: string, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+async function until(ok: () => boolean, what: string, ms = 10_000, state = () => ''): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error(`timed out waiting for ${what} ${state()}`);
 }
 const messageOf = async (p: Promise<unknown>) => {
   try {
@@ -168,7 +168,7 @@ test('the badge counts every unlocked account; a notification says which account
   await inbox.setConsent(b, carol.address, 'allowed');
   await inbox.syncNow(a);
   await inbox.syncNow(b);
-  await until(() => platform.badge === '2' && platform.notifications.some((n) => n.message === 'to b'), 'the badge and the notification');
+  await until(() => platform.badge === '2' && platform.notifications.some((n) => n.message === 'to b'), 'the badge and the notification', 10_000, () => JSON.stringify({ badge: platform.badge, notifications: platform.notifications }));
   const s = await accounts.status();
   assert.deepEqual(s.accounts.map((x) => x.unread), [1, 1]);
   const note = platform.notifications.find((n) => n.message === 'to b');
