@@ -3,15 +3,20 @@
 // statement itself (PgStore option `notify`), so announcing costs no extra round trip — and ephemeral
 // envelopes travel inline when they fit, else through the short-lived `relay` table (never queried
 // by the API, purged after a minute).
+//
+// A reconnected listener hands on the rows stored while it was away (missed-rows.ts).
 import pg from 'pg';
 import type { Logger } from '../log.ts';
 import type { PgStore } from '../store/postgres.ts';
 import type { StoredEnvelope } from '../store/types.ts';
 import type { Bus, BusEnvelope } from './bus.ts';
 import { OutEnvelope } from './dispatcher.ts';
+import { MissedRows } from './missed-rows.ts';
 
 export const CHANNEL = 'xmtp_envelopes';
 const MAX_PAYLOAD = 7900;
+/** A request, queued with the notifications, to read the rows stored while LISTEN was down. */
+const CATCH_UP = Symbol('catch-up');
 
 type Note =
   | { n: string; s: string[] } // stored rows by seq
@@ -23,17 +28,21 @@ export class PgNotifyBus implements Bus {
   private listener: pg.Client | null = null;
   private onEnvelopes: ((envs: OutEnvelope[]) => void) | null = null;
   private chain: Promise<void> = Promise.resolve();
-  private pending: string[] = [];
+  private pending: Array<string | typeof CATCH_UP> = [];
+  private missed: MissedRows;
   private draining = false;
   private stopped = false;
   private purgeTimer: NodeJS.Timeout | undefined;
   private reconnectDelay = 100;
 
   /** insertNotifies: the store announces stored rows itself (same statement as the INSERT). */
-  constructor(private store: PgStore, private nodeId: string, private log: Logger, private insertNotifies = true) {}
+  constructor(private store: PgStore, private nodeId: string, private log: Logger, private insertNotifies = true) {
+    this.missed = new MissedRows(store, log);
+  }
 
   async start(onEnvelopes: (envs: OutEnvelope[]) => void): Promise<void> {
     this.onEnvelopes = onEnvelopes;
+    await this.missed.start();
     await this.connect();
     this.purgeTimer = setInterval(() => {
       this.store.pool.query(`DELETE FROM relay WHERE created_at < now() - interval '1 minute'`).catch(() => {});
@@ -41,12 +50,10 @@ export class PgNotifyBus implements Bus {
     this.purgeTimer.unref();
   }
 
-  private async connect(): Promise<void> {
+  private async connect(reconnecting = false): Promise<void> {
     const client = new pg.Client({ connectionString: this.store.url, application_name: 'xmtp-listen' });
     client.on('notification', (msg) => {
-      if (msg.channel !== CHANNEL || !msg.payload) return;
-      this.pending.push(msg.payload);
-      if (!this.draining) this.chain = this.drain();
+      if (msg.channel === CHANNEL && msg.payload) this.enqueue(msg.payload);
     });
     client.on('error', (err) => {
       this.log.error('LISTEN connection lost; reconnecting', { err: String(err) });
@@ -57,6 +64,13 @@ export class PgNotifyBus implements Bus {
     await client.query(`LISTEN ${CHANNEL}`);
     this.listener = client;
     this.reconnectDelay = 100;
+    // Listening again: what was stored from now on is announced; what was stored before is read.
+    if (reconnecting) this.enqueue(CATCH_UP);
+  }
+
+  private enqueue(item: string | typeof CATCH_UP): void {
+    this.pending.push(item);
+    if (!this.draining) this.chain = this.drain();
   }
 
   private reconnect(old: pg.Client): void {
@@ -65,7 +79,7 @@ export class PgNotifyBus implements Bus {
     old.end().catch(() => {});
     const retry = () => {
       if (this.stopped) return;
-      this.connect().catch((err) => {
+      this.connect(true).catch((err) => {
         this.log.error('LISTEN reconnect failed', { err: String(err) });
         this.reconnectDelay = Math.min(this.reconnectDelay * 2, 5000);
         setTimeout(retry, this.reconnectDelay).unref();
@@ -77,42 +91,53 @@ export class PgNotifyBus implements Bus {
   /**
    * Handles notifications in arrival order. Everything that arrived while the previous read was in
    * flight is handled together, with one read for all announced rows, so a slow database never
-   * builds a growing backlog of one-row reads.
+   * builds a growing backlog of one-row reads. A catch-up is done in its turn, after what was heard
+   * before it.
    */
   private async drain(): Promise<void> {
     this.draining = true;
     try {
       while (this.pending.length) {
-        const notes: Note[] = [];
-        for (const p of this.pending.splice(0)) {
-          try {
-            const note = JSON.parse(p) as Note;
-            if (note.n !== this.nodeId) notes.push(note);
-          } catch (err) {
-            this.log.error('bad fan-out notification', { err: String(err) });
+        let notes: Note[] = [];
+        for (const item of this.pending.splice(0)) {
+          if (item !== CATCH_UP) {
+            const note = this.parse(item);
+            if (note && note.n !== this.nodeId) notes.push(note);
+            continue;
           }
+          await this.deliver(notes).catch((err) => this.log.error('fan-out receive failed', { err: String(err) }));
+          notes = [];
+          await this.catchUp().catch((err) => this.log.error('reading the envelopes stored while LISTEN was down failed', { err: String(err) }));
         }
-        try {
-          await this.deliver(notes);
-        } catch (err) {
-          this.log.error('fan-out receive failed', { err: String(err) });
-        }
+        await this.deliver(notes).catch((err) => this.log.error('fan-out receive failed', { err: String(err) }));
       }
     } finally {
       this.draining = false;
     }
   }
 
+  private parse(payload: string): Note | null {
+    try {
+      return JSON.parse(payload) as Note;
+    } catch (err) {
+      this.log.error('bad fan-out notification', { err: String(err) });
+      return null;
+    }
+  }
+
   private async deliver(notes: Note[]): Promise<void> {
     if (!notes.length || !this.onEnvelopes) return;
-    const seqs = notes.flatMap((n) => ('s' in n ? n.s.map((s) => BigInt(s)) : []));
+    // a row the catch-up already handed on may be announced too (committed while it read)
+    const fresh = new Map<Note, bigint[]>();
+    for (const n of notes) if ('s' in n) fresh.set(n, n.s.map((s) => BigInt(s)).filter((s) => this.missed.note(s)));
+    const seqs = [...fresh.values()].flat();
     const bySeq = new Map<bigint, StoredEnvelope>();
     if (seqs.length) for (const r of await this.store.rowsBySeq(seqs)) bySeq.set(r.seq, r);
     const out: OutEnvelope[] = [];
     for (const note of notes) {
       if ('s' in note) {
-        for (const s of note.s) {
-          const r = bySeq.get(BigInt(s));
+        for (const s of fresh.get(note)!) {
+          const r = bySeq.get(s);
           if (r) out.push(new OutEnvelope(r.topic, r.ts, r.message));
         }
       } else if ('e' in note) {
@@ -125,7 +150,13 @@ export class PgNotifyBus implements Bus {
     if (out.length) this.onEnvelopes(out);
   }
 
+  private async catchUp(): Promise<void> {
+    if (this.onEnvelopes) await this.missed.catchUp(this.onEnvelopes);
+  }
+
   async publish(stored: BusEnvelope[], ephemeral: BusEnvelope[]): Promise<void> {
+    // this process delivered its own rows itself: a catch-up must not hand them on again
+    for (const e of stored) if (e.seq !== undefined) this.missed.note(e.seq);
     const payloads: string[] = [];
     const n = this.nodeId;
     let seqs: string[] = [];

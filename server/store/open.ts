@@ -26,6 +26,6 @@ export async function openStore(
   const kind = o.bus ?? 'nats';
   const store = await PgStore.open(db, { onCommit, notify: kind === 'pg-notify' ? { channel: CHANNEL, nodeId: o.nodeId } : undefined });
   if (kind === 'none') return { store, bus: null };
-  if (kind === 'nats') return { store, bus: new NatsBus(o.natsUrl ?? process.env.XMTP_NATS_URL ?? DEFAULT_NATS_URL, o.nodeId, o.log) };
+  if (kind === 'nats') return { store, bus: new NatsBus(o.natsUrl ?? process.env.XMTP_NATS_URL ?? DEFAULT_NATS_URL, o.nodeId, o.log, store) };
   return { store, bus: new PgNotifyBus(store, o.nodeId, o.log) };
 }

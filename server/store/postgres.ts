@@ -229,6 +229,18 @@ export class PgStore implements Store {
   }
 
   /** Rows by store id, in id order (for the LISTEN/NOTIFY fan-out). */
+  /** The highest row id (0 when empty). */
+  async maxSeq(): Promise<bigint> {
+    const res = await this.pool.query<{ m: string | null }>('SELECT max(seq) AS m FROM envelopes');
+    return BigInt(res.rows[0]?.m ?? 0);
+  }
+
+  /** Row ids after `seq`, in order, at most `limit` (read from the primary key alone). */
+  async seqsAfter(seq: bigint, limit: number): Promise<bigint[]> {
+    const res = await this.pool.query<{ seq: string }>({ name: 'xmtp_seqs_after', text: 'SELECT seq FROM envelopes WHERE seq > $1 ORDER BY seq LIMIT $2', values: [seq.toString(), limit] });
+    return res.rows.map((r) => BigInt(r.seq));
+  }
+
   async rowsBySeq(seqs: bigint[]): Promise<PgStored[]> {
     const res = await this.pool.query<{ seq: string; topic: string; ts: string; digest: Buffer; message: Buffer }>({
       name: 'xmtp_by_seq',

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import WebSocket from 'ws';
 import pg from 'pg';
 import { startPostgres, type PgCluster } from '../support/postgres.ts';
+import { TcpLink } from '../support/tcp-link.ts';
 import { startNats } from './nats-server.ts';
 import { PgStore } from '../../server/store/postgres.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
@@ -221,6 +222,45 @@ describe('two node processes on one PostgreSQL', () => {
       await b.close();
     }
   });
+
+  // The bus connection of b is cut (b reaches PostgreSQL, or NATS, through a link the test cuts), a
+  // publishes meanwhile, the link heals: b's subscriber gets what was stored meanwhile, and nothing twice.
+  for (const bus of ['pg-notify', 'nats'] as const) {
+    test(`${bus}: envelopes stored while a process's bus connection was down reach its subscribers after it is back, once each`, async () => {
+      const db = await cluster.createDatabase();
+      const nats = bus === 'nats' ? await startNats() : null;
+      const direct = new URL(nats?.url ?? db);
+      const link = new TcpLink(Number(direct.port));
+      await link.listen();
+      const viaLink = new URL(direct);
+      viaLink.port = String(link.port);
+      const a = await startNode({ port: 0, db, bus, natsUrl: nats?.url, auth: false, rateLimits: false, logLevel: 'silent' });
+      const b = await startNode({ port: 0, db: nats ? db : viaLink.toString(), bus, natsUrl: nats ? viaLink.toString() : undefined, auth: false, rateLimits: false, logLevel: 'silent' });
+      const T = '/xmtp/0/m-gap/proto';
+      const s = await StreamReader.open(b.url, '/message/v1/subscribe', { contentTopics: [T] });
+      const publish = async (node: { url: string }, ts: number) => assert.equal((await post(node.url, '/message/v1/publish', { envelopes: [env(T, ts, `m${ts}`)] })).status, 200);
+      try {
+        await publish(a, 1);
+        await s.take(1);
+        link.cut();
+        for (const ts of [2, 3, 4]) await publish(a, ts); // stored while b hears nothing
+        await sleep(300);
+        link.heal();
+        await s.take(4, 20_000);
+        await publish(a, 5);
+        await publish(b, 6); // b's own row: b delivers it itself, a catch-up must not again
+        await s.take(6);
+        await sleep(300);
+        assert.deepEqual(s.received.map((l) => l.result.timestampNs), ['1', '2', '3', '4', '5', '6']);
+      } finally {
+        s.close();
+        await a.close();
+        await b.close();
+        link.close();
+        await nats?.stop();
+      }
+    });
+  }
 
   test('the acl table is shared: `acl deny` via the CLI, SIGHUP reloads, both processes refuse', async () => {
     const [a, b] = await twoNodes('pg-notify');
