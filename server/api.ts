@@ -8,7 +8,7 @@ import { MAX_INT64 } from './json.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { isEphemeral, MAX_MESSAGE_BYTES, topicCategory, topicOwner, validateTopic } from './topics.ts';
-import type { Store, StoredEnvelope } from './store/types.ts';
+import { proofFor, type Store, type StoredEnvelope } from './store/types.ts';
 import type { Dispatcher } from './fanout/dispatcher.ts';
 import { OutEnvelope } from './fanout/dispatcher.ts';
 import type { Bus, BusEnvelope } from './fanout/bus.ts';
@@ -59,12 +59,20 @@ export function checkOwnership(envelopes: Envelope[], wallet: string, privileged
 /**
  * Stores (durably) what is not ephemeral, then fans out what is new plus the ephemeral envelopes.
  * Resolves with those (new and ephemeral, in request order): what the network must hear of.
+ * `authorization` (given when the node is in a network, or is one of several processes, any of
+ * which may be its member): kept as the proof of key store writes, before they are stored, so that
+ * whichever process relays them finds it.
  */
-export function publish(deps: ApiDeps, envelopes: Envelope[]): Promise<StoredEnvelope[]> {
-  return storeAndFanOut(
-    deps,
-    envelopes.map((e) => ({ topic: e.contentTopic, ts: e.timestampNs, message: e.message, digest: digestOf(e.contentTopic, e.message) })),
-  );
+export async function publish(deps: ApiDeps, envelopes: Envelope[], authorization?: string): Promise<StoredEnvelope[]> {
+  const rows = envelopes.map((e) => ({ topic: e.contentTopic, ts: e.timestampNs, message: e.message, digest: digestOf(e.contentTopic, e.message) }));
+  if (authorization !== undefined) {
+    const proofs = rows.flatMap((e) => {
+      const meta = proofFor(e.topic, authorization);
+      return meta ? [{ ts: e.ts, digest: e.digest, meta }] : [];
+    });
+    if (proofs.length) await deps.store.saveProofs(proofs);
+  }
+  return storeAndFanOut(deps, rows);
 }
 
 /** publish() for envelopes whose digest is known (those that came from other nodes). */

@@ -123,7 +123,7 @@ export function apiRoutes(ctx: NodeContext): Route[] {
         call.charge(Math.max(1, envelopes.length));
         if (call.wallet !== null) checkOwnership(envelopes, call.wallet, ctx.privileged);
         validateEnvelopes(envelopes);
-        const news = await publish(ctx, envelopes);
+        const news = await publish(ctx, envelopes, ctx.network || ctx.bus ? call.req.headers.authorization : undefined);
         // Stored first, then relayed to the network (as the official node: "store, then relay").
         if (ctx.network) await ctx.network.published(news, call.req.headers.authorization);
         sendJson(call.res, 200, '{}');

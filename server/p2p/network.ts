@@ -3,13 +3,13 @@
 // score falls under the graylist threshold is disconnected and banned for a while.
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { storeAndFanOut, type ApiDeps } from '../api.ts';
-import type { ProvenEnvelope, StoredEnvelope } from '../store/types.ts';
+import { idKey, PROOF_TOPIC_PREFIX, proofFor, type ProvenEnvelope, type StoredEnvelope } from '../store/types.ts';
 import { Bans, createHost, GRAYLIST_THRESHOLD, Penalties, type Host } from './host.ts';
 import { loadOrCreateKey } from './identity.ts';
 import { createNetworkMetrics } from './metrics.ts';
 import { Relay } from './relay.ts';
 import { Repair, REPAIR_PROTOCOL } from './repair.ts';
-import { proofFor, Trust } from './trust.ts';
+import { Trust } from './trust.ts';
 
 export interface NetworkOptions {
   /** libp2p listen multiaddrs, e.g. /ip4/0.0.0.0/tcp/7777. */
@@ -41,11 +41,11 @@ export interface Network {
   readonly peerId: string;
   info(): NetworkInfo;
   /**
-   * After a client's publish was stored: keeps the proofs the network needs (the publisher's auth
-   * token for privatestore- writes) and relays the envelopes to every other node.
+   * After a client's publish was stored (with its proofs, api.ts publish()): relays the envelopes to
+   * every other node, key store writes with their proof (the publisher's auth token).
    */
   published(envelopes: StoredEnvelope[], authorization: string | undefined): Promise<void>;
-  /** Relays envelopes another process of this node received (no proofs travel on the bus). */
+  /** Relays envelopes another process of this node received; their proofs are read from the shared store. */
   relay(envelopes: StoredEnvelope[]): Promise<void>;
   /** Runs a repair round with every connected peer now (tests, and the operator after an incident). */
   repairNow(): Promise<void>;
@@ -64,6 +64,13 @@ export async function startNetwork(o: NetworkOptions, deps: ApiDeps): Promise<Ne
   const log = deps.log;
   const saveProofs = (envs: ProvenEnvelope[]) =>
     deps.store.saveProofs(envs.flatMap((e) => (e.meta ? [{ ts: e.ts, digest: e.digest, meta: e.meta }] : [])));
+  /** The bus carries no tokens: a key store write another process took gets the proof it kept. */
+  const withStoredProofs = async (envs: StoredEnvelope[]): Promise<ProvenEnvelope[]> => {
+    const needing = envs.filter((e) => e.topic.startsWith(PROOF_TOPIC_PREFIX));
+    if (!needing.length) return envs;
+    const meta = new Map((await deps.store.getByIds(needing)).map((e) => [idKey(e), e.meta]));
+    return envs.map((e) => ({ ...e, meta: meta.get(idKey(e)) }));
+  };
   const ingest = async (envs: ProvenEnvelope[]): Promise<number> => {
     await saveProofs(envs);
     return (await storeAndFanOut(deps, envs.map(({ meta: _, ...e }) => e))).length;
@@ -118,11 +125,9 @@ export async function startNetwork(o: NetworkOptions, deps: ApiDeps): Promise<Ne
     peerId,
     info: () => ({ peerId, addrs: host.getMultiaddrs().map(String), peers: host.getPeers().length }),
     published: async (envelopes, authorization) => {
-      const proven = envelopes.map((e) => ({ ...e, meta: proofFor(e.topic, authorization) }));
-      await saveProofs(proven);
-      await relay.publish(proven);
+      await relay.publish(envelopes.map((e) => ({ ...e, meta: proofFor(e.topic, authorization) })));
     },
-    relay: (envelopes) => relay.publish(envelopes),
+    relay: async (envelopes) => relay.publish(await withStoredProofs(envelopes)),
     repairNow: async () => {
       await Promise.all(host.getPeers().map((p) => repair.with(p)));
     },

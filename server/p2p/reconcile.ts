@@ -5,7 +5,7 @@
 // peer's ids are compared with ours and what we lack is fetched and handed to `accept`.
 // The repairing side only pulls: the peer repairs itself from us the same way.
 import type { Store, TsRange } from '../store/types.ts';
-import { MAX_INT64 } from '../store/types.ts';
+import { idKey, MAX_INT64 } from '../store/types.ts';
 import type { Fingerprint, Id, Range, WakuMessage } from './wire.ts';
 
 /** What the peer answers (repair.ts carries these over a libp2p stream). */
@@ -43,7 +43,6 @@ export interface ReconcileResult {
 }
 
 const same = (x: Fingerprint, y: Fingerprint) => x.count === y.count && x.a === y.a && x.b === y.b;
-const idKey = (i: Id) => `${i.ts}:${i.digest.toString('hex')}`;
 
 /** Splits [lo, hi] into at most `n` contiguous parts of (nearly) equal width. */
 export function split(r: TsRange, n: number): TsRange[] {

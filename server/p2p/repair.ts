@@ -10,7 +10,7 @@ import { lpStream } from 'it-length-prefixed-stream';
 import type { Logger } from '../log.ts';
 import { RateLimiter } from '../ratelimit.ts';
 import type { ProvenEnvelope, Store } from '../store/types.ts';
-import { MAX_INT64 } from '../store/types.ts';
+import { idKey, MAX_INT64 } from '../store/types.ts';
 import type { Host, Penalties } from './host.ts';
 import { LIMITS, reconcile, roundRanges, type RangeSource, type ReconcileResult } from './reconcile.ts';
 import type { Trust } from './trust.ts';
@@ -76,7 +76,6 @@ export async function answer(store: Store, req: RepairRequest): Promise<Partial<
   }
 }
 
-const idKey = (i: { ts: bigint; digest: Buffer }) => `${i.ts}:${i.digest.toString('hex')}`;
 // A received envelope's digest is needed to check the answer and again to store it: computed once.
 const digests = new WeakMap<WakuMessage, Buffer>();
 function digestOf(m: WakuMessage): Buffer {

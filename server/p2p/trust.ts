@@ -10,7 +10,6 @@ import { validateEnvelopes } from '../api.ts';
 import { TOKEN_MAX_AGE_NS, TokenCache } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { isEphemeral, topicOwner } from '../topics.ts';
-import { PROOF_TOPIC_PREFIX } from '../store/types.ts';
 import { decodeContactBundle } from '../../src/xmtp/contacts.ts';
 import type { WakuMessage } from './wire.ts';
 
@@ -82,10 +81,4 @@ export class Trust {
 
 function refuse(err: unknown): Verdict {
   return { ok: false, reason: err instanceof ApiError ? err.message : String((err as Error)?.message ?? err) };
-}
-
-/** The proof a local publish hands to the network with an envelope, if its topic needs one. */
-export function proofFor(topic: string, authorization: string | undefined): Buffer | undefined {
-  if (!topic.startsWith(PROOF_TOPIC_PREFIX) || !authorization?.startsWith('Bearer ')) return undefined;
-  return Buffer.from(authorization.slice(7), 'base64');
 }

@@ -38,8 +38,17 @@ export interface EnvelopeId {
   digest: Buffer;
 }
 
+/** An envelope's identity as a string (a Map key). */
+export const idKey = (i: EnvelopeId): string => `${i.ts}:${i.digest.toString('hex')}`;
+
 /** Only envelopes of these topics carry a publisher's proof on the network (see server/p2p/trust.ts). */
 export const PROOF_TOPIC_PREFIX = '/xmtp/0/privatestore-';
+
+/** The proof a client's publish gives an envelope, if its topic needs one: the request's auth token. */
+export function proofFor(topic: string, authorization: string | undefined): Buffer | undefined {
+  if (!topic.startsWith(PROOF_TOPIC_PREFIX) || !authorization?.startsWith('Bearer ')) return undefined;
+  return Buffer.from(authorization.slice(7), 'base64');
+}
 
 /** An envelope with the publisher's proof that the network needs to accept it (see server/p2p/trust.ts). */
 export interface ProvenEnvelope extends StoredEnvelope {

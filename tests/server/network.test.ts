@@ -12,6 +12,7 @@ import { encode, mc } from '../../src/xmtp/proto.ts';
 import { PrivateKeyBundle } from '../../src/xmtp/keys/private-key-bundle.ts';
 import { privateKeySigner } from '../../src/xmtp/keys/private-key-signer.ts';
 import { env, identity, mintToken, post, sleep, StreamReader } from './helpers.ts';
+import { startPostgres } from '../support/postgres.ts';
 
 const nodes: XmtpNode[] = [];
 after(async () => {
@@ -137,5 +138,28 @@ test('a hostile peer relaying a forged contact bundle, an unauthenticated key st
     assert.deepEqual(await until('honest envelope on B', async () => (await queryTopic(b, topic)).length === 1 && queryTopic(b, topic)), ['still here']);
   } finally {
     await hostile.stop();
+  }
+});
+
+test('a node of two processes on one PostgreSQL: a key store write taken by the process that is not its network member reaches the network with its proof', async () => {
+  const cluster = await startPostgres();
+  const own: XmtpNode[] = [];
+  try {
+    const db = await cluster.createDatabase('xmtp_proofs');
+    const member = await startNode({ port: 0, db, bus: 'pg-notify', logLevel: 'silent', rateLimits: false, p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], repairIntervalMs: 60_000, settleMs: 0 } });
+    own.push(member);
+    const sibling = await startNode({ port: 0, db, bus: 'pg-notify', logLevel: 'silent', rateLimits: false });
+    own.push(sibling);
+    const other = await netNode([member.network!.info().addrs[0]!]);
+    await meshed(member, other);
+    const topic = `/xmtp/0/privatestore-${alice.wallet}/key_bundle/proto`;
+    const r = await post(sibling.url, '/message/v1/publish', { envelopes: [env(topic, BigInt(Date.now()) * 1_000_000n, 'her keys')] }, { Authorization: `Bearer ${mintToken(alice)}` });
+    assert.equal(r.status, 200, r.text);
+    // the member relays it (heard over the bus) with the proof the sibling kept; the other node checks it
+    assert.deepEqual(await until('stored on the other node', async () => (await queryTopic(other, topic)).length > 0 && queryTopic(other, topic)), ['her keys']);
+    assert.match(other.metrics.registry.render(), /xmtp_relay_envelopes_total\{direction="in",outcome="accepted"\} 1/);
+  } finally {
+    for (const n of own) await n.close();
+    await cluster.stop();
   }
 });
