@@ -124,7 +124,7 @@ describe('accounts and backup', () => {
     assert.equal(await menu.getByRole('menuitemradio', { name: /Work/ }).getAttribute('aria-checked'), 'true');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Escape');
-    assert.equal(await menu.count(), 0);
+    await menu.waitFor({ state: 'detached' }); // closes on the next render, not within the key press
     await page.getByRole('button', { name: 'Work — switch account' }).click();
     await menu.getByRole('menuitemradio', { name: /Account 1/ }).click();
     await page.getByRole('button', { name: 'Account 1 — switch account' }).waitFor();
