@@ -3,6 +3,7 @@
 // account's first rows are read again (one page, as the popup would) and written, at most once per
 // burst. Lock and account changes drop it first (session.ts, accounts.ts), so it never outlives them.
 import { FIRST_SCREEN_ROWS, firstScreenRows } from '../src/cache/first-screen.ts';
+import { listTimeLabels } from '../src/time-labels.ts';
 import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
 import { onUnreadChanged } from './notify.ts';
@@ -34,5 +35,6 @@ export async function writeFirstScreen(): Promise<void> {
   const status = await accounts.status();
   if (status.state !== 'unlocked' || !status.address) return;
   const conversations = firstScreenRows(await inbox.listConversations(status.address, { limit: FIRST_SCREEN_ROWS }));
-  await session.setFirstScreen({ account: status.address, status, conversations }, generation);
+  const times = listTimeLabels(conversations.map((c) => c.updatedAt));
+  await session.setFirstScreen({ account: status.address, status, conversations, times }, generation);
 }

@@ -14,6 +14,7 @@ import {
 import { isAddress as isAddressString, sameAddress, shortAddress } from '../../src/address.ts';
 import { ErrorCode, reasonOf } from '../../src/rpc.ts';
 import { isDisplayableImage } from '../../src/inline-image.ts';
+import { dayKey, formatDay } from '../../src/time-labels.ts';
 
 // ---------------------------------------------------------------- addresses
 
@@ -36,67 +37,8 @@ export function addressColor(address: string): string {
 
 // ---------------------------------------------------------------- times
 
-const DAY = 86_400_000;
-
-function startOfDay(ms: number): number {
-  const d = new Date(ms);
-  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-}
-
-/** Whole calendar days between two instants in local time (DST-safe). */
-export function daysBetween(from: number, to: number): number {
-  return Math.round((startOfDay(to) - startOfDay(from)) / DAY);
-}
-
-export function dayKey(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
-}
-
-const fmtCache = new Map<string, Intl.DateTimeFormat>();
-function fmt(locale: string | undefined, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale ?? ''}|${JSON.stringify(opts)}`;
-  let f = fmtCache.get(key);
-  if (!f) fmtCache.set(key, (f = new Intl.DateTimeFormat(locale, opts)));
-  return f;
-}
-
-export function formatClock(ms: number, locale?: string): string {
-  return fmt(locale, { hour: '2-digit', minute: '2-digit' }).format(ms);
-}
-
-/** Short time for the conversation list: `14:05`, `Yesterday`, `Mon`, `4 Mar`, `4 Mar 2023`. */
-export function formatListTime(ms: number, now: number, locale?: string): string {
-  const days = daysBetween(ms, now);
-  if (days <= 0) return formatClock(ms, locale);
-  if (days === 1) return 'Yesterday';
-  if (days < 7) return fmt(locale, { weekday: 'short' }).format(ms);
-  if (new Date(ms).getFullYear() === new Date(now).getFullYear()) return fmt(locale, { day: 'numeric', month: 'short' }).format(ms);
-  return fmt(locale, { day: 'numeric', month: 'short', year: 'numeric' }).format(ms);
-}
-
-/**
- * Makes the list's date formats ahead of the first render. In a process that has just started (the
- * browser had stopped the idle worker, and with it the extension's process) the first Intl format
- * loads locale data: 10-20 ms better spent while the first screen is read from the cache.
- */
-export function prepareListTimes(now = Date.now()): void {
-  for (const days of [0, 3, 30, 400]) formatListTime(now - days * DAY, now);
-}
-
-/** Day separator in a conversation: `Today`, `Yesterday`, `Monday, 4 March`, `4 March 2023`. */
-export function formatDay(ms: number, now: number, locale?: string): string {
-  const days = daysBetween(ms, now);
-  if (days === 0) return 'Today';
-  if (days === 1) return 'Yesterday';
-  if (new Date(ms).getFullYear() === new Date(now).getFullYear()) return fmt(locale, { weekday: 'long', day: 'numeric', month: 'long' }).format(ms);
-  return fmt(locale, { day: 'numeric', month: 'long', year: 'numeric' }).format(ms);
-}
-
-/** Full date and time, for a title attribute. */
-export function formatFull(ms: number, locale?: string): string {
-  return fmt(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
-}
+// (shared with the background, which makes the first screen's list labels ahead)
+export { daysBetween, dayKey, formatClock, formatDay, formatFull, formatListTime, prepareListTimes } from '../../src/time-labels.ts';
 
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '';

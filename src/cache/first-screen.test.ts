@@ -30,4 +30,8 @@ test('parseFirstScreen: only for an account unlocked in the session read with it
   assert.equal(parseFirstScreen({ ...snap, account: 'toString' }, session), undefined, 'inherited names are no accounts');
   assert.equal(parseFirstScreen('junk', session), undefined);
   assert.equal(parseFirstScreen({ ...snap, conversations: {} }, session), undefined);
+  // the rows' time labels made with it: kept when well formed, else the snapshot comes without them
+  const times = { day: '2024-4-10', zone: 0, labels: { 1000: '09:05' } };
+  assert.deepEqual(parseFirstScreen({ ...snap, times }, session), { ...snap, times });
+  assert.deepEqual(parseFirstScreen({ ...snap, times: 'junk' }, session), snap);
 });

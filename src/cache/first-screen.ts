@@ -6,6 +6,7 @@
 // is its only writer; the popup then reads the cache itself and connects for live updates as before.
 import type { AppStatus, ConversationView } from '../views.ts';
 import type { StoredSession } from './session-keys.ts';
+import { parseListTimeLabels, type ListTimeLabels } from '../time-labels.ts';
 
 export const FIRST_SCREEN_KEY = 'firstScreen';
 /** Rows in the popup's first page, and so in the snapshot. */
@@ -20,6 +21,8 @@ export interface FirstScreen {
   account: string;
   status: AppStatus;
   conversations: ConversationView[];
+  /** the rows' time labels, made when it was written (so the popup's first paint builds no Intl format) */
+  times?: ListTimeLabels;
 }
 
 /** The first rows of a list, bounded: texts cut to a line's worth, stopping before an oversized row. */
@@ -39,5 +42,6 @@ export function parseFirstScreen(v: unknown, session: StoredSession | undefined)
   const s = v as Partial<FirstScreen> | undefined;
   if (!session || !s || typeof s !== 'object' || typeof s.account !== 'string' || !Object.hasOwn(session.accounts, s.account)) return undefined;
   if (!s.status || s.status.state !== 'unlocked' || s.status.address !== s.account || !Array.isArray(s.conversations)) return undefined;
-  return { account: s.account, status: s.status, conversations: s.conversations };
+  const times = parseListTimeLabels(s.times);
+  return { account: s.account, status: s.status, conversations: s.conversations, ...(times && { times }) };
 }
