@@ -24,6 +24,8 @@ export const TARGETS = {
 export const ENTRIES = {
   background: 'background/index.ts',
   popup: 'popup/popup.tsx',
+  // popup.html's first script: starts the storage.session read the first screen waits for
+  'session-read': 'popup/session-read.ts',
   // a worker of the popup: encrypts and uploads large files (popup/lib/upload.ts)
   'upload-worker': 'popup/upload-worker.ts',
   prompt: 'popup/prompt.tsx',

@@ -8,7 +8,7 @@ import type { AppStatus, ConversationView } from '../views.ts';
 import type { StoredSession } from './session-keys.ts';
 import { parseListTimeLabels, type ListTimeLabels } from '../time-labels.ts';
 
-export const FIRST_SCREEN_KEY = 'firstScreen';
+export { FIRST_SCREEN_KEY } from './session-area.ts';
 /** Rows in the popup's first page, and so in the snapshot. */
 export const FIRST_SCREEN_ROWS = 40;
 /** A text preview is cut here: a row shows one line. */

@@ -4,7 +4,7 @@
 import { bytesToHex, hexToBytes } from '../xmtp/crypto/bytes.ts';
 import { importIndexKey, type CacheKeys } from './seal.ts';
 
-export const SESSION_KEY = 'unlocked';
+export { SESSION_KEY } from './session-area.ts';
 
 /** JSON, as storage.session keeps it. */
 export interface StoredSession {
