@@ -2,7 +2,8 @@
 // (11/WAKU2-RELAY: protocol id /vac/waku/relay/2.0.0, no message signatures, message id =
 // sha256(data), as go-waku computes it). Peers that misbehave lose gossipsub score (v1.1 peer
 // scoring: invalid messages, plus our own penalties as the application-specific score) and, once
-// under the graylist threshold, are disconnected and refused for a while (`Bans`).
+// under the graylist threshold, are disconnected and refused for a while (`Bans`). Connection writes
+// are coalesced per event-loop turn (coalesce.ts).
 import { createHash } from 'node:crypto';
 import { GossipSub, type GossipSubComponents } from '@chainsafe/libp2p-gossipsub';
 import { noise } from '@chainsafe/libp2p-noise';
@@ -11,6 +12,7 @@ import { identify } from '@libp2p/identify';
 import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2p } from 'libp2p';
+import { coalescing } from './coalesce.ts';
 import { PUBSUB_TOPIC, RELAY_PROTOCOL } from './wire.ts';
 
 /** Below this score a peer's messages are ignored (gossipsub) and it is disconnected (Bans). */
@@ -72,7 +74,7 @@ export function createHost(o: HostOptions): Promise<Host> {
     addresses: { listen: o.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [coalescing(yamux())],
     connectionGater: {
       denyDialPeer: banned,
       denyInboundEncryptedConnection: banned,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { AccessControl } from '../../server/acl.ts';
 import { createLogger } from '../../server/log.ts';
+import { coalesce, MAX_CHUNK } from '../../server/p2p/coalesce.ts';
 import { answer } from '../../server/p2p/repair.ts';
 import { LIMITS, reconcile, roundRanges, split, type RangeSource } from '../../server/p2p/reconcile.ts';
 import { Trust } from '../../server/p2p/trust.ts';
@@ -186,4 +187,54 @@ test('split() covers a range exactly; repair answers stay within their bounds', 
   assert.equal(r.messages!.length, 4);
   assert.equal(r.ids!.length, 4);
   await s.close();
+});
+
+/** A frame queue like yamux's (a pushable): readableLength is the bytes queued now. */
+function frameQueue() {
+  const queued: Uint8Array[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  const source = (async function* () {
+    for (;;) {
+      if (queued.length) yield queued.shift()!;
+      else if (ended) return;
+      else await new Promise<void>((r) => (wake = r));
+    }
+  })();
+  Object.defineProperty(source, 'readableLength', { get: () => queued.reduce((n, b) => n + b.length, 0) });
+  return {
+    source,
+    push: (b: Uint8Array) => (queued.push(b), wake?.()),
+    end: () => ((ended = true), wake?.()),
+  };
+}
+
+test('frames queued during one turn reach the connection as one chunk, in order, bounded in size', async () => {
+  const q = frameQueue();
+  const out = coalesce(q.source);
+  const frame = (i: number, n = 100) => new Uint8Array(n).fill(i % 251);
+  const bytes = (c: Uint8Array | { subarray(): Uint8Array }) => Buffer.from(c instanceof Uint8Array ? c : c.subarray());
+  // 100 relayed envelopes in one turn: one chunk (one Noise message, one socket write), not 100.
+  for (let i = 0; i < 100; i++) q.push(frame(i));
+  const one = await out.next();
+  assert.ok(!one.done);
+  assert.deepEqual(bytes(one.value), Buffer.concat(Array.from({ length: 100 }, (_, i) => frame(i))));
+  // A frame of a later turn is not held back for more.
+  await new Promise((r) => setImmediate(r));
+  q.push(frame(7));
+  assert.deepEqual(bytes((await out.next()).value!), Buffer.from(frame(7)));
+  // 1,000 frames in one turn: chunks of at most one Noise message (plus the frame that crossed it), all in order.
+  for (let i = 0; i < 1000; i++) q.push(frame(i));
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < 100_000) {
+    const c = bytes((await out.next()).value!);
+    assert.ok(c.length <= MAX_CHUNK + 100, `${c.length} bytes`);
+    chunks.push(c);
+    total += c.length;
+  }
+  assert.ok(chunks.length >= 2 && chunks.length <= 3, `${chunks.length} chunks`);
+  assert.deepEqual(Buffer.concat(chunks), Buffer.concat(Array.from({ length: 1000 }, (_, i) => frame(i))));
+  q.end();
+  assert.equal((await out.next()).done, true);
 });
