@@ -8,10 +8,10 @@ import { MAX_INT64 } from './json.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { isEphemeral, MAX_MESSAGE_BYTES, topicCategory, topicOwner, validateTopic } from './topics.ts';
-import { proofFor, type Store, type StoredEnvelope } from './store/types.ts';
+import { proofFor, proofsOf, type ProvenEnvelope, type Store, type StoredEnvelope } from './store/types.ts';
 import type { Dispatcher } from './fanout/dispatcher.ts';
 import { OutEnvelope } from './fanout/dispatcher.ts';
-import type { Bus, BusEnvelope } from './fanout/bus.ts';
+import type { Bus } from './fanout/bus.ts';
 
 export const MAX_PAGE = 100;
 export const MAX_PAGE_USER_PREFERENCES = 500;
@@ -60,26 +60,25 @@ export function checkOwnership(envelopes: Envelope[], wallet: string, privileged
  * Stores (durably) what is not ephemeral, then fans out what is new plus the ephemeral envelopes.
  * Resolves with those (new and ephemeral, in request order): what the network must hear of.
  * `authorization` (given when the node is in a network, or is one of several processes, any of
- * which may be its member): kept as the proof of key store writes, before they are stored, so that
- * whichever process relays them finds it.
+ * which may be its member): key store writes carry it as their proof (`meta`), kept before they are
+ * stored, so that whichever process relays them finds it.
  */
-export async function publish(deps: ApiDeps, envelopes: Envelope[], authorization?: string): Promise<StoredEnvelope[]> {
-  const rows = envelopes.map((e) => ({ topic: e.contentTopic, ts: e.timestampNs, message: e.message, digest: digestOf(e.contentTopic, e.message) }));
-  if (authorization !== undefined) {
-    const proofs = rows.flatMap((e) => {
-      const meta = proofFor(e.topic, authorization);
-      return meta ? [{ ts: e.ts, digest: e.digest, meta }] : [];
-    });
-    if (proofs.length) await deps.store.saveProofs(proofs);
-  }
+export async function publish(deps: ApiDeps, envelopes: Envelope[], authorization?: string): Promise<ProvenEnvelope[]> {
+  const rows = envelopes.map((e): ProvenEnvelope => {
+    const row = { topic: e.contentTopic, ts: e.timestampNs, message: e.message, digest: digestOf(e.contentTopic, e.message) };
+    const meta = authorization === undefined ? undefined : proofFor(row.topic, authorization);
+    return meta ? { ...row, meta } : row;
+  });
+  const proofs = proofsOf(rows);
+  if (proofs.length) await deps.store.saveProofs(proofs);
   return storeAndFanOut(deps, rows);
 }
 
-/** publish() for envelopes whose digest is known (those that came from other nodes). */
-export async function storeAndFanOut(deps: ApiDeps, envelopes: StoredEnvelope[]): Promise<StoredEnvelope[]> {
-  const stored: StoredEnvelope[] = [];
-  const ephemeral: BusEnvelope[] = [];
-  const order: Array<{ eph: boolean; e: StoredEnvelope }> = [];
+/** publish() for envelopes whose digest is known (those that came from other nodes). Resolves with the given objects. */
+export async function storeAndFanOut<E extends StoredEnvelope>(deps: ApiDeps, envelopes: E[]): Promise<E[]> {
+  const stored: E[] = [];
+  const ephemeral: E[] = [];
+  const order: Array<{ eph: boolean; e: E }> = [];
   for (const s of envelopes) {
     const eph = isEphemeral(s.topic);
     (eph ? ephemeral : stored).push(s);

@@ -125,7 +125,7 @@ export function apiRoutes(ctx: NodeContext): Route[] {
         validateEnvelopes(envelopes);
         const news = await publish(ctx, envelopes, ctx.network || ctx.bus ? call.req.headers.authorization : undefined);
         // Stored first, then relayed to the network (as the official node: "store, then relay").
-        if (ctx.network) await ctx.network.published(news, call.req.headers.authorization);
+        if (ctx.network) await ctx.network.published(news);
         sendJson(call.res, 200, '{}');
       },
       'token',

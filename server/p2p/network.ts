@@ -3,7 +3,7 @@
 // score falls under the graylist threshold is disconnected and banned for a while.
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { storeAndFanOut, type ApiDeps } from '../api.ts';
-import { idKey, PROOF_TOPIC_PREFIX, proofFor, type ProvenEnvelope, type StoredEnvelope } from '../store/types.ts';
+import { idKey, PROOF_TOPIC_PREFIX, proofsOf, type ProvenEnvelope, type StoredEnvelope } from '../store/types.ts';
 import { Bans, createHost, GRAYLIST_THRESHOLD, Penalties, type Host } from './host.ts';
 import { loadOrCreateKey } from './identity.ts';
 import { createNetworkMetrics } from './metrics.ts';
@@ -42,9 +42,9 @@ export interface Network {
   info(): NetworkInfo;
   /**
    * After a client's publish was stored (with its proofs, api.ts publish()): relays the envelopes to
-   * every other node, key store writes with their proof (the publisher's auth token).
+   * every other node, key store writes with their proof (the publisher's auth token) in `meta`.
    */
-  published(envelopes: StoredEnvelope[], authorization: string | undefined): Promise<void>;
+  published(envelopes: ProvenEnvelope[]): Promise<void>;
   /** Relays envelopes another process of this node received; their proofs are read from the shared store. */
   relay(envelopes: StoredEnvelope[]): Promise<void>;
   /** Runs a repair round with every connected peer now (tests, and the operator after an incident). */
@@ -62,8 +62,6 @@ export async function startNetwork(o: NetworkOptions, deps: ApiDeps): Promise<Ne
   const bans = new Bans();
   const metrics = createNetworkMetrics(deps.metrics);
   const log = deps.log;
-  const saveProofs = (envs: ProvenEnvelope[]) =>
-    deps.store.saveProofs(envs.flatMap((e) => (e.meta ? [{ ts: e.ts, digest: e.digest, meta: e.meta }] : [])));
   /** The bus carries no tokens: a key store write another process took gets the proof it kept. */
   const withStoredProofs = async (envs: StoredEnvelope[]): Promise<ProvenEnvelope[]> => {
     const needing = envs.filter((e) => e.topic.startsWith(PROOF_TOPIC_PREFIX));
@@ -72,7 +70,7 @@ export async function startNetwork(o: NetworkOptions, deps: ApiDeps): Promise<Ne
     return envs.map((e) => ({ ...e, meta: meta.get(idKey(e)) }));
   };
   const ingest = async (envs: ProvenEnvelope[]): Promise<number> => {
-    await saveProofs(envs);
+    await deps.store.saveProofs(proofsOf(envs));
     return (await storeAndFanOut(deps, envs.map(({ meta: _, ...e }) => e))).length;
   };
   const host: Host = await createHost({ privateKey: await loadOrCreateKey(o.keyFile), listen: o.listen, penalties, bans, maxMessageBytes: 1_100_000 });
@@ -124,9 +122,7 @@ export async function startNetwork(o: NetworkOptions, deps: ApiDeps): Promise<Ne
   return {
     peerId,
     info: () => ({ peerId, addrs: host.getMultiaddrs().map(String), peers: host.getPeers().length }),
-    published: async (envelopes, authorization) => {
-      await relay.publish(envelopes.map((e) => ({ ...e, meta: proofFor(e.topic, authorization) })));
-    },
+    published: (envelopes) => relay.publish(envelopes),
     relay: async (envelopes) => relay.publish(await withStoredProofs(envelopes)),
     repairNow: async () => {
       await Promise.all(host.getPeers().map((p) => repair.with(p)));

@@ -55,6 +55,10 @@ export interface ProvenEnvelope extends StoredEnvelope {
   meta?: Buffer;
 }
 
+/** The rows of table `proofs` for those envelopes that carry one. */
+export const proofsOf = (envs: readonly ProvenEnvelope[]): Array<EnvelopeId & { meta: Buffer }> =>
+  envs.flatMap((e) => (e.meta ? [{ ts: e.ts, digest: e.digest, meta: e.meta }] : []));
+
 /** A row as Store.list returns it: the message itself only when it is small. */
 export interface ListedEnvelope {
   topic: string;
