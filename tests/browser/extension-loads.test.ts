@@ -44,6 +44,14 @@ function checkProbe(p: Probe) {
   assert.deepEqual(p.malformed?.code, -32602, 'a request without a method is refused in the page');
 }
 
+/** The popup's base text and a button's, as computed in the page. */
+const textStyle = () =>
+  [document.body, document.querySelector('button')!].map((e) => {
+    const cs = getComputedStyle(e);
+    return `${cs.fontSize} ${cs.fontFamily.split(',')[0]}`;
+  });
+const DESIGNED_TEXT = ['14px system-ui', '14px system-ui'];
+
 let pages: PageServer;
 before(async () => {
   pages = await startPageServer({ '/': DAPP });
@@ -67,6 +75,9 @@ describe('Chromium', () => {
     const popup = await ext.openPopup();
     // A fresh profile has no identity: the background answers app.status with 'onboarding'.
     await popup.getByRole('button', { name: 'Create new wallet' }).waitFor();
+    // Chrome gives an extension page's body its own font (the system UI font at 75%): the popup's
+    // text is set in its own type scale all the same
+    assert.deepEqual(await popup.evaluate(textStyle), DESIGNED_TEXT);
     await popup.close();
   });
 
@@ -90,6 +101,7 @@ describe('Firefox ESR', () => {
   test('the popup renders and reaches the background event page', async () => {
     const popup = await ext.openPopup();
     await popup.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === 'Create new wallet'), { timeout: 10_000 });
+    assert.deepEqual(await popup.evaluate(textStyle), DESIGNED_TEXT);
     await popup.close();
   });
 
