@@ -1,13 +1,14 @@
 // Keeps the popup's first-screen snapshot (src/cache/first-screen.ts) in storage.session up to date:
-// after any change to the list, the lock state, the accounts or the unread counts, the current
-// account's first rows are read again (one page, as the popup would) and written, at most once per
-// burst. Lock and account changes drop it first (session.ts, accounts.ts), so it never outlives them.
-import { FIRST_SCREEN_ROWS, firstScreenRows } from '../src/cache/first-screen.ts';
+// after any change to the list, the lock state, the accounts, the unread counts or the names found, the
+// current account's first rows (one page, as the popup would read it) and their peers' cached names
+// are read again and written, at most once per burst. Lock and account changes drop it first (session.ts, accounts.ts), so it never outlives them.
+import { FIRST_SCREEN_ROWS, firstScreenNames, firstScreenRows } from '../src/cache/first-screen.ts';
 import { listTimeLabels } from '../src/time-labels.ts';
 import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
 import { onUnreadChanged } from './notify.ts';
 import { getSession } from './session.ts';
+import { names, onNamesFound } from './names/index.ts';
 
 /** A burst of changes (a sync writes many batches) is written once, shortly after it settles. */
 const SETTLE_MS = 50;
@@ -21,6 +22,7 @@ export function keepFirstScreen(): void {
   inbox.onConversations(schedule);
   accounts.onStatus(schedule);
   onUnreadChanged(schedule);
+  onNamesFound(schedule);
 }
 
 function schedule(): void {
@@ -36,5 +38,6 @@ export async function writeFirstScreen(): Promise<void> {
   if (status.state !== 'unlocked' || !status.address) return;
   const conversations = firstScreenRows(await inbox.listConversations(status.address, { limit: FIRST_SCREEN_ROWS }));
   const times = listTimeLabels(conversations.map((c) => c.updatedAt));
-  await session.setFirstScreen({ account: status.address, status, conversations, times }, generation);
+  const peerNames = firstScreenNames(conversations, await names().cached(conversations.map((c) => c.peerAddress)));
+  await session.setFirstScreen({ account: status.address, status, conversations, times, names: peerNames }, generation);
 }

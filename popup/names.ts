@@ -45,6 +45,12 @@ export class NameBook {
     setTimeout(() => void this.send(), 0);
   }
 
+  /** Names known before the background answers (the first screen's snapshot): shown at once, and
+   *  still asked for, which brings their avatars and any newer name. */
+  seed(names: Record<string, NameView>): void {
+    this.merge(names);
+  }
+
   private async send(): Promise<void> {
     // What is on screen paints first, with addresses; names follow it.
     await nextPaint();

@@ -35,9 +35,10 @@ void snapshot.then((s) => {
   if (!s?.times || !adoptListTimeLabels(s.times)) prepareListTimes();
   if (!s) return;
   const painted = !inbox.store.get().conversations; // else the cache answered first
+  if (s.names) names.seed(s.names);
   if (painted) inbox.replace(s.conversations, false);
   // (tests and the bench: which account's snapshot was read, and whether the list painted from it)
-  performance.mark('first-screen-snapshot', { detail: { account: s.account, conversations: s.conversations.length, painted } });
+  performance.mark('first-screen-snapshot', { detail: { account: s.account, conversations: s.conversations.length, names: Object.keys(s.names ?? {}).length, painted } });
 });
 // Locked or no account: this fails quietly and the app asks again once unlocked.
 void inbox.load(first.then((f) => f?.conversations ?? port.call('conversations.list', firstPageParams)), { quiet: true });
@@ -59,4 +60,15 @@ void first.finally(() =>
   ),
 );
 
-render(<App bg={bg} inbox={inbox} session={session} names={names} connection={connection} />, document.getElementById('app')!);
+// One first render, of the real first screen: the app mounts once the status is known (with a snapshot,
+// a few microtasks after this script ends), or at the next frame if it is not known by then, which then
+// shows the shell. Mounting at once would render the shell, and then the inbox over it, before the paint.
+let mounted = false;
+const mount = () => {
+  if (mounted) return;
+  mounted = true;
+  stopWaiting();
+  render(<App bg={bg} inbox={inbox} session={session} names={names} connection={connection} />, document.getElementById('app')!);
+};
+const stopWaiting = session.store.subscribe(mount);
+requestAnimationFrame(mount);

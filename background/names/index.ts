@@ -99,10 +99,14 @@ export class Names {
     return out;
   }
 
-  /** The cached name of an address, without looking anything up (notifications). */
-  async peek(address: string): Promise<NameView | null> {
-    if (!(await this.resolvers()).length) return null;
-    return (await readNames([address.toLowerCase()])).get(address.toLowerCase())?.name ?? null;
+  /** Cached names of these addresses (lower-case keys; only those that have one), without looking
+   *  anything up: the popup's first-screen snapshot. */
+  async cached(addresses: readonly string[]): Promise<Map<string, NameView>> {
+    const out = new Map<string, NameView>();
+    if (!(await this.resolvers()).length) return out;
+    const wanted = [...new Set(addresses.filter(isAddress).map((a) => a.toLowerCase()))];
+    for (const [a, r] of await readNames(wanted)) if (r.name) out.set(a, r.name);
+    return out;
   }
 
   /** An address's verified name now: the cache while fresh, else a lookup (xmtp_lookupAddress). */
@@ -273,8 +277,20 @@ function unavailable(retryInMs: number, source?: NameSource): RpcError {
 }
 
 let shared: Names | undefined;
+const found = new Set<() => void>();
 
 /** The background's names service: what it finds goes to the popup and the prompt as `names` events. */
 export function names(): Names {
-  return (shared ??= new Names({ settings: getSettings, publish: (n) => emit('names', { names: n }, ['popup', 'prompt']) }));
+  return (shared ??= new Names({
+    settings: getSettings,
+    publish: (n) => {
+      emit('names', { names: n }, ['popup', 'prompt']);
+      for (const f of found) f();
+    },
+  }));
+}
+
+/** Calls `f` whenever looked-up names are published (the first-screen snapshot keeps them). */
+export function onNamesFound(f: () => void): void {
+  found.add(f);
 }

@@ -4,7 +4,7 @@
 // anything: one storage.session read gives it the keys and the snapshot together. Like the keys, it
 // lives in memory only (never on disk, gone when the browser closes) and lock removes it. The background
 // is its only writer; the popup then reads the cache itself and connects for live updates as before.
-import type { AppStatus, ConversationView } from '../views.ts';
+import type { AppStatus, ConversationView, NameView } from '../views.ts';
 import type { StoredSession } from './session-keys.ts';
 import { parseListTimeLabels, type ListTimeLabels } from '../time-labels.ts';
 
@@ -15,6 +15,9 @@ export const FIRST_SCREEN_ROWS = 40;
 const PREVIEW_CHARS = 280;
 /** A row whose last message is bigger than this (an inline attachment) ends the snapshot's rows. */
 const ROW_BYTES = 2048;
+/** Longer names are not kept (a name the list shows fits in far less). */
+const NAME_CHARS = 255;
+const PEER_KEY = /^0x[0-9a-f]{40}$/;
 
 export interface FirstScreen {
   /** the current account when it was written; the popup shows it only while that account is unlocked */
@@ -23,6 +26,21 @@ export interface FirstScreen {
   conversations: ConversationView[];
   /** the rows' time labels, made when it was written (so the popup's first paint builds no Intl format) */
   times?: ListTimeLabels;
+  /** the rows' peers' cached names (lower-case address → name), without avatars, so the first paint
+   *  shows names rather than addresses that turn into names a moment later */
+  names?: Record<string, FirstScreenName>;
+}
+
+export type FirstScreenName = Pick<NameView, 'address' | 'name' | 'source'>;
+
+/** The names of these rows' peers, as kept in the snapshot: only the fields a row shows, bounded. */
+export function firstScreenNames(rows: readonly ConversationView[], names: ReadonlyMap<string, NameView>): Record<string, FirstScreenName> {
+  const out: Record<string, FirstScreenName> = {};
+  for (const c of rows) {
+    const n = names.get(c.peerAddress.toLowerCase());
+    if (n && n.name.length <= NAME_CHARS) out[n.address] = { address: n.address, name: n.name, source: n.source };
+  }
+  return out;
 }
 
 /** The first rows of a list, bounded: texts cut to a line's worth, stopping before an oversized row. */
@@ -43,5 +61,20 @@ export function parseFirstScreen(v: unknown, session: StoredSession | undefined)
   if (!session || !s || typeof s !== 'object' || typeof s.account !== 'string' || !Object.hasOwn(session.accounts, s.account)) return undefined;
   if (!s.status || s.status.state !== 'unlocked' || s.status.address !== s.account || !Array.isArray(s.conversations)) return undefined;
   const times = parseListTimeLabels(s.times);
-  return { account: s.account, status: s.status, conversations: s.conversations, ...(times && { times }) };
+  const names = parseNames(s.names);
+  return { account: s.account, status: s.status, conversations: s.conversations, ...(times && { times }), ...(names && { names }) };
+}
+
+/** Well-formed names only, at most a page's worth; anything else is dropped (the rows show addresses). */
+function parseNames(v: unknown): Record<string, FirstScreenName> | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const out: Record<string, FirstScreenName> = {};
+  for (const [address, n] of Object.entries(v).slice(0, FIRST_SCREEN_ROWS)) {
+    if (!PEER_KEY.test(address) || typeof n !== 'object' || n === null || !('address' in n && 'name' in n && 'source' in n)) continue;
+    const { name, source } = n;
+    if (n.address !== address || typeof name !== 'string' || !name || name.length > NAME_CHARS) continue;
+    if (source !== 'ens' && source !== 'lens') continue;
+    out[address] = { address, name, source };
+  }
+  return out;
 }

@@ -92,6 +92,18 @@ describe('names (Chromium)', () => {
     await popup.getByLabel('Search conversations').fill('');
   });
 
+  test('a popup opened after the worker stopped paints alice.eth at once: the first screen\'s snapshot carries the cached name', async () => {
+    const snapshotNames = () => popup.evaluate(async () => (await (globalThis as Any).chrome.storage.session.get('firstScreen')).firstScreen?.names ?? null);
+    await until(async () => (await snapshotNames())?.[alice.address.toLowerCase()]?.name === 'alice.eth', "alice.eth in the snapshot", 15_000);
+    assert.equal((await snapshotNames())[alice.address.toLowerCase()].avatar, undefined, 'names only: avatars follow from the background');
+    await ext.stopWorker();
+    const cold = await ext.openPopup();
+    await cold.getByRole('list', { name: /conversations$/ }).getByRole('button', { name: /^alice\.eth,? / }).waitFor();
+    const read = await cold.evaluate(() => (performance.getEntriesByName('first-screen-snapshot')[0] as PerformanceMark | undefined)?.detail);
+    assert.deepEqual({ names: read?.names, painted: read?.painted }, { names: 1, painted: true }, 'the name came with the snapshot the list painted from');
+    await cold.close();
+  });
+
   test("a dapp's xmtp_newConversation({ peerAddress: 'alice.eth' }): the prompt shows the name and the address", async () => {
     const page = await ext.context.newPage();
     await page.goto(pages.url + '/');
