@@ -1,5 +1,5 @@
 // Keeps the popup's first-screen snapshot (src/cache/first-screen.ts) in storage.session up to date:
-// after any change to the list, the lock state, the accounts, the unread counts or the names found, the
+// after any change to the list, the lock state, the accounts, the unread counts or the cached names, the
 // current account's first rows (one page, as the popup would read it) and their peers' cached names
 // are read again and written, at most once per burst. Lock and account changes drop it first (session.ts, accounts.ts), so it never outlives them.
 import { FIRST_SCREEN_ROWS, firstScreenNames, firstScreenRows } from '../src/cache/first-screen.ts';
@@ -8,7 +8,7 @@ import * as accounts from './accounts.ts';
 import * as inbox from './inbox.ts';
 import { onUnreadChanged } from './notify.ts';
 import { getSession } from './session.ts';
-import { names, onNamesFound } from './names/index.ts';
+import { names, onNamesChanged } from './names/index.ts';
 
 /** A burst of changes (a sync writes many batches) is written once, shortly after it settles. */
 const SETTLE_MS = 50;
@@ -22,7 +22,7 @@ export function keepFirstScreen(): void {
   inbox.onConversations(schedule);
   accounts.onStatus(schedule);
   onUnreadChanged(schedule);
-  onNamesFound(schedule);
+  onNamesChanged(schedule);
 }
 
 function schedule(): void {

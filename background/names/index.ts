@@ -52,6 +52,8 @@ export interface NamesOptions {
   settings: () => Promise<Settings>;
   /** pushes names as they are looked up (address → name, or null for "has none") */
   publish: (names: Record<string, NameView | null>) => void;
+  /** told when the cache was cleared (the name settings changed) */
+  cleared?: () => void;
   /** the name systems for these settings, in the order a name is preferred */
   resolvers?: (s: Settings) => NameResolver[];
   avatars?: AvatarFetchOptions;
@@ -164,6 +166,7 @@ export class Names {
     this.backoff.clear();
     this.staged = [];
     await clearNames();
+    this.opts.cleared?.();
   }
 
   /** For tests: resolves once the queue is empty and everything found is written and published. */
@@ -277,7 +280,8 @@ function unavailable(retryInMs: number, source?: NameSource): RpcError {
 }
 
 let shared: Names | undefined;
-const found = new Set<() => void>();
+const watchers = new Set<() => void>();
+const changed = () => watchers.forEach((f) => f());
 
 /** The background's names service: what it finds goes to the popup and the prompt as `names` events. */
 export function names(): Names {
@@ -285,12 +289,13 @@ export function names(): Names {
     settings: getSettings,
     publish: (n) => {
       emit('names', { names: n }, ['popup', 'prompt']);
-      for (const f of found) f();
+      changed();
     },
+    cleared: changed,
   }));
 }
 
-/** Calls `f` whenever looked-up names are published (the first-screen snapshot keeps them). */
-export function onNamesFound(f: () => void): void {
-  found.add(f);
+/** Calls `f` whenever the cached names change: found, or cleared (the first-screen snapshot keeps them). */
+export function onNamesChanged(f: () => void): void {
+  watchers.add(f);
 }

@@ -215,13 +215,20 @@ test('names turned off: nothing is looked up, typed names get a clear error', as
   await assert.rejects(names.resolve('alice.eth'), (e) => reason(e) === 'names-off');
 });
 
-test('changing the RPC drops the cached names', async () => {
+test('changing the RPC drops the cached names, and says so', async () => {
   const settings: Settings = { ...DEFAULT_SETTINGS, ethRpcUrl: chain.url };
-  const names = new Names({ settings: async () => settings, publish: () => {} });
-  await names.lookup([ALICE]);
+  let cleared = 0;
+  const names = new Names({ settings: async () => settings, publish: () => {}, cleared: () => cleared++ });
+  await names.lookup([ALICE, NOBODY]);
   await names.idle();
-  assert.equal((await readNames([ALICE.toLowerCase()])).size, 1);
+  assert.equal((await readNames([ALICE.toLowerCase(), NOBODY.toLowerCase()])).size, 2, 'a name, and "has none"');
+  const cached = await names.cached([ALICE, NOBODY]);
+  assert.deepEqual([...cached].map(([a, n]) => [a, n.name]), [[ALICE.toLowerCase(), 'alice.eth']], 'cached: only the addresses that have a name');
+  await names.settingsChanged();
+  assert.equal(cleared, 0, 'the same settings: nothing dropped');
   settings.ethRpcUrl = `${chain.url}/other`;
   await names.settingsChanged();
   assert.equal((await readNames([ALICE.toLowerCase()])).size, 0);
+  assert.equal(cleared, 1, 'the first-screen snapshot is told, so it drops its names');
+  assert.equal((await names.cached([ALICE])).size, 0);
 });
