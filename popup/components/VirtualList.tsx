@@ -4,8 +4,9 @@
 // prepends by anchoring to a row (key + distance from the top of the viewport), or sticks to the
 // bottom (chat mode) while the user is there.
 import type { ComponentChild, TargetedKeyboardEvent } from 'preact';
-import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { prefixOffsets, scrollToReveal, visibleRange } from '../lib/virtual.ts';
+import { afterNextPaint } from '../lib/perf.ts';
 
 export interface VirtualListProps<T> {
   items: readonly T[];
@@ -47,6 +48,7 @@ export interface VirtualListProps<T> {
   scrollMemory?: { top: number };
   /** viewport height to assume before the first layout */
   initialViewport?: number;
+  /** px rendered above and below the view (from the second frame on: the first has only what is in view) */
   overscan?: number;
 }
 
@@ -57,7 +59,12 @@ interface Anchor {
 }
 
 export function VirtualList<T>(props: VirtualListProps<T>) {
-  const { items, itemKey, estimate, fixed, stickToBottom, overscan = 320 } = props;
+  const { items, itemKey, estimate, fixed, stickToBottom } = props;
+  // The first frame has only the rows in view: the rows around it would cost the first paint their DOM,
+  // style and layout, and nobody sees them yet. They come right after it is painted.
+  const [firstPainted, setFirstPainted] = useState(false);
+  useEffect(() => afterNextPaint(() => setFirstPainted(true)), []);
+  const overscan = firstPainted ? (props.overscan ?? 320) : 0;
   const scroller = useRef<HTMLDivElement>(null);
   const windowEl = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());

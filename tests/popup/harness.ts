@@ -15,7 +15,8 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 export interface Harness {
   browser: Browser;
   /** a fresh context (own clock, storage) per page */
-  open(seed: FakeSeed, opts?: { hash?: string; colorScheme?: 'light' | 'dark'; fixedClock?: boolean }): Promise<Page>;
+  /** `beforeLoad`: runs in the page before any of its scripts (to watch what the popup does first) */
+  open(seed: FakeSeed, opts?: { hash?: string; colorScheme?: 'light' | 'dark'; fixedClock?: boolean; beforeLoad?: () => void }): Promise<Page>;
   /** closes every page opened so far */
   closePages(): Promise<void>;
   close(): Promise<void>;
@@ -50,6 +51,7 @@ export async function launchHarness(): Promise<Harness> {
       if (opts.fixedClock) await page.clock.setFixedTime(NOW);
       await page.emulateMedia({ colorScheme: opts.colorScheme ?? 'light', reducedMotion: 'reduce' });
       await page.addInitScript(inPage(fakeBackground, seed));
+      if (opts.beforeLoad) await page.addInitScript(opts.beforeLoad);
       await page.goto(`${ORIGIN}/popup.html${opts.hash ?? ''}`);
       return page;
     },
