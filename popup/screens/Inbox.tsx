@@ -61,8 +61,8 @@ export function Inbox(props: InboxProps) {
     if (conversations) markAfterPaint('list-painted', { onlyOnce: true });
   }, [conversations !== null]);
 
-  // Back from a conversation: focus its row again.
-  useEffect(() => {
+  // Back from a conversation: focus its row again, in the first frame (the rows are rendered by now).
+  useLayoutEffect(() => {
     if (view.lastOpened) root.current?.querySelector<HTMLElement>(`[data-topic="${CSS.escape(view.lastOpened)}"]`)?.focus();
   }, []);
 

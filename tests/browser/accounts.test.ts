@@ -227,10 +227,15 @@ describe('Firefox ESR', () => {
     const s = await twoAccounts(probe, [0xc5, 0xc6, 0xc7, 0xc8]);
     await fireTickAlarm(probe);
     await waitFor(async () => (await badgeText(probe)) === '2' && 'two', 'the badge to count both accounts', 30_000);
+    const kept = () => probe.evaluate(async () => (await (globalThis as any).browser.storage.session.get('firstScreen')).firstScreen?.account ?? null);
+    await waitFor(async () => (await kept()) === s.b, "the first screen's snapshot of Work", 30_000);
     const popup = await ext.openPopup();
     const aria = (role: string, name: string) => `::-p-aria([name="${name}"][role="${role}"])`;
     const has = (text: string) => popup.evaluate((t: string) => document.body.textContent?.includes(t) ?? false, text);
-    // Firefox lets extension pages read storage.session too: the popup painted from the cache itself.
+    // Firefox lets extension pages read storage.session too: the popup painted from the background's
+    // snapshot, then read the cache itself.
+    const snapshot = await popup.waitForFunction(() => (performance.getEntriesByName('first-screen-snapshot')[0] as PerformanceMark | undefined)?.detail, { timeout: 30_000 });
+    assert.deepEqual(await snapshot.jsonValue(), { account: s.b, conversations: 1, names: 0, painted: true });
     const local = await popup.waitForFunction(() => (performance.getEntriesByName('first-screen-local')[0] as PerformanceMark | undefined)?.detail, { timeout: 30_000 });
     assert.deepEqual(await local.jsonValue(), { state: 'unlocked', conversations: 1 });
     await popup.locator('#tab-unknown').click(); // a first message from a stranger is a request
