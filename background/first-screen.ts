@@ -1,7 +1,8 @@
 // Keeps the popup's first-screen snapshot (src/cache/first-screen.ts) in storage.session up to date:
 // after any change to the list, the lock state, the accounts, the unread counts or the cached names, the
 // current account's first rows (one page, as the popup would read it) and their peers' cached names
-// are read again and written, at most once per burst. Lock and account changes drop it first (session.ts, accounts.ts), so it never outlives them.
+// are read again and written, at most once per burst. Lock and account changes drop it first
+// (session.ts, accounts.ts), so it never outlives them.
 import { FIRST_SCREEN_ROWS, firstScreenNames, firstScreenRows } from '../src/cache/first-screen.ts';
 import { listTimeLabels } from '../src/time-labels.ts';
 import * as accounts from './accounts.ts';

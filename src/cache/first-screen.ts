@@ -7,6 +7,7 @@
 import type { AppStatus, ConversationView, NameView } from '../views.ts';
 import type { StoredSession } from './session-keys.ts';
 import { parseListTimeLabels, type ListTimeLabels } from '../time-labels.ts';
+import { isAddress } from '../address.ts';
 
 export { FIRST_SCREEN_KEY } from './session-area.ts';
 /** Rows in the popup's first page, and so in the snapshot. */
@@ -17,7 +18,6 @@ const PREVIEW_CHARS = 280;
 const ROW_BYTES = 2048;
 /** Longer names are not kept (a name the list shows fits in far less). */
 const NAME_CHARS = 255;
-const PEER_KEY = /^0x[0-9a-f]{40}$/;
 
 export interface FirstScreen {
   /** the current account when it was written; the popup shows it only while that account is unlocked */
@@ -70,7 +70,7 @@ function parseNames(v: unknown): Record<string, FirstScreenName> | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const out: Record<string, FirstScreenName> = {};
   for (const [address, n] of Object.entries(v).slice(0, FIRST_SCREEN_ROWS)) {
-    if (!PEER_KEY.test(address) || typeof n !== 'object' || n === null || !('address' in n && 'name' in n && 'source' in n)) continue;
+    if (!isAddress(address) || address !== address.toLowerCase() || typeof n !== 'object' || n === null || !('address' in n && 'name' in n && 'source' in n)) continue;
     const { name, source } = n;
     if (n.address !== address || typeof name !== 'string' || !name || name.length > NAME_CHARS) continue;
     if (source !== 'ens' && source !== 'lens') continue;
