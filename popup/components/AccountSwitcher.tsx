@@ -1,7 +1,7 @@
 // The inbox header's account control: the current account (a menu of every account, "Add account" and
 // "Manage accounts"), and the next two accounts as one-click switch buttons with their unread counts.
 import type { TargetedKeyboardEvent } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { AccountView, AppStatus } from '../../src/views.ts';
 import { shortAddress } from '../lib/format.ts';
 import { Avatar } from './ui.tsx';
@@ -27,9 +27,16 @@ export function AccountSwitcher({ status, onSwitch, onAdd, onManage }: AccountSw
   const menu = useRef<HTMLDivElement>(null);
   const menuId = useId();
 
+  // Focus moves in before the menu is painted (a layout effect): a key pressed as soon as it shows
+  // lands in it, not on the button that opened it. CI once saw Escape reach the button first.
+  useLayoutEffect(() => {
+    if (!open) return;
+    // The current account first (one selector list would pick whichever comes first in the menu).
+    const m = menu.current;
+    (m?.querySelector<HTMLElement>('[aria-checked="true"]') ?? m?.querySelector<HTMLElement>('[role^="menuitem"]'))?.focus();
+  }, [open]);
   useEffect(() => {
     if (!open) return;
-    menu.current?.querySelector<HTMLElement>('[aria-checked="true"], [role^="menuitem"]')?.focus();
     const outside = (e: MouseEvent) => {
       if (!menu.current?.contains(e.target as Node) && !button.current?.contains(e.target as Node)) setOpen(false);
     };

@@ -1,6 +1,6 @@
 // Small building blocks shared by the screens.
 import type { ComponentChildren, InputHTMLAttributes, PartialInputHTMLAttributes, RefObject, TargetedMouseEvent } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Icon, type IconName } from './Icon.tsx';
 import { addressColor, errorText, shortAddress } from '../lib/format.ts';
 
@@ -259,7 +259,8 @@ export function Details({ text, tabIndex }: { text: string; tabIndex?: number })
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; role?: 'dialog' | 'alertdialog'; describe?: string }) {
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
-  useEffect(() => {
+  // A layout effect, so that a key pressed as soon as the dialog shows lands in it.
+  useLayoutEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const el = ref.current!;
     (el.querySelector<HTMLElement>('[data-autofocus]') ?? el.querySelector<HTMLElement>('button, input, textarea, select, [tabindex]'))?.focus();

@@ -121,6 +121,8 @@ describe('accounts and backup', () => {
     // The menu: every account, the current one checked; arrows move; Escape closes.
     await page.getByRole('button', { name: 'Work — switch account' }).click();
     const menu = page.getByRole('menu', { name: 'Accounts' });
+    // Focus is in the menu as soon as it shows, so the keys below reach it (CI once saw Escape reach the button).
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-checked')), 'true');
     assert.equal(await menu.getByRole('menuitemradio', { name: /Work/ }).getAttribute('aria-checked'), 'true');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Escape');
