@@ -3,9 +3,9 @@
 // an estimate and are measured after render; the view keeps its place through measurements and
 // prepends by anchoring to a row (key + distance from the top of the viewport), or sticks to the
 // bottom (chat mode) while the user is there.
-import type { ComponentChild, TargetedKeyboardEvent } from 'preact';
+import type { ComponentChild, RefObject, TargetedKeyboardEvent } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { prefixOffsets, scrollToReveal, visibleRange } from '../lib/virtual.ts';
+import { indexAt, isRowKey, prefixOffsets, rowAfterKey, scrollToReveal, visibleRange } from '../lib/virtual.ts';
 import { afterNextPaint } from '../lib/perf.ts';
 
 export interface VirtualListProps<T> {
@@ -58,6 +58,52 @@ interface Anchor {
   delta: number;
 }
 
+/** Records a row's rendered height under its key; true when it is new or changed. */
+function measure(heights: Map<string, number>, row: Element): boolean {
+  if (!(row instanceof HTMLElement)) return false;
+  const k = row.dataset.vk;
+  const h = row.offsetHeight;
+  if (k === undefined || h <= 0 || heights.get(k) === h) return false;
+  heights.set(k, h);
+  return true;
+}
+
+/** Rows that change size after they were measured (an image finished loading, fonts, reactions): measure again. */
+function useRowResizes(windowEl: RefObject<HTMLElement | null>, heights: Map<string, number>, enabled: boolean, changed: () => void) {
+  const observer = useRef<ResizeObserver | null>(null);
+  const observed = useRef(new Set<Element>());
+  useLayoutEffect(() => {
+    if (!enabled) return;
+    const ro = (observer.current ??= new ResizeObserver((entries) => {
+      let any = false;
+      for (const e of entries) any = measure(heights, e.target) || any;
+      if (any) changed();
+    }));
+    const now = new Set(Array.from(windowEl.current?.children ?? []));
+    for (const el of observed.current) if (!now.has(el)) ro.unobserve(el);
+    for (const el of now) if (!observed.current.has(el)) ro.observe(el);
+    observed.current = now;
+  });
+  useLayoutEffect(() => () => observer.current?.disconnect(), []);
+}
+
+/** The element's client height, followed as it changes; `initial` until it is laid out. */
+function useClientHeight(el: RefObject<HTMLElement | null>, initial: number): number {
+  const [height, setHeight] = useState(initial);
+  useLayoutEffect(() => {
+    const target = el.current;
+    if (!target) return;
+    const update = () => {
+      if (target.clientHeight) setHeight(target.clientHeight);
+    };
+    update();
+    const ro = new ResizeObserver(update);
+    ro.observe(target);
+    return () => ro.disconnect();
+  }, []);
+  return height;
+}
+
 export function VirtualList<T>(props: VirtualListProps<T>) {
   const { items, itemKey, estimate, fixed, stickToBottom } = props;
   // The first frame has only the rows in view: the rows around it would cost the first paint their DOM,
@@ -69,7 +115,8 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const windowEl = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
   const [version, setVersion] = useState(0);
-  const [viewport, setViewport] = useState(props.initialViewport ?? 440);
+  const rerender = () => setVersion((v) => v + 1);
+  const viewport = useClientHeight(scroller, props.initialViewport ?? 440);
   const atBottom = useRef(!!stickToBottom && !props.startAtKey);
   const anchor = useRef<Anchor | null>(props.startAtKey ? { key: props.startAtKey, delta: 8 } : null);
   /** the scrollTop this component set last: the scroll event it causes is not the person scrolling */
@@ -117,16 +164,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const setAnchorFrom = (scrollTop: number) => {
     // at the very top of a list that is not a chat, stay at the top when rows are added above
     if (!items.length || (!stickToBottom && scrollTop <= 0)) return (anchor.current = null);
-    let i = 0;
-    // the first row whose bottom is below scrollTop
-    let lo = 0;
-    let hi = items.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (offsets[mid + 1] <= scrollTop) lo = mid + 1;
-      else hi = mid;
-    }
-    i = lo;
+    const i = indexAt(offsets, scrollTop); // the row at the top of the view
     anchor.current = { key: keys[i], delta: offsets[i] - scrollTop };
   };
 
@@ -136,17 +174,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     const win = windowEl.current;
     if (!el || !win) return;
     let changed = false;
-    if (!fixed) {
-      for (const child of Array.from(win.children) as HTMLElement[]) {
-        const k = child.dataset.vk;
-        if (k === undefined) continue;
-        const h = child.offsetHeight;
-        if (h > 0 && heights.current.get(k) !== h) {
-          heights.current.set(k, h);
-          changed = true;
-        }
-      }
-    }
+    if (!fixed) for (const row of Array.from(win.children)) changed = measure(heights.current, row) || changed;
     const want = top;
     mounted.current = true;
     if (Math.abs(el.scrollTop - want) > 0.5) {
@@ -161,10 +189,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       props.onAtBottom?.(atBottom.current);
     }
     reportAbove(el.scrollTop);
-    if (changed) {
-      setVersion((v) => v + 1);
-      return;
-    }
+    if (changed) return rerender();
     if (pendingFocus.current !== null) {
       const idx = pendingFocus.current;
       const row = win.querySelector<HTMLElement>(`[data-vi="${idx}"]`);
@@ -182,41 +207,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     else if (props.onNearStart && items.length && start === 0 && total <= viewport) props.onNearStart();
   });
 
-  // Rows that change size after they were measured (an image finished loading, fonts, reactions): measure again.
-  const rowObserver = useRef<ResizeObserver | null>(null);
-  const observed = useRef(new Set<Element>());
-  useLayoutEffect(() => {
-    if (fixed) return;
-    const ro = (rowObserver.current ??= new ResizeObserver((entries) => {
-      let changed = false;
-      for (const e of entries) {
-        const k = (e.target as HTMLElement).dataset.vk;
-        const h = (e.target as HTMLElement).offsetHeight;
-        if (k !== undefined && h > 0 && heights.current.get(k) !== h) {
-          heights.current.set(k, h);
-          changed = true;
-        }
-      }
-      if (changed) setVersion((v) => v + 1);
-    }));
-    const now = new Set(Array.from(windowEl.current?.children ?? []));
-    for (const el of observed.current) if (!now.has(el)) ro.unobserve(el);
-    for (const el of now) if (!observed.current.has(el)) ro.observe(el);
-    observed.current = now;
-  });
-  useLayoutEffect(() => () => rowObserver.current?.disconnect(), []);
-
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const update = () => {
-      if (el.clientHeight && el.clientHeight !== viewport) setViewport(el.clientHeight);
-    };
-    update();
-    const ro = new ResizeObserver(update);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  useRowResizes(windowEl, heights.current, !fixed, rerender);
 
   const reportAbove = (scrollTop: number) => {
     const w = props.watch;
@@ -244,27 +235,20 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     setAnchorFrom(el.scrollTop);
     const r = visibleRange(offsets, el.scrollTop, viewport, overscan);
     // re-render only when the window must move (or to pick up bottom state / loading older rows)
-    if (r.start < range.current.start || r.end > range.current.end || wasBottom !== atBottom.current || (r.start === 0 && props.onNearStart)) {
-      setVersion((v) => v + 1);
-    }
+    if (r.start < range.current.start || r.end > range.current.end || wasBottom !== atBottom.current || (r.start === 0 && props.onNearStart)) rerender();
   };
 
   const onKeyDown = (e: TargetedKeyboardEvent<HTMLDivElement>) => {
-    if (!['ArrowDown', 'ArrowUp', 'Home', 'End', 'PageDown', 'PageUp'].includes(e.key)) return;
-    const target = e.target as HTMLElement;
+    const target = e.target;
+    if (!isRowKey(e.key) || !(target instanceof HTMLElement) || !props.focusSelector) return;
     if (target.closest('textarea,input,select,[role="menu"]')) return;
     const row = target.closest<HTMLElement>('[data-vi]');
-    if (!row || !props.focusSelector) return;
+    if (!row) return;
     const i = Number(row.dataset.vi);
     const page = Math.max(1, Math.floor(viewport / (offsets[i + 1] - offsets[i] || 60)) - 1);
-    const next =
-      e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? items.length - 1 : e.key === 'PageDown' ? i + page : i - page;
-    let idx = Math.max(0, Math.min(items.length - 1, next));
-    // skip rows focus cannot land on (day separators), in the direction of travel
-    const step = idx < i ? -1 : 1;
-    while (props.focusable && idx >= 0 && idx < items.length && !props.focusable(items[idx])) idx += step;
-    if (idx < 0 || idx >= items.length) idx = i;
-    if (idx === i) return;
+    const focusable = props.focusable;
+    const idx = rowAfterKey(e.key, i, items.length, page, focusable && ((j) => focusable(items[j])));
+    if (idx === undefined) return;
     e.preventDefault();
     const el = scroller.current!;
     const reveal = scrollToReveal(offsets, idx, el.scrollTop, viewport);
@@ -274,7 +258,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       el.scrollTop = reveal;
       setAnchorFrom(reveal);
     }
-    setVersion((v) => v + 1);
+    rerender();
   };
 
   const rows: ComponentChild[] = [];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { indexAt, prefixOffsets, scrollToReveal, visibleRange } from './virtual.ts';
+import { indexAt, isRowKey, prefixOffsets, rowAfterKey, scrollToReveal, visibleRange } from './virtual.ts';
 
 test('offsets and lookup', () => {
   const o = prefixOffsets([10, 20, 30]);
@@ -26,4 +26,26 @@ test('reveal scrolls only when needed', () => {
   assert.equal(scrollToReveal(o, 2, 0, 300), undefined);
   assert.equal(scrollToReveal(o, 10, 0, 300), 250);
   assert.equal(scrollToReveal(o, 1, 200, 300), 50);
+});
+
+test('keys move focus between rows, past rows it cannot land on', () => {
+  assert.equal(isRowKey('PageDown'), true);
+  assert.equal(isRowKey('Enter'), false);
+  assert.equal(rowAfterKey('ArrowDown', 3, 10, 4), 4);
+  assert.equal(rowAfterKey('ArrowUp', 3, 10, 4), 2);
+  assert.equal(rowAfterKey('Home', 3, 10, 4), 0);
+  assert.equal(rowAfterKey('End', 3, 10, 4), 9);
+  assert.equal(rowAfterKey('PageDown', 3, 10, 4), 7);
+  assert.equal(rowAfterKey('PageDown', 8, 10, 4), 9, 'clamped to the last row');
+  assert.equal(rowAfterKey('PageUp', 2, 10, 4), 0, 'clamped to the first row');
+  assert.equal(rowAfterKey('ArrowUp', 0, 10, 4), undefined, 'already at the top');
+  assert.equal(rowAfterKey('End', 9, 10, 4), undefined, 'already at the end');
+  // day separators (even rows here) are passed over in the direction of travel
+  const odd = (i: number) => i % 2 === 1;
+  assert.equal(rowAfterKey('ArrowDown', 3, 10, 4, odd), 5);
+  assert.equal(rowAfterKey('ArrowUp', 3, 10, 4, odd), 1);
+  assert.equal(rowAfterKey('ArrowUp', 1, 10, 4, odd), undefined, 'nothing focusable above');
+  assert.equal(rowAfterKey('Home', 5, 10, 4, odd), 1, 'the first row that takes focus');
+  assert.equal(rowAfterKey('End', 3, 10, 4, (i) => i < 8), 7, 'the last row that takes focus');
+  assert.equal(rowAfterKey('ArrowDown', 0, 1, 4), undefined, 'one row');
 });

@@ -38,3 +38,20 @@ export function scrollToReveal(offsets: Float64Array, i: number, scrollTop: numb
   if (bottom > scrollTop + viewport) return Math.max(0, bottom - viewport);
   return undefined;
 }
+
+/** Keys that move focus between rows. */
+export type RowKey = 'ArrowDown' | 'ArrowUp' | 'Home' | 'End' | 'PageDown' | 'PageUp';
+export const isRowKey = (key: string): key is RowKey => ['ArrowDown', 'ArrowUp', 'Home', 'End', 'PageDown', 'PageUp'].includes(key);
+
+/**
+ * The row a key moves focus to from row i of n (`page` rows for PageUp/PageDown), skipping rows focus
+ * cannot land on in the direction of travel; undefined when focus stays where it is.
+ */
+export function rowAfterKey(key: RowKey, i: number, n: number, page: number, focusable: (i: number) => boolean = () => true): number | undefined {
+  const next = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: n - 1, PageDown: i + page, PageUp: i - page }[key];
+  let idx = Math.max(0, Math.min(n - 1, next));
+  // Home and End look inwards from their end (a conversation's first row is a day separator)
+  const step = key === 'Home' ? 1 : key === 'End' ? -1 : idx < i ? -1 : 1;
+  while (idx >= 0 && idx < n && !focusable(idx)) idx += step;
+  return idx < 0 || idx >= n || idx === i ? undefined : idx;
+}

@@ -509,6 +509,13 @@ describe('conversation', () => {
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
     assert.equal(await focused(), earlier, 'the list remembers the message last focused');
+    // Home and End go to the first and the last message, past the day separator that opens the list
+    const firstMessage = await page.locator('.messages [data-vi]:has([data-msg])').first().locator('[data-msg]').first().getAttribute('data-msg');
+    assert.equal(await page.locator('.messages [data-vi="0"] [data-msg]').count(), 0, 'the first row is a day separator');
+    await page.keyboard.press('Home');
+    await page.waitForFunction((id) => document.activeElement?.getAttribute('data-msg') === id, firstMessage);
+    await page.keyboard.press('End');
+    await page.waitForFunction((id) => document.activeElement?.getAttribute('data-msg') === id, newest);
     await page.close();
   });
 
