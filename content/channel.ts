@@ -29,11 +29,19 @@ export type ToPage = { channel: typeof CHANNEL; dir: 'to-page' } & (
   | { wallet: { requestId: string; method: 'eth_requestAccounts' | 'personal_sign'; params?: unknown[] } }
 );
 
-const tagged = (v: unknown, dir: string): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && (v as { channel?: unknown }).channel === CHANNEL && (v as { dir?: unknown }).dir === dir;
+/** An object whose fields may be read, each still to be checked (any prototype: the page's world has its own). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+export const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
-export const isToContent = (v: unknown): v is ToContent => tagged(v, 'to-content');
-export const isToPage = (v: unknown): v is ToPage => tagged(v, 'to-page');
+/**
+ * A message on the channel. Any script in the page can post one, so only the tag is known: its other
+ * fields stay `unknown` until the receiver checks them (ToContent and ToPage are what the senders write).
+ */
+export type Received<Dir extends string> = { channel: typeof CHANNEL; dir: Dir; [field: string]: unknown };
+const tagged = <Dir extends string>(v: unknown, dir: Dir): v is Received<Dir> => isObject(v) && v.channel === CHANNEL && v.dir === dir;
+
+export const isToContent = (v: unknown): v is Received<'to-content'> => tagged(v, 'to-content');
+export const isToPage = (v: unknown): v is Received<'to-page'> => tagged(v, 'to-page');
 
 /** True for a message event this window posted to itself (not another frame, not another origin). */
 export const fromThisWindow = (ev: MessageEvent): boolean => ev.source === window && ev.origin === location.origin;

@@ -11,7 +11,7 @@
 // It runs on every page, so it stays small: no polyfill, only runtime.connect / onMessage, which both
 // browsers expose with the same shape.
 import type { Runtime } from 'webextension-polyfill';
-import { CHANNEL, fromThisWindow, isToContent, selfOrigin, type RpcErrorFrame, type ToPage } from './channel.ts';
+import { CHANNEL, fromThisWindow, isObject, isToContent, selfOrigin, type RpcErrorFrame, type ToPage } from './channel.ts';
 import { PORT } from '../src/messages.ts';
 import { ErrorCode, RpcError, type RpcEvent, type RpcResponse } from '../src/rpc.ts';
 import { isProviderMethod, PROVIDER_LIMITS, PROVIDER_PARAMS } from '../src/provider-api.ts';
@@ -110,7 +110,7 @@ function onPortMessage(msg: unknown): void {
     return event('connect', {});
   }
   if (req.method === 'xmtp_subscribe' && typeof m.result === 'string') subs.add(m.result);
-  if (req.method === 'xmtp_unsubscribe') subs.delete((req.params as { subscription: string }).subscription);
+  if (req.method === 'xmtp_unsubscribe' && isObject(req.params) && typeof req.params.subscription === 'string') subs.delete(req.params.subscription);
   if (req.method === 'xmtp_disconnect') subs.clear();
   if (req.pageId) return post({ id: req.pageId, result: m.result });
   // The internal accounts check after a reconnect: the bridge works again.
@@ -121,19 +121,17 @@ function onPortMessage(msg: unknown): void {
 
 function onEvent(name: string, data: unknown): void {
   if (name === 'provider') {
-    const e = data as { event?: unknown; data?: unknown };
-    if (typeof e?.event !== 'string') return;
-    if (e.event === 'accountsChanged') subs.clear(); // the background ends subscriptions when access changes
-    return event(e.event, e.data);
+    if (!isObject(data) || typeof data.event !== 'string') return;
+    if (data.event === 'accountsChanged') subs.clear(); // the background ends subscriptions when access changes
+    return event(data.event, data.data);
   }
   if (name === 'wallet.request') return walletRequest(data);
 }
 
 function walletRequest(data: unknown): void {
-  const w = data as { requestId?: unknown; method?: unknown; params?: unknown };
-  if (typeof w?.requestId !== 'string' || (w.method !== 'eth_requestAccounts' && w.method !== 'personal_sign')) return;
-  walletPending.add(w.requestId);
-  post({ wallet: { requestId: w.requestId, method: w.method, params: Array.isArray(w.params) ? w.params : [] } });
+  if (!isObject(data) || typeof data.requestId !== 'string' || (data.method !== 'eth_requestAccounts' && data.method !== 'personal_sign')) return;
+  walletPending.add(data.requestId);
+  post({ wallet: { requestId: data.requestId, method: data.method, params: Array.isArray(data.params) ? data.params : [] } });
 }
 
 function onPortDrop(p: Runtime.Port): void {
@@ -166,8 +164,8 @@ function onPortDrop(p: Runtime.Port): void {
 
 // A request from this frame's window.xmtp (or from page code posting on our channel: same checks).
 function onRequest(id: unknown, method: unknown, params: unknown): void {
-  if (!Number.isSafeInteger(id) || (id as number) <= 0) return;
-  const pageId = id as number;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return;
+  const pageId = id;
   if (dead) return reply(pageId, GONE);
   if (!isProviderMethod(method)) return reply(pageId, { code: ErrorCode.methodNotFound, message: `unknown method ${String(method).slice(0, 100)}` });
   if (inFlight.size >= PROVIDER_LIMITS.maxInFlight) {
@@ -188,14 +186,15 @@ function onRequest(id: unknown, method: unknown, params: unknown): void {
 }
 
 function onWalletResponse(w: unknown): void {
-  const r = w as { requestId?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown } };
-  if (typeof r?.requestId !== 'string' || !walletPending.delete(r.requestId)) return;
+  if (!isObject(w) || typeof w.requestId !== 'string' || !walletPending.delete(w.requestId)) return;
   const p = open();
   if (!p) return;
-  const params: Record<string, unknown> = { requestId: r.requestId };
+  const params: Record<string, unknown> = { requestId: w.requestId };
   try {
-    if (r.error) params.error = { code: Number.isSafeInteger(r.error.code) ? r.error.code : ErrorCode.internal, message: String(r.error.message ?? 'wallet error').slice(0, 500) };
-    else params.result = JSON.parse(JSON.stringify(r.result ?? null));
+    if (w.error) {
+      const e = isObject(w.error) ? w.error : {};
+      params.error = { code: Number.isSafeInteger(e.code) ? e.code : ErrorCode.internal, message: String(e.message ?? 'wallet error').slice(0, 500) };
+    } else params.result = JSON.parse(JSON.stringify(w.result ?? null));
   } catch {
     params.error = { code: ErrorCode.internal, message: 'the wallet answered with something that is not JSON' };
   }
@@ -208,7 +207,7 @@ function onWalletResponse(w: unknown): void {
 
 window.addEventListener('message', (ev: MessageEvent) => {
   if (!fromThisWindow(ev) || !isToContent(ev.data)) return;
-  const m = ev.data as { id?: unknown; method?: unknown; params?: unknown; wallet?: unknown };
+  const m = ev.data;
   if ('wallet' in m) return onWalletResponse(m.wallet);
   onRequest(m.id, m.method, m.params);
 });
@@ -216,13 +215,11 @@ window.addEventListener('message', (ev: MessageEvent) => {
 // The background asks this frame's wallet while no port is open (e.g. the popup's "sign in with this
 // page's wallet"): open the port so the answer can travel back on it.
 runtime.onMessage.addListener((msg, _sender, sendResponse) => {
-  const m = msg as { walletRequest?: unknown; pageInfo?: unknown };
-  if (m && typeof m === 'object' && m.walletRequest) {
-    if (open()) walletRequest(m.walletRequest);
-  }
+  if (!isObject(msg)) return undefined;
+  if (msg.walletRequest && open()) walletRequest(msg.walletRequest);
   // The popup's onboarding lists the open pages whose wallet can sign in (only top-level pages answer;
   // the extension has no access to tabs' addresses otherwise).
-  if (m && typeof m === 'object' && m.pageInfo === true && window.top === window) sendResponse({ origin: location.origin, title: document.title.slice(0, 120) });
+  if (msg.pageInfo === true && window.top === window) sendResponse({ origin: location.origin, title: document.title.slice(0, 120) });
   return undefined;
 });
 

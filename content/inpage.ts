@@ -3,7 +3,7 @@
 // here (method, params shape and size) so a dapp gets a precise error before anything leaves the page,
 // and checked again by the content script and the background. It also relays the extension's
 // requests to the page's own wallet (window.ethereum) when the user signs in with it.
-import { CHANNEL, fromThisWindow, isToPage, selfOrigin, type ToContent } from './channel.ts';
+import { CHANNEL, fromThisWindow, isObject, isStrings, isToPage, selfOrigin, type ToContent } from './channel.ts';
 import { isProviderMethod, PROVIDER_LIMITS, PROVIDER_PARAMS, type ProviderMethod } from '../src/provider-api.ts';
 import { ErrorCode, RpcError } from '../src/rpc.ts';
 
@@ -12,6 +12,8 @@ interface ProviderError extends Error {
   data?: unknown;
 }
 type Listener = (data: unknown) => void;
+/** The page's own wallet (EIP-1193), as far as this script uses it. */
+type PageWallet = { request?: (a: { method: string; params?: unknown[] }) => Promise<unknown> };
 
 const MARK = Symbol.for('xmtp-inbox.inpage');
 
@@ -25,7 +27,7 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
 (function install() {
   // Once per window: a second copy (Firefox injects again when the extension is updated) keeps the
   // provider the page already has, which the new content script serves just as well.
-  if ((window as unknown as Record<symbol, unknown>)[MARK]) return;
+  if (MARK in window) return;
   Object.defineProperty(window, MARK, { value: true });
 
   // Captured now, before any page script runs and could replace them.
@@ -79,10 +81,10 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
   function onResult(method: ProviderMethod, params: unknown, result: unknown): unknown {
     switch (method) {
       case 'xmtp_accounts':
-        if (Array.isArray(result)) setAccounts(result as string[], false);
+        if (isStrings(result)) setAccounts(result, false);
         break;
       case 'xmtp_connect':
-        if (typeof (result as { address?: unknown })?.address === 'string') setAccounts([(result as { address: string }).address], true);
+        if (isObject(result) && typeof result.address === 'string') setAccounts([result.address], true);
         break;
       case 'xmtp_disconnect':
         setAccounts([], true);
@@ -99,8 +101,8 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
 
   // After the bridge reconnected: tell the dapp if its access changed meanwhile, else re-subscribe
   // (same page-visible ids) and report `connect` if `disconnect` was reported.
-  async function reconnected(data: { accounts?: unknown }) {
-    const now = Array.isArray(data?.accounts) ? (data.accounts as string[]) : undefined;
+  async function reconnected(data: unknown) {
+    const now = isObject(data) && isStrings(data.accounts) ? data.accounts : undefined;
     if (now && accounts && (now.length !== accounts.length || now.some((a, i) => a !== accounts![i]))) setAccounts(now, true);
     else {
       if (now) accounts = now;
@@ -108,7 +110,8 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
       await Promise.all(
         [...subs].map(async ([pageSub, s]) => {
           try {
-            const live = (await send('xmtp_subscribe', s.params)) as string;
+            const live = await send('xmtp_subscribe', s.params);
+            if (typeof live !== 'string') throw new Error('not a subscription id');
             s.live = live;
             byLive.set(live, pageSub);
           } catch {
@@ -123,45 +126,51 @@ function providerError(code: number, message: string, data?: unknown): ProviderE
     }
   }
 
-  async function wallet(w: { requestId: string; method: string; params?: unknown[] }) {
+  async function wallet(w: unknown) {
+    if (!isObject(w) || typeof w.requestId !== 'string' || typeof w.method !== 'string') return;
+    const { requestId, method } = w;
+    const params = Array.isArray(w.params) ? w.params : undefined;
     const answer = (m: { result?: unknown; error?: { code: number; message: string } }) =>
-      postMessage({ channel: CHANNEL, dir: 'to-content', wallet: { requestId: w.requestId, ...m } } satisfies ToContent, selfOrigin());
-    const eth = (window as unknown as { ethereum?: { request?: (a: { method: string; params?: unknown[] }) => Promise<unknown> } }).ethereum;
+      postMessage({ channel: CHANNEL, dir: 'to-content', wallet: { requestId, ...m } } satisfies ToContent, selfOrigin());
+    const eth = (window as Window & { ethereum?: PageWallet }).ethereum;
     if (!eth || typeof eth.request !== 'function') return answer({ error: { code: ErrorCode.unsupportedMethod, message: 'This page has no Ethereum wallet (window.ethereum)' } });
-    if (w.method !== 'eth_requestAccounts' && w.method !== 'personal_sign') return answer({ error: { code: ErrorCode.unsupportedMethod, message: 'unsupported wallet method' } });
+    if (method !== 'eth_requestAccounts' && method !== 'personal_sign') return answer({ error: { code: ErrorCode.unsupportedMethod, message: 'unsupported wallet method' } });
     try {
-      const result = await eth.request({ method: w.method, params: w.params });
+      const result = await eth.request({ method, params });
       answer({ result: parse(stringify(result ?? null)) });
     } catch (e) {
-      const err = e as { code?: unknown; message?: unknown };
-      answer({ error: { code: typeof err?.code === 'number' ? err.code : ErrorCode.internal, message: String(err?.message ?? 'wallet error').slice(0, 500) } });
+      const err = isObject(e) ? e : {};
+      answer({ error: { code: typeof err.code === 'number' ? err.code : ErrorCode.internal, message: String(err.message ?? 'wallet error').slice(0, 500) } });
     }
   }
 
   window.addEventListener('message', (ev: MessageEvent) => {
     if (!fromThisWindow(ev) || !isToPage(ev.data)) return;
-    const m = ev.data as { id?: number; result?: unknown; error?: { code: number; message: string; data?: unknown }; event?: string; data?: unknown; wallet?: unknown };
-    if (m.wallet) return void wallet(m.wallet as { requestId: string; method: string; params?: unknown[] });
+    const m = ev.data;
+    if (m.wallet) return void wallet(m.wallet);
     if (typeof m.event === 'string') {
-      if (m.event === 'connect') return void reconnected(m.data as { accounts?: unknown });
+      if (m.event === 'connect') return void reconnected(m.data);
       if (m.event === 'disconnect') {
         if (disconnected) return;
         disconnected = true;
         return emit('disconnect', m.data);
       }
-      if (m.event === 'accountsChanged') return Array.isArray(m.data) ? setAccounts(m.data as string[], true) : undefined;
+      if (m.event === 'accountsChanged') return isStrings(m.data) ? setAccounts(m.data, true) : undefined;
       if (m.event === 'message') {
-        const d = m.data as { subscription?: string; message?: unknown };
-        const pageSub = byLive.get(String(d?.subscription));
+        const d = m.data;
+        if (!isObject(d) || typeof d.subscription !== 'string') return;
+        const pageSub = byLive.get(d.subscription);
         return pageSub === undefined ? undefined : emit('message', { subscription: pageSub, message: d.message });
       }
       return;
     }
-    const p = typeof m.id === 'number' ? pending.get(m.id) : undefined;
-    if (!p) return;
-    pending.delete(m.id!);
-    if (m.error) p.reject(providerError(m.error.code, m.error.message, m.error.data));
-    else p.resolve(onResult(p.method, p.params, m.result));
+    const { id, error } = m;
+    const p = typeof id === 'number' ? pending.get(id) : undefined;
+    if (!p || typeof id !== 'number') return;
+    pending.delete(id);
+    if (!error) return p.resolve(onResult(p.method, p.params, m.result));
+    const e = isObject(error) ? error : {};
+    p.reject(providerError(typeof e.code === 'number' ? e.code : ErrorCode.internal, String(e.message ?? 'error'), e.data));
   });
 
   const provider = Object.freeze({
