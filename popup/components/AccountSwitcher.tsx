@@ -38,7 +38,8 @@ export function AccountSwitcher({ status, onSwitch, onAdd, onManage }: AccountSw
   useEffect(() => {
     if (!open) return;
     const outside = (e: MouseEvent) => {
-      if (!menu.current?.contains(e.target as Node) && !button.current?.contains(e.target as Node)) setOpen(false);
+      const t = e.target;
+      if (t instanceof Node && !menu.current?.contains(t) && !button.current?.contains(t)) setOpen(false);
     };
     document.addEventListener('mousedown', outside);
     return () => document.removeEventListener('mousedown', outside);

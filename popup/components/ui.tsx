@@ -140,7 +140,7 @@ export function Field(
         ref={inputRef}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy}
-        onInput={onValue ? (e) => onValue((e.target as HTMLInputElement).value) : undefined}
+        onInput={onValue ? (e) => onValue(e.currentTarget.value) : undefined}
         {...(rest as InputHTMLAttributes<HTMLInputElement>)}
       />
       {hint && (

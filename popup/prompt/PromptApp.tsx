@@ -250,7 +250,7 @@ function Connect({ view, status, answer }: { view: Extract<PromptView, { kind: '
       </ul>
       {view.scope === 'inbox' && (
         <label class="check">
-          <input type="checkbox" checked={narrow} onChange={(e) => setNarrow((e.target as HTMLInputElement).checked)} />
+          <input type="checkbox" checked={narrow} onChange={(e) => setNarrow(e.currentTarget.checked)} />
           <span>
             Only this site's conversations
             <span class="hint">Give {host} access only to conversations it starts, not your whole inbox.</span>

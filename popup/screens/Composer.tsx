@@ -130,7 +130,7 @@ export function Composer(props: ComposerProps) {
           tabIndex={-1}
           aria-hidden="true"
           onChange={(e) => {
-            const input = e.target as HTMLInputElement;
+            const input = e.currentTarget;
             pick(input.files?.[0]);
             input.value = '';
           }}
@@ -146,7 +146,7 @@ export function Composer(props: ComposerProps) {
           value={text}
           disabled={props.disabled}
           onInput={(e) => {
-            const v = (e.target as HTMLTextAreaElement).value;
+            const v = e.currentTarget.value;
             typed.current = true;
             setText(v);
             props.onDraft?.(v);

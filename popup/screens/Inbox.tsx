@@ -131,7 +131,7 @@ export function Inbox(props: InboxProps) {
           value={query}
           spellcheck={false}
           autocomplete="off"
-          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+          onInput={(e) => setQuery(e.currentTarget.value)}
           onKeyDown={(e) => e.key === 'Escape' && query && (e.stopPropagation(), setQuery(''))}
         />
       </div>

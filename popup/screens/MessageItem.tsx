@@ -339,8 +339,8 @@ function ReactionPicker({ m, a }: { m: MessageView; a: MessageActions }) {
   }, []);
   useEffect(() => {
     const onDown = (e: MouseEvent) => {
-      const t = e.target as HTMLElement;
-      if (!ref.current?.contains(t) && !t.closest(`[data-react-for]`)) close(false);
+      const t = e.target;
+      if (t instanceof Element && !ref.current?.contains(t) && !t.closest(`[data-react-for]`)) close(false);
     };
     document.addEventListener('mousedown', onDown);
     return () => document.removeEventListener('mousedown', onDown);

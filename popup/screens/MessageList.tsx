@@ -60,7 +60,8 @@ export function MessageList({ m, me, label, bottomSignal, unreadAtOpen, actions 
   const a: MessageActions = { ...actions, byId, reactions, active: activeId, setActive };
 
   const onKeyDown = (e: TargetedKeyboardEvent<HTMLDivElement>) => {
-    const t = e.target as HTMLElement;
+    const t = e.target;
+    if (!(t instanceof HTMLElement)) return;
     const msg = t.closest<HTMLElement>('[data-msg]');
     if (!msg || t.closest('.picker')) return;
     const controls = [...msg.querySelectorAll<HTMLElement>('button, a[href], summary')].filter((el) => !el.closest('.picker') && !(el as HTMLButtonElement).disabled);

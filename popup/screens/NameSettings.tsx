@@ -61,7 +61,7 @@ export function NameSettings({ bg }: { bg: Bg }) {
       ) : (
         <>
           <label class="check">
-            <input type="checkbox" checked={form.ensNames} onChange={(e) => set({ ensNames: (e.target as HTMLInputElement).checked })} disabled={busy} />
+            <input type="checkbox" checked={form.ensNames} onChange={(e) => set({ ensNames: e.currentTarget.checked })} disabled={busy} />
             <span>
               ENS names
               <span class="hint">Show names such as alice.eth instead of addresses, and accept them in New conversation.</span>
@@ -75,7 +75,7 @@ export function NameSettings({ bg }: { bg: Bg }) {
             )}
           {url('ipfsGateway', 'IPFS gateway', 'Avatars stored on IPFS are downloaded through it. The gateway, like any avatar host, sees your IP address.')}
           <label class="check">
-            <input type="checkbox" checked={form.lensNames} onChange={(e) => set({ lensNames: (e.target as HTMLInputElement).checked })} disabled={busy} />
+            <input type="checkbox" checked={form.lensNames} onChange={(e) => set({ lensNames: e.currentTarget.checked })} disabled={busy} />
             <span>
               Lens handles
               <span class="hint">Show handles such as alice.lens. Off by default: the Lens API would see the addresses you look up.</span>

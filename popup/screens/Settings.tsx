@@ -114,7 +114,7 @@ function Preferences({ bg }: { bg: Bg }) {
             <select
               id={lockId}
               value={String(form.lockAfterMinutes)}
-              onChange={(e) => set({ lockAfterMinutes: Number((e.target as HTMLSelectElement).value) })}
+              onChange={(e) => set({ lockAfterMinutes: Number(e.currentTarget.value) })}
               disabled={busy}
             >
               {lockChoices.map(([v, label]) => (
@@ -125,7 +125,7 @@ function Preferences({ bg }: { bg: Bg }) {
             </select>
           </div>
           <label class="check">
-            <input type="checkbox" checked={form.notifications} onChange={(e) => set({ notifications: (e.target as HTMLInputElement).checked })} disabled={busy} />
+            <input type="checkbox" checked={form.notifications} onChange={(e) => set({ notifications: e.currentTarget.checked })} disabled={busy} />
             <span>
               Notifications
               <span class="hint">For new messages in allowed conversations, while the popup is closed.</span>
@@ -141,7 +141,7 @@ function Preferences({ bg }: { bg: Bg }) {
             ))}
           </fieldset>
           <label class="check">
-            <input type="checkbox" checked={form.readReceipts} onChange={(e) => set({ readReceipts: (e.target as HTMLInputElement).checked })} disabled={busy} />
+            <input type="checkbox" checked={form.readReceipts} onChange={(e) => set({ readReceipts: e.currentTarget.checked })} disabled={busy} />
             <span>
               Read receipts
               <span class="hint">Let people know when you have read their messages.</span>
